@@ -1,0 +1,1 @@
+//! collaudo reports (being written).

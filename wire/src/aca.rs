@@ -1,0 +1,1 @@
+//! ACA `paCreatePosition` JSON model (being written).

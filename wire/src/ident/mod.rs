@@ -1,0 +1,1 @@
+//! pagoPA identifiers (being written).
