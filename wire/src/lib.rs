@@ -1,4 +1,28 @@
 //! The pagoPA vocabulary spoken between the Nodo dei Pagamenti and an EC station, with no I/O.
+//!
+//! * [`parse`] reads any byte sequence into a [`Parsed`]: the typed [`Message`] when the
+//!   structure allows one, and every [`Violation`] with its element path and line:column.
+//! * [`Message::to_xml`] writes the canonical SOAP 1.1 form.
+//! * [`ident`] checks and generates notice numbers, IUVs, fiscal codes and IBANs.
+//! * [`aca`] is the JSON model of the ACA `paCreatePosition` call.
 
 pub mod aca;
+pub mod amount;
+mod decode;
+pub mod encode;
+pub mod facets;
+pub mod fault;
 pub mod ident;
+pub mod message;
+pub mod model;
+pub mod soap;
+pub mod violation;
+pub mod xml;
+
+pub use amount::Amount;
+pub use encode::{soap_action, soap_fault_xml};
+pub use fault::{FaultBean, FaultCode};
+pub use message::{Direction, Message, Primitive};
+pub use model::*;
+pub use soap::{Parsed, SoapFault, parse, parse_expecting};
+pub use violation::{Kind, Position, Rule, Severity, Violation};

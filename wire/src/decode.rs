@@ -1,0 +1,1031 @@
+//! From an element tree to typed messages, collecting every violation on the way.
+//!
+//! The decoder walks each complex type as the XSD sequence it is, so a missing, misplaced,
+//! repeated or foreign element is reported where it happens, and decoding goes on: one bad
+//! transfer does not hide a bad debtor. A model is returned only when no XSD-level error was
+//! found; Nodo semantic rules (DOMAIN.md §3, §5) are reported beside it.
+
+use crate::amount::Amount;
+use crate::facets;
+use crate::fault::{FaultBean, FaultCode};
+use crate::message::{Direction, Message, Primitive};
+use crate::model::*;
+use crate::violation::{Kind, Rule, Severity, Violation};
+use crate::xml::{Document, Element};
+use std::borrow::Cow;
+
+/// How transfers look in each message type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TransferFlavor {
+    /// `ctTransferPA`: no companyName, IBAN only.
+    V1,
+    /// `ctTransferPAV2`: companyName, IBAN | richiestaMarcaDaBollo.
+    V2,
+    /// `ctTransferPAReceiptV2`: companyName, IBAN | MBDAttachment.
+    ReceiptV2,
+}
+
+pub(crate) struct Decoder<'d, 'a> {
+    doc: &'d Document<'a>,
+    bytes: &'d [u8],
+    path: Vec<(&'a str, Option<usize>)>,
+    pub(crate) out: Vec<Violation>,
+}
+
+struct Seq<'e, 'a> {
+    children: &'e [Element<'a>],
+    pos: usize,
+    parent_offset: usize,
+    seen: Vec<&'static str>,
+}
+
+impl<'e, 'a> Seq<'e, 'a> {
+    fn peek(&self) -> Option<&'e Element<'a>> {
+        self.children.get(self.pos)
+    }
+
+    fn here(&self) -> usize {
+        self.peek().map_or(self.parent_offset, |e| e.offset)
+    }
+}
+
+impl<'d, 'a> Decoder<'d, 'a> {
+    pub(crate) fn new(doc: &'d Document<'a>, bytes: &'d [u8]) -> Self {
+        Decoder {
+            doc,
+            bytes,
+            path: Vec::new(),
+            out: Vec::new(),
+        }
+    }
+
+    pub(crate) fn enter(&mut self, name: &'a str, index: Option<usize>) {
+        self.path.push((name, index));
+    }
+
+    pub(crate) fn leave(&mut self) {
+        self.path.pop();
+    }
+
+    fn path_string(&self, extra: Option<&str>) -> String {
+        let mut s = String::new();
+        for (name, idx) in &self.path {
+            s.push('/');
+            s.push_str(name);
+            if let Some(i) = idx {
+                s.push_str(&format!("[{i}]"));
+            }
+        }
+        if let Some(x) = extra {
+            s.push('/');
+            s.push_str(x);
+        }
+        s
+    }
+
+    fn push(
+        &mut self,
+        extra: Option<&str>,
+        offset: usize,
+        rule: Rule,
+        kind: Kind,
+        sev: Severity,
+        value: Option<&str>,
+    ) {
+        let mut v = Violation::new(self.path_string(extra), rule, kind, sev).at(self.bytes, offset);
+        if let Some(val) = value {
+            v = v.with_value(val);
+        }
+        self.out.push(v);
+    }
+
+    pub(crate) fn error(&mut self, offset: usize, rule: Rule, kind: Kind, value: Option<&str>) {
+        self.push(None, offset, rule, kind, Severity::Error, value);
+    }
+
+    fn warn(&mut self, offset: usize, rule: Rule, value: Option<&str>) {
+        self.push(None, offset, rule, Kind::Semantic, Severity::Warning, value);
+    }
+
+    fn semantic_child(&mut self, child: &str, offset: usize, rule: Rule) {
+        self.push(
+            Some(child),
+            offset,
+            rule,
+            Kind::Semantic,
+            Severity::Error,
+            None,
+        );
+    }
+
+    pub(crate) fn has_structural_errors(&self) -> bool {
+        self.out
+            .iter()
+            .any(|v| v.is_error() && v.kind != Kind::Semantic)
+    }
+
+    // ---- sequences -------------------------------------------------------------------------
+
+    fn seq<'e>(&mut self, el: &'e Element<'a>) -> Seq<'e, 'a> {
+        if let Some(off) = el.stray_text {
+            self.error(off, Rule::UnexpectedText, Kind::Xsd, None);
+        } else if el.children.is_empty() && !el.text.trim().is_empty() {
+            let text = el.text.clone();
+            self.error(el.offset, Rule::UnexpectedText, Kind::Xsd, Some(&text));
+        }
+        Seq {
+            children: &el.children,
+            pos: 0,
+            parent_offset: el.offset,
+            seen: Vec::new(),
+        }
+    }
+
+    fn take<'e>(&mut self, s: &mut Seq<'e, 'a>, name: &'static str) -> Option<&'e Element<'a>> {
+        s.seen.push(name);
+        let el = s.peek().filter(|e| e.local == name)?;
+        s.pos += 1;
+        if el.ns != 0 {
+            let found = self.doc.ns_of(el).to_string();
+            self.push(
+                Some(name),
+                el.offset,
+                Rule::WrongNamespace {
+                    expected: String::new(),
+                    found,
+                },
+                Kind::Xsd,
+                Severity::Error,
+                None,
+            );
+        }
+        Some(el)
+    }
+
+    fn opt<'e, T>(
+        &mut self,
+        s: &mut Seq<'e, 'a>,
+        name: &'static str,
+        f: impl FnOnce(&mut Self, &'e Element<'a>) -> Option<T>,
+    ) -> Option<T> {
+        let el = self.take(s, name)?;
+        self.enter(name, None);
+        let r = f(self, el);
+        self.leave();
+        r
+    }
+
+    fn req<'e, T>(
+        &mut self,
+        s: &mut Seq<'e, 'a>,
+        name: &'static str,
+        f: impl FnOnce(&mut Self, &'e Element<'a>) -> Option<T>,
+    ) -> Option<T> {
+        match self.take(s, name) {
+            Some(el) => {
+                self.enter(name, None);
+                let r = f(self, el);
+                self.leave();
+                r
+            }
+            None => {
+                let at = s.here();
+                self.push(
+                    Some(name),
+                    at,
+                    Rule::Missing,
+                    Kind::Xsd,
+                    Severity::Error,
+                    None,
+                );
+                None
+            }
+        }
+    }
+
+    fn many<'e, T>(
+        &mut self,
+        s: &mut Seq<'e, 'a>,
+        name: &'static str,
+        min: usize,
+        max: usize,
+        mut f: impl FnMut(&mut Self, &'e Element<'a>) -> Option<T>,
+    ) -> Vec<T> {
+        let mut items = Vec::new();
+        let mut count = 0;
+        while let Some(el) = self.take(s, name) {
+            count += 1;
+            self.enter(name, Some(count));
+            if count == max + 1 {
+                let total = count
+                    + s.children[s.pos..]
+                        .iter()
+                        .filter(|e| e.local == name)
+                        .count();
+                self.error(
+                    el.offset,
+                    Rule::TooMany { max, found: total },
+                    Kind::Xsd,
+                    None,
+                );
+            }
+            if let Some(v) = f(self, el) {
+                items.push(v);
+            }
+            self.leave();
+        }
+        if count < min {
+            let at = s.here();
+            self.push(
+                Some(name),
+                at,
+                Rule::Missing,
+                Kind::Xsd,
+                Severity::Error,
+                None,
+            );
+        }
+        items
+    }
+
+    fn finish(&mut self, s: Seq<'_, 'a>) {
+        for el in &s.children[s.pos..] {
+            // A known name past its slot is an ordering mistake, anything else a stranger.
+            let rule = if s.seen.contains(&el.local) {
+                Rule::OutOfOrder { expected: None }
+            } else {
+                Rule::Unexpected
+            };
+            self.push(
+                Some(el.local),
+                el.offset,
+                rule,
+                Kind::Xsd,
+                Severity::Error,
+                None,
+            );
+        }
+    }
+
+    // ---- simple types ----------------------------------------------------------------------
+
+    fn leaf<'e>(&mut self, el: &'e Element<'a>) -> Option<&'e Cow<'a, str>> {
+        if el.children.is_empty() {
+            Some(&el.text)
+        } else {
+            self.error(el.offset, Rule::UnexpectedChildren, Kind::Xsd, None);
+            None
+        }
+    }
+
+    fn check<T>(&mut self, el: &Element<'a>, r: Result<T, Rule>) -> Option<T> {
+        match r {
+            Ok(v) => Some(v),
+            Err(rule) => {
+                let text = el.text.to_string();
+                self.error(el.offset, rule, Kind::Xsd, Some(&text));
+                None
+            }
+        }
+    }
+
+    fn string(&mut self, el: &Element<'a>, min: usize, max: usize) -> Option<String> {
+        let t = self.leaf(el)?;
+        let r = facets::text(t, min, max).map(|()| t.to_string());
+        self.check(el, r)
+    }
+
+    fn any_string(&mut self, el: &Element<'a>) -> Option<String> {
+        self.leaf(el).map(|t| t.to_string())
+    }
+
+    fn text16(&mut self, el: &Element<'a>) -> Option<String> {
+        self.string(el, 1, 16)
+    }
+    fn text35(&mut self, el: &Element<'a>) -> Option<String> {
+        self.string(el, 1, 35)
+    }
+    fn text70(&mut self, el: &Element<'a>) -> Option<String> {
+        self.string(el, 1, 70)
+    }
+    fn text140(&mut self, el: &Element<'a>) -> Option<String> {
+        self.string(el, 1, 140)
+    }
+
+    fn fiscal_code_pa(&mut self, el: &Element<'a>) -> Option<String> {
+        let t = self.leaf(el)?;
+        let r = facets::fiscal_code_pa(t).map(|()| t.to_string());
+        self.check(el, r)
+    }
+
+    fn notice_number(&mut self, el: &Element<'a>) -> Option<String> {
+        let t = self.leaf(el)?;
+        let r = facets::notice_number(t).map(|()| t.to_string());
+        let n = self.check(el, r)?;
+        if let Ok(notice) = crate::ident::NoticeNumber::parse(&n) {
+            if notice.check_digit_ok() == Some(false) {
+                // For aux digits 0, 2 and 3 the check digits cover the first 16 digits.
+                let expected = crate::ident::iuv::check_digits(&n[..16])
+                    .map_or_else(String::new, |d| format!("{d:02}"));
+                self.warn(el.offset, Rule::CheckDigit { expected }, Some(&n));
+            }
+        }
+        Some(n)
+    }
+
+    fn amount(&mut self, el: &Element<'a>, not_zero: bool) -> Option<Amount> {
+        let t = self.leaf(el)?;
+        let r = facets::amount(t, not_zero);
+        self.check(el, r)
+    }
+
+    fn date(&mut self, el: &Element<'a>) -> Option<String> {
+        let t = self.leaf(el)?;
+        let r = facets::date(t).map(|()| t.to_string());
+        self.check(el, r)
+    }
+
+    fn date_time(&mut self, el: &Element<'a>) -> Option<String> {
+        let t = self.leaf(el)?;
+        let r = facets::date_time(t).map(|()| t.to_string());
+        self.check(el, r)
+    }
+
+    fn boolean(&mut self, el: &Element<'a>) -> Option<bool> {
+        let t = self.leaf(el)?;
+        let r = facets::boolean(t);
+        self.check(el, r)
+    }
+
+    fn int(&mut self, el: &Element<'a>) -> Option<i32> {
+        let t = self.leaf(el)?;
+        let r = facets::int(t);
+        self.check(el, r)
+    }
+
+    fn enumeration(&mut self, el: &Element<'a>, allowed: &'static [&'static str]) -> Option<usize> {
+        let t = self.leaf(el)?;
+        let r = facets::enumeration(t, allowed)
+            .map(|()| allowed.iter().position(|a| *a == t.as_ref()).unwrap_or(0));
+        self.check(el, r)
+    }
+
+    fn base64(&mut self, el: &Element<'a>) -> Option<String> {
+        let t = self.leaf(el)?;
+        let r = facets::base64(t).map(|()| t.to_string());
+        self.check(el, r)
+    }
+
+    fn nation_province(&mut self, el: &Element<'a>) -> Option<String> {
+        let t = self.leaf(el)?;
+        let r = facets::nation_province(t).map(|()| t.to_string());
+        self.check(el, r)
+    }
+
+    fn outcome(&mut self, el: &Element<'a>) -> Option<Outcome> {
+        self.enumeration(el, &["OK", "KO"])
+            .map(|i| if i == 0 { Outcome::Ok } else { Outcome::Ko })
+    }
+
+    fn id_transfer(&mut self, el: &Element<'a>) -> Option<u8> {
+        let t = self.leaf(el)?;
+        let r = facets::int(t).and_then(|v| {
+            u8::try_from(v)
+                .ok()
+                .filter(|v| (1..=5).contains(v))
+                .ok_or(Rule::Enumeration {
+                    allowed: &["1", "2", "3", "4", "5"],
+                })
+        });
+        self.check(el, r)
+    }
+
+    // ---- complex types ---------------------------------------------------------------------
+
+    fn caller(&mut self, s: &mut Seq<'_, 'a>) -> Option<Caller> {
+        let id_pa = self.req(s, "idPA", Self::text35);
+        let id_broker_pa = self.req(s, "idBrokerPA", Self::text35);
+        let id_station = self.req(s, "idStation", Self::text35);
+        Some(Caller {
+            id_pa: id_pa?,
+            id_broker_pa: id_broker_pa?,
+            id_station: id_station?,
+        })
+    }
+
+    fn qr_code(&mut self, el: &Element<'a>) -> Option<QrCode> {
+        let mut s = self.seq(el);
+        let fiscal_code = self.req(&mut s, "fiscalCode", Self::fiscal_code_pa);
+        let notice_number = self.req(&mut s, "noticeNumber", Self::notice_number);
+        self.finish(s);
+        Some(QrCode {
+            fiscal_code: fiscal_code?,
+            notice_number: notice_number?,
+        })
+    }
+
+    fn fault(&mut self, el: &Element<'a>) -> Option<FaultBean> {
+        let mut s = self.seq(el);
+        let code = self.req(&mut s, "faultCode", Self::any_string);
+        let fault_string = self.req(&mut s, "faultString", Self::any_string);
+        let id = self.req(&mut s, "id", Self::any_string);
+        let description = self.opt(&mut s, "description", Self::any_string);
+        let serial = self.opt(&mut s, "serial", Self::int);
+        let original_fault_code = self.opt(&mut s, "originalFaultCode", Self::any_string);
+        let original_fault_string = self.opt(&mut s, "originalFaultString", Self::any_string);
+        let original_description = self.opt(&mut s, "originalDescription", Self::any_string);
+        self.finish(s);
+        Some(FaultBean {
+            fault_code: FaultCode::parse(&code?),
+            fault_string: fault_string?,
+            id: id?,
+            description,
+            serial,
+            original_fault_code,
+            original_fault_string,
+            original_description,
+        })
+    }
+
+    fn metadata(&mut self, el: &Element<'a>) -> Option<Vec<MapEntry>> {
+        let mut s = self.seq(el);
+        let entries = self.many(&mut s, "mapEntry", 1, 15, |d, e| {
+            let mut s = d.seq(e);
+            let key = d.req(&mut s, "key", Self::text140);
+            let value = d.req(&mut s, "value", Self::text140);
+            d.finish(s);
+            Some(MapEntry {
+                key: key?,
+                value: value?,
+            })
+        });
+        self.finish(s);
+        Some(entries)
+    }
+
+    fn payment_option_list(&mut self, el: &Element<'a>) -> Option<PaymentOption> {
+        let mut s = self.seq(el);
+        let opts = self.many(&mut s, "paymentOptionDescription", 1, 1, |d, e| {
+            let mut s = d.seq(e);
+            let amount = d.req(&mut s, "amount", |d, e| d.amount(e, true));
+            let options = d.req(&mut s, "options", |d, e| {
+                let i = d.enumeration(e, AmountOption::VALUES)?;
+                let o = [
+                    AmountOption::Eq,
+                    AmountOption::Ls,
+                    AmountOption::Gt,
+                    AmountOption::Any,
+                ][i];
+                if o != AmountOption::Eq {
+                    d.push(
+                        None,
+                        e.offset,
+                        Rule::OptionsNotEq,
+                        Kind::Semantic,
+                        Severity::Error,
+                        Some(o.as_str()),
+                    );
+                }
+                Some(o)
+            });
+            let due_date = d.opt(&mut s, "dueDate", Self::date);
+            let detail_description = d.opt(&mut s, "detailDescription", Self::text140);
+            let all_ccp = d.req(&mut s, "allCCP", Self::boolean);
+            d.finish(s);
+            Some(PaymentOption {
+                amount: amount?,
+                options: options?,
+                due_date,
+                detail_description,
+                all_ccp: all_ccp?,
+            })
+        });
+        self.finish(s);
+        opts.into_iter().next()
+    }
+
+    fn subject(&mut self, el: &Element<'a>) -> Option<Subject> {
+        let mut s = self.seq(el);
+        let id = self.req(&mut s, "uniqueIdentifier", |d, e| {
+            let mut s = d.seq(e);
+            let t = d.req(&mut s, "entityUniqueIdentifierType", |d, e| {
+                d.enumeration(e, EntityType::VALUES)
+                    .map(|i| if i == 0 { EntityType::F } else { EntityType::G })
+            });
+            let v = d.req(&mut s, "entityUniqueIdentifierValue", |d, e| {
+                d.string(e, 2, 16)
+            });
+            d.finish(s);
+            let (t, v) = (t?, v?);
+            let plausible = match t {
+                EntityType::F => v == "ANONIMO" || v.len() == 16,
+                EntityType::G => v.len() == 11 && v.bytes().all(|b| b.is_ascii_digit()),
+            };
+            if !plausible {
+                // Not from pagoPA sources (DOMAIN.md §10): a warning, never a failure.
+                d.warn(
+                    e.offset,
+                    Rule::SubjectIdentifier,
+                    Some(&format!("{}:{v}", t.as_str())),
+                );
+            }
+            Some((t, v))
+        });
+        let full_name = self.req(&mut s, "fullName", Self::text70);
+        let street_name = self.opt(&mut s, "streetName", Self::text70);
+        let civic_number = self.opt(&mut s, "civicNumber", Self::text16);
+        let postal_code = self.opt(&mut s, "postalCode", Self::text16);
+        let city = self.opt(&mut s, "city", Self::text35);
+        let state_province_region = self.opt(&mut s, "stateProvinceRegion", Self::text35);
+        let country = self.opt(&mut s, "country", Self::nation_province);
+        let email = self.opt(&mut s, "e-mail", |d, e| {
+            let t = d.leaf(e)?;
+            let r = facets::email(t).map(|()| t.to_string());
+            d.check(e, r)
+        });
+        self.finish(s);
+        let (entity_type, entity_value) = id?;
+        Some(Subject {
+            entity_type,
+            entity_value,
+            full_name: full_name?,
+            street_name,
+            civic_number,
+            postal_code,
+            city,
+            state_province_region,
+            country,
+            email,
+        })
+    }
+
+    fn marca_da_bollo(&mut self, el: &Element<'a>) -> Option<MarcaDaBollo> {
+        let mut s = self.seq(el);
+        let hash = self.req(&mut s, "hashDocumento", |d, e| {
+            let t = d.leaf(e)?;
+            let v = facets::collapse(t);
+            let r = if !(4..=72).contains(&facets::char_len(v)) {
+                Err(Rule::Pattern { pattern: ".{4,72}" })
+            } else {
+                facets::base64(v).map(|()| t.to_string())
+            };
+            d.check(e, r)
+        });
+        let tipo = self.req(&mut s, "tipoBollo", |d, e| {
+            d.enumeration(e, &["01"]).map(|_| "01".to_string())
+        });
+        let prov = self.req(&mut s, "provinciaResidenza", Self::nation_province);
+        self.finish(s);
+        Some(MarcaDaBollo {
+            hash_documento: hash?,
+            tipo_bollo: tipo?,
+            provincia_residenza: prov?,
+        })
+    }
+
+    fn transfer(&mut self, el: &Element<'a>, flavor: TransferFlavor) -> Option<(Transfer, usize)> {
+        let mut s = self.seq(el);
+        let id = self.req(&mut s, "idTransfer", Self::id_transfer);
+        let amount = self.req(&mut s, "transferAmount", |d, e| d.amount(e, true));
+        let fiscal_code_pa = self.req(&mut s, "fiscalCodePA", Self::fiscal_code_pa);
+        let company_name = if flavor == TransferFlavor::V1 {
+            None
+        } else {
+            self.opt(&mut s, "companyName", Self::text140)
+        };
+        let beneficiary = match flavor {
+            TransferFlavor::V1 => self
+                .req(&mut s, "IBAN", |d, e| d.string(e, 1, 35))
+                .map(Beneficiary::Iban),
+            TransferFlavor::V2 | TransferFlavor::ReceiptV2 => {
+                let alt = if flavor == TransferFlavor::V2 {
+                    "richiestaMarcaDaBollo"
+                } else {
+                    "MBDAttachment"
+                };
+                if s.peek().is_some_and(|e| e.local == alt) {
+                    if flavor == TransferFlavor::V2 {
+                        self.req(&mut s, "richiestaMarcaDaBollo", Self::marca_da_bollo)
+                            .map(Beneficiary::MarcaDaBollo)
+                    } else {
+                        self.req(&mut s, "MBDAttachment", Self::base64)
+                            .map(Beneficiary::MbdAttachment)
+                    }
+                } else {
+                    self.req(&mut s, "IBAN", |d, e| d.string(e, 1, 35))
+                        .map(Beneficiary::Iban)
+                }
+            }
+        };
+        let remittance_information = self.req(&mut s, "remittanceInformation", Self::text140);
+        let transfer_category = self.req(&mut s, "transferCategory", Self::text140);
+        let metadata = self.opt(&mut s, "metadata", Self::metadata);
+        self.finish(s);
+        Some((
+            Transfer {
+                id_transfer: id?,
+                transfer_amount: amount?,
+                fiscal_code_pa: fiscal_code_pa?,
+                company_name,
+                beneficiary: beneficiary?,
+                remittance_information: remittance_information?,
+                transfer_category: transfer_category?,
+                metadata: metadata.unwrap_or_default(),
+            },
+            el.offset,
+        ))
+    }
+
+    fn transfer_list(&mut self, el: &Element<'a>, flavor: TransferFlavor) -> Option<Vec<Transfer>> {
+        let mut s = self.seq(el);
+        let items = self.many(&mut s, "transfer", 1, 5, |d, e| d.transfer(e, flavor));
+        self.finish(s);
+        // Semantic: idTransfer unique (the Nodo expects ids 1..n).
+        let mut seen = [false; 6];
+        for (i, (t, off)) in items.iter().enumerate() {
+            let id = usize::from(t.id_transfer);
+            if seen[id] {
+                self.enter("transfer", Some(i + 1));
+                self.semantic_child(
+                    "idTransfer",
+                    *off,
+                    Rule::DuplicateIdTransfer { id: t.id_transfer },
+                );
+                self.leave();
+            }
+            seen[id] = true;
+        }
+        Some(items.into_iter().map(|(t, _)| t).collect())
+    }
+
+    fn check_sum(
+        &mut self,
+        amount: Option<Amount>,
+        transfers: Option<&Vec<Transfer>>,
+        offset: usize,
+    ) {
+        if let (Some(amount), Some(ts)) = (amount, transfers) {
+            let sum = Amount::sum(ts.iter().map(|t| t.transfer_amount));
+            if sum != amount && !ts.is_empty() {
+                self.semantic_child(
+                    "paymentAmount",
+                    offset,
+                    Rule::SumMismatch {
+                        payment_amount: amount.to_string(),
+                        transfers_sum: sum.to_string(),
+                    },
+                );
+            }
+        }
+    }
+
+    fn payment_data(&mut self, el: &Element<'a>, v2: bool) -> Option<PaymentData> {
+        let mut s = self.seq(el);
+        let creditor_reference_id = self.req(&mut s, "creditorReferenceId", Self::text35);
+        let amount_offset = s.here();
+        let payment_amount = self.req(&mut s, "paymentAmount", |d, e| d.amount(e, true));
+        let due_date = self.req(&mut s, "dueDate", Self::date);
+        let retention_date = self.opt(&mut s, "retentionDate", Self::date_time);
+        let last_payment = self.opt(&mut s, "lastPayment", Self::boolean);
+        let description = self.req(&mut s, "description", Self::text140);
+        let company_name = if v2 {
+            self.req(&mut s, "companyName", Self::text140)
+        } else {
+            self.opt(&mut s, "companyName", Self::text140)
+        };
+        let office_name = self.opt(&mut s, "officeName", Self::text140);
+        let debtor = self.req(&mut s, "debtor", Self::subject);
+        let flavor = if v2 {
+            TransferFlavor::V2
+        } else {
+            TransferFlavor::V1
+        };
+        let transfers = self.req(&mut s, "transferList", |d, e| d.transfer_list(e, flavor));
+        let metadata = self.opt(&mut s, "metadata", Self::metadata);
+        self.finish(s);
+        self.check_sum(payment_amount, transfers.as_ref(), amount_offset);
+        Some(PaymentData {
+            creditor_reference_id: creditor_reference_id?,
+            payment_amount: payment_amount?,
+            due_date: due_date?,
+            retention_date,
+            last_payment,
+            description: description?,
+            company_name,
+            office_name,
+            debtor: debtor?,
+            transfers: transfers?,
+            metadata: metadata.unwrap_or_default(),
+        })
+    }
+
+    fn receipt(&mut self, el: &Element<'a>, v2: bool) -> Option<Receipt> {
+        let mut s = self.seq(el);
+        let receipt_id = self.req(&mut s, "receiptId", Self::any_string);
+        let notice_number = self.req(&mut s, "noticeNumber", Self::notice_number);
+        let fiscal_code = self.req(&mut s, "fiscalCode", Self::fiscal_code_pa);
+        let outcome = self.req(&mut s, "outcome", Self::outcome);
+        let creditor_reference_id = self.req(&mut s, "creditorReferenceId", Self::text35);
+        let amount_offset = s.here();
+        let payment_amount = self.req(&mut s, "paymentAmount", |d, e| d.amount(e, false));
+        let description = self.req(&mut s, "description", Self::text140);
+        let company_name = self.req(&mut s, "companyName", Self::text140);
+        let office_name = self.opt(&mut s, "officeName", Self::text140);
+        let debtor = self.req(&mut s, "debtor", Self::subject);
+        let flavor = if v2 {
+            TransferFlavor::ReceiptV2
+        } else {
+            TransferFlavor::V1
+        };
+        let transfers = self.req(&mut s, "transferList", |d, e| d.transfer_list(e, flavor));
+        let id_psp = self.req(&mut s, "idPSP", Self::text35);
+        let psp_fiscal_code = self.opt(&mut s, "pspFiscalCode", Self::text70);
+        let psp_partita_iva = self.opt(&mut s, "pspPartitaIVA", |d, e| d.string(e, 1, 20));
+        let psp_company_name = self.req(&mut s, "PSPCompanyName", Self::text70);
+        let id_channel = self.req(&mut s, "idChannel", Self::text35);
+        let channel_description = self.req(&mut s, "channelDescription", Self::text35);
+        let payer = self.opt(&mut s, "payer", Self::subject);
+        let payment_method = self.opt(&mut s, "paymentMethod", Self::text35);
+        let payment_note = if v2 {
+            self.opt(&mut s, "paymentNote", |d, e| d.string(e, 1, 210))
+        } else {
+            None
+        };
+        let fee = self.opt(&mut s, "fee", |d, e| d.amount(e, false));
+        let (primary_ci_incurred_fee, id_bundle, id_ci_bundle) = if v2 {
+            (
+                self.opt(&mut s, "primaryCiIncurredFee", |d, e| d.amount(e, false)),
+                self.opt(&mut s, "idBundle", Self::text70),
+                self.opt(&mut s, "idCiBundle", Self::text70),
+            )
+        } else {
+            (None, None, None)
+        };
+        let payment_date_time = self.opt(&mut s, "paymentDateTime", Self::date_time);
+        let application_date = self.opt(&mut s, "applicationDate", Self::date);
+        let transfer_date = self.opt(&mut s, "transferDate", Self::date);
+        let metadata = self.opt(&mut s, "metadata", Self::metadata);
+        let stand_in = self.opt(&mut s, "standIn", Self::boolean);
+        self.finish(s);
+        self.check_sum(payment_amount, transfers.as_ref(), amount_offset);
+        Some(Receipt {
+            receipt_id: receipt_id?,
+            notice_number: notice_number?,
+            fiscal_code: fiscal_code?,
+            outcome: outcome?,
+            creditor_reference_id: creditor_reference_id?,
+            payment_amount: payment_amount?,
+            description: description?,
+            company_name: company_name?,
+            office_name,
+            debtor: debtor?,
+            transfers: transfers?,
+            id_psp: id_psp?,
+            psp_fiscal_code,
+            psp_partita_iva,
+            psp_company_name: psp_company_name?,
+            id_channel: id_channel?,
+            channel_description: channel_description?,
+            payer,
+            payment_method,
+            payment_note,
+            fee,
+            primary_ci_incurred_fee,
+            id_bundle,
+            id_ci_bundle,
+            payment_date_time,
+            application_date,
+            transfer_date,
+            metadata: metadata.unwrap_or_default(),
+            stand_in,
+        })
+    }
+
+    /// `outcome` + `fault` of ctResponse, with the KO/OK rules of DOMAIN.md §4.
+    fn response_head(
+        &mut self,
+        s: &mut Seq<'_, 'a>,
+        wrapper_offset: usize,
+    ) -> (Option<Outcome>, Option<FaultBean>) {
+        let outcome = self.req(s, "outcome", Self::outcome);
+        let fault_offset = s.here();
+        let fault = self.opt(s, "fault", Self::fault);
+        match (outcome, &fault) {
+            (Some(Outcome::Ko), None) if !self.fault_present(s) => {
+                self.semantic_child("fault", wrapper_offset, Rule::KoWithoutFault);
+            }
+            (Some(Outcome::Ok), Some(_)) => {
+                self.semantic_child("fault", fault_offset, Rule::OkWithFault);
+            }
+            _ => {}
+        }
+        if let Some(f) = &fault {
+            if !f.fault_code.is_paa() {
+                self.enter("fault", None);
+                self.push(
+                    Some("faultCode"),
+                    fault_offset,
+                    Rule::FaultCodeNotPaa,
+                    Kind::Semantic,
+                    Severity::Warning,
+                    Some(f.fault_code.as_str()),
+                );
+                self.leave();
+            }
+        }
+        (outcome, fault)
+    }
+
+    /// Whether a `fault` element was present (even if invalid), so KO-without-fault is only
+    /// reported when it is really absent.
+    fn fault_present(&self, s: &Seq<'_, 'a>) -> bool {
+        s.children[..s.pos].iter().any(|e| e.local == "fault")
+    }
+
+    fn require_on_ok<T>(
+        &mut self,
+        outcome: Option<Outcome>,
+        value: &Option<T>,
+        name: &str,
+        offset: usize,
+        present: bool,
+    ) {
+        if outcome == Some(Outcome::Ok) && value.is_none() && !present {
+            self.semantic_child(name, offset, Rule::RequiredOnOk);
+        }
+    }
+
+    fn present(s: &Seq<'_, 'a>, name: &str) -> bool {
+        s.children.iter().any(|e| e.local == name)
+    }
+
+    // ---- wrappers --------------------------------------------------------------------------
+
+    /// Decode the payload element for `prim`/`dir`; `el` is the wrapper element.
+    pub(crate) fn message(
+        &mut self,
+        el: &Element<'a>,
+        prim: Primitive,
+        dir: Direction,
+    ) -> Option<Message> {
+        let mut s = self.seq(el);
+        let off = el.offset;
+        let msg = match (prim, dir) {
+            (Primitive::VerifyPaymentNotice, Direction::Request) => {
+                let caller = self.caller(&mut s);
+                let qr = self.req(&mut s, "qrCode", Self::qr_code);
+                self.finish(s);
+                Message::VerifyPaymentNoticeReq(VerifyPaymentNoticeReq {
+                    caller: caller?,
+                    qr_code: qr?,
+                })
+            }
+            (Primitive::GetPayment | Primitive::GetPaymentV2, Direction::Request) => {
+                let caller = self.caller(&mut s);
+                let qr = self.req(&mut s, "qrCode", Self::qr_code);
+                let amount = self.opt(&mut s, "amount", |d, e| d.amount(e, false));
+                let payment_note = self.opt(&mut s, "paymentNote", |d, e| d.string(e, 1, 210));
+                let transfer_type = self.opt(&mut s, "transferType", |d, e| {
+                    d.enumeration(e, TransferType::VALUES).map(|i| {
+                        if i == 0 {
+                            TransferType::Postal
+                        } else {
+                            TransferType::Pagopa
+                        }
+                    })
+                });
+                let due_date = self.opt(&mut s, "dueDate", Self::date);
+                self.finish(s);
+                let req = GetPaymentReq {
+                    caller: caller?,
+                    qr_code: qr?,
+                    amount,
+                    payment_note,
+                    transfer_type,
+                    due_date,
+                };
+                if prim == Primitive::GetPayment {
+                    Message::GetPaymentReq(req)
+                } else {
+                    Message::GetPaymentV2Req(req)
+                }
+            }
+            (Primitive::SendRt | Primitive::SendRtV2, Direction::Request) => {
+                let caller = self.caller(&mut s);
+                let v2 = prim == Primitive::SendRtV2;
+                let receipt = self.req(&mut s, "receipt", |d, e| d.receipt(e, v2));
+                self.finish(s);
+                let req = SendRtReq {
+                    caller: caller?,
+                    receipt: receipt?,
+                };
+                if v2 {
+                    Message::SendRtV2Req(req)
+                } else {
+                    Message::SendRtReq(req)
+                }
+            }
+            (Primitive::DemandPaymentNotice, Direction::Request) => {
+                let caller = self.caller(&mut s);
+                let id_servizio = self.req(&mut s, "idServizio", |d, e| d.string(e, 5, 5));
+                let id_soggetto = self.req(&mut s, "idSoggettoServizio", |d, e| d.string(e, 5, 5));
+                let dati = self.req(&mut s, "datiSpecificiServizioRequest", Self::base64);
+                self.finish(s);
+                Message::DemandPaymentNoticeReq(DemandPaymentNoticeReq {
+                    caller: caller?,
+                    id_servizio: id_servizio?,
+                    id_soggetto_servizio: id_soggetto?,
+                    dati_specifici_servizio: dati?,
+                })
+            }
+            (Primitive::VerifyPaymentNotice, Direction::Response) => {
+                let (outcome, fault) = self.response_head(&mut s, off);
+                let pl_off = s.here();
+                let payment_option = self.opt(&mut s, "paymentList", Self::payment_option_list);
+                let payment_description = self.opt(&mut s, "paymentDescription", Self::text140);
+                let fiscal_code_pa = self.opt(&mut s, "fiscalCodePA", Self::fiscal_code_pa);
+                let company_name = self.opt(&mut s, "companyName", Self::text140);
+                let office_name = self.opt(&mut s, "officeName", Self::text140);
+                for (name, missing) in [
+                    ("paymentList", !Self::present(&s, "paymentList")),
+                    (
+                        "paymentDescription",
+                        !Self::present(&s, "paymentDescription"),
+                    ),
+                    ("fiscalCodePA", !Self::present(&s, "fiscalCodePA")),
+                    ("companyName", !Self::present(&s, "companyName")),
+                ] {
+                    self.require_on_ok::<()>(outcome, &None, name, pl_off, !missing);
+                }
+                self.finish(s);
+                Message::VerifyPaymentNoticeRes(VerifyPaymentNoticeRes {
+                    outcome: outcome?,
+                    fault,
+                    payment_option,
+                    payment_description,
+                    fiscal_code_pa,
+                    company_name,
+                    office_name,
+                })
+            }
+            (Primitive::GetPayment | Primitive::GetPaymentV2, Direction::Response) => {
+                let (outcome, fault) = self.response_head(&mut s, off);
+                let data_off = s.here();
+                let v2 = prim == Primitive::GetPaymentV2;
+                let data = self.opt(&mut s, "data", |d, e| d.payment_data(e, v2));
+                let present = Self::present(&s, "data");
+                self.require_on_ok(outcome, &data, "data", data_off, present);
+                self.finish(s);
+                let res = GetPaymentRes {
+                    outcome: outcome?,
+                    fault,
+                    data,
+                };
+                if v2 {
+                    Message::GetPaymentV2Res(res)
+                } else {
+                    Message::GetPaymentRes(res)
+                }
+            }
+            (Primitive::SendRt | Primitive::SendRtV2, Direction::Response) => {
+                let (outcome, fault) = self.response_head(&mut s, off);
+                self.finish(s);
+                let res = SimpleRes {
+                    outcome: outcome?,
+                    fault,
+                };
+                if prim == Primitive::SendRtV2 {
+                    Message::SendRtV2Res(res)
+                } else {
+                    Message::SendRtRes(res)
+                }
+            }
+            (Primitive::DemandPaymentNotice, Direction::Response) => {
+                let (outcome, fault) = self.response_head(&mut s, off);
+                let here = s.here();
+                let qr_code = self.opt(&mut s, "qrCode", Self::qr_code);
+                let payment_option = self.opt(&mut s, "paymentList", Self::payment_option_list);
+                let payment_description = self.opt(&mut s, "paymentDescription", Self::text140);
+                let fiscal_code_pa = self.opt(&mut s, "fiscalCodePA", Self::fiscal_code_pa);
+                let company_name = self.opt(&mut s, "companyName", Self::text140);
+                let office_name = self.opt(&mut s, "officeName", Self::text140);
+                for name in ["qrCode", "paymentList", "fiscalCodePA", "companyName"] {
+                    let present = Self::present(&s, name);
+                    self.require_on_ok::<()>(outcome, &None, name, here, present);
+                }
+                self.finish(s);
+                Message::DemandPaymentNoticeRes(DemandPaymentNoticeRes {
+                    outcome: outcome?,
+                    fault,
+                    qr_code,
+                    payment_option,
+                    payment_description,
+                    fiscal_code_pa,
+                    company_name,
+                    office_name,
+                })
+            }
+        };
+        Some(msg)
+    }
+}

@@ -1,0 +1,353 @@
+//! Typed messages to XML, the way the Nodo and a careful EC write them: SOAP 1.1 envelope with
+//! the customary `soapenv`/`pafn` prefixes, wrapper qualified, children unqualified, elements in
+//! XSD sequence order.
+
+use crate::fault::FaultBean;
+use crate::message::{Message, Primitive};
+use crate::model::*;
+use crate::xml::{NS_PAFORNODE, NS_SOAP11};
+use quick_xml::Writer;
+use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
+
+struct Xw {
+    w: Writer<Vec<u8>>,
+}
+
+impl Xw {
+    fn new() -> Self {
+        Xw {
+            w: Writer::new_with_indent(Vec::with_capacity(2048), b' ', 2),
+        }
+    }
+
+    fn event(&mut self, e: Event<'_>) {
+        // Writing into a Vec<u8> cannot fail, so the io::Result carries nothing to handle.
+        let _ = self.w.write_event(e);
+    }
+
+    fn open(&mut self, name: &str) {
+        self.event(Event::Start(BytesStart::new(name)));
+    }
+
+    fn open_with(&mut self, name: &str, attrs: &[(&str, &str)]) {
+        let mut start = BytesStart::new(name);
+        for a in attrs {
+            start.push_attribute(*a);
+        }
+        self.event(Event::Start(start));
+    }
+
+    fn close(&mut self, name: &str) {
+        self.event(Event::End(BytesEnd::new(name)));
+    }
+
+    fn leaf(&mut self, name: &str, text: &str) {
+        self.open(name);
+        let escaped = quick_xml::escape::escape(text);
+        // A raw CR would come back as LF after XML end-of-line normalisation; a character
+        // reference keeps the value exact.
+        let escaped = if escaped.contains('\r') {
+            escaped.replace('\r', "&#13;").into()
+        } else {
+            escaped
+        };
+        self.event(Event::Text(BytesText::from_escaped(escaped)));
+        self.close(name);
+    }
+
+    fn opt(&mut self, name: &str, text: Option<&str>) {
+        if let Some(t) = text {
+            self.leaf(name, t);
+        }
+    }
+
+    fn into_string(self) -> String {
+        String::from_utf8(self.w.into_inner()).unwrap_or_default()
+    }
+}
+
+fn caller(w: &mut Xw, c: &Caller) {
+    w.leaf("idPA", &c.id_pa);
+    w.leaf("idBrokerPA", &c.id_broker_pa);
+    w.leaf("idStation", &c.id_station);
+}
+
+fn qr_code(w: &mut Xw, q: &QrCode) {
+    w.open("qrCode");
+    w.leaf("fiscalCode", &q.fiscal_code);
+    w.leaf("noticeNumber", &q.notice_number);
+    w.close("qrCode");
+}
+
+fn fault(w: &mut Xw, f: &FaultBean) {
+    w.open("fault");
+    w.leaf("faultCode", f.fault_code.as_str());
+    w.leaf("faultString", &f.fault_string);
+    w.leaf("id", &f.id);
+    w.opt("description", f.description.as_deref());
+    w.opt("serial", f.serial.map(|s| s.to_string()).as_deref());
+    w.opt("originalFaultCode", f.original_fault_code.as_deref());
+    w.opt("originalFaultString", f.original_fault_string.as_deref());
+    w.opt("originalDescription", f.original_description.as_deref());
+    w.close("fault");
+}
+
+fn head(w: &mut Xw, outcome: Outcome, f: Option<&FaultBean>) {
+    w.leaf("outcome", outcome.as_str());
+    if let Some(f) = f {
+        fault(w, f);
+    }
+}
+
+fn metadata(w: &mut Xw, entries: &[MapEntry]) {
+    if entries.is_empty() {
+        return;
+    }
+    w.open("metadata");
+    for e in entries {
+        w.open("mapEntry");
+        w.leaf("key", &e.key);
+        w.leaf("value", &e.value);
+        w.close("mapEntry");
+    }
+    w.close("metadata");
+}
+
+fn payment_option(w: &mut Xw, o: &PaymentOption) {
+    w.open("paymentList");
+    w.open("paymentOptionDescription");
+    w.leaf("amount", &o.amount.to_string());
+    w.leaf("options", o.options.as_str());
+    w.opt("dueDate", o.due_date.as_deref());
+    w.opt("detailDescription", o.detail_description.as_deref());
+    w.leaf("allCCP", if o.all_ccp { "true" } else { "false" });
+    w.close("paymentOptionDescription");
+    w.close("paymentList");
+}
+
+fn subject(w: &mut Xw, name: &str, s: &Subject) {
+    w.open(name);
+    w.open("uniqueIdentifier");
+    w.leaf("entityUniqueIdentifierType", s.entity_type.as_str());
+    w.leaf("entityUniqueIdentifierValue", &s.entity_value);
+    w.close("uniqueIdentifier");
+    w.leaf("fullName", &s.full_name);
+    w.opt("streetName", s.street_name.as_deref());
+    w.opt("civicNumber", s.civic_number.as_deref());
+    w.opt("postalCode", s.postal_code.as_deref());
+    w.opt("city", s.city.as_deref());
+    w.opt("stateProvinceRegion", s.state_province_region.as_deref());
+    w.opt("country", s.country.as_deref());
+    w.opt("e-mail", s.email.as_deref());
+    w.close(name);
+}
+
+fn transfers(w: &mut Xw, list: &[Transfer], v2: bool) {
+    w.open("transferList");
+    for t in list {
+        w.open("transfer");
+        w.leaf("idTransfer", &t.id_transfer.to_string());
+        w.leaf("transferAmount", &t.transfer_amount.to_string());
+        w.leaf("fiscalCodePA", &t.fiscal_code_pa);
+        if v2 {
+            w.opt("companyName", t.company_name.as_deref());
+        }
+        match &t.beneficiary {
+            Beneficiary::Iban(iban) => w.leaf("IBAN", iban),
+            Beneficiary::MarcaDaBollo(m) => {
+                w.open("richiestaMarcaDaBollo");
+                w.leaf("hashDocumento", &m.hash_documento);
+                w.leaf("tipoBollo", &m.tipo_bollo);
+                w.leaf("provinciaResidenza", &m.provincia_residenza);
+                w.close("richiestaMarcaDaBollo");
+            }
+            Beneficiary::MbdAttachment(b64) => w.leaf("MBDAttachment", b64),
+        }
+        w.leaf("remittanceInformation", &t.remittance_information);
+        w.leaf("transferCategory", &t.transfer_category);
+        metadata(w, &t.metadata);
+        w.close("transfer");
+    }
+    w.close("transferList");
+}
+
+fn payment_data(w: &mut Xw, d: &PaymentData, v2: bool) {
+    w.open("data");
+    w.leaf("creditorReferenceId", &d.creditor_reference_id);
+    w.leaf("paymentAmount", &d.payment_amount.to_string());
+    w.leaf("dueDate", &d.due_date);
+    w.opt("retentionDate", d.retention_date.as_deref());
+    w.opt(
+        "lastPayment",
+        d.last_payment.map(|b| if b { "true" } else { "false" }),
+    );
+    w.leaf("description", &d.description);
+    w.opt("companyName", d.company_name.as_deref());
+    w.opt("officeName", d.office_name.as_deref());
+    subject(w, "debtor", &d.debtor);
+    transfers(w, &d.transfers, v2);
+    metadata(w, &d.metadata);
+    w.close("data");
+}
+
+fn receipt(w: &mut Xw, r: &Receipt, v2: bool) {
+    let amount = |a: Option<crate::Amount>| a.map(|a| a.to_string());
+    w.open("receipt");
+    w.leaf("receiptId", &r.receipt_id);
+    w.leaf("noticeNumber", &r.notice_number);
+    w.leaf("fiscalCode", &r.fiscal_code);
+    w.leaf("outcome", r.outcome.as_str());
+    w.leaf("creditorReferenceId", &r.creditor_reference_id);
+    w.leaf("paymentAmount", &r.payment_amount.to_string());
+    w.leaf("description", &r.description);
+    w.leaf("companyName", &r.company_name);
+    w.opt("officeName", r.office_name.as_deref());
+    subject(w, "debtor", &r.debtor);
+    transfers(w, &r.transfers, v2);
+    w.leaf("idPSP", &r.id_psp);
+    w.opt("pspFiscalCode", r.psp_fiscal_code.as_deref());
+    w.opt("pspPartitaIVA", r.psp_partita_iva.as_deref());
+    w.leaf("PSPCompanyName", &r.psp_company_name);
+    w.leaf("idChannel", &r.id_channel);
+    w.leaf("channelDescription", &r.channel_description);
+    if let Some(p) = &r.payer {
+        subject(w, "payer", p);
+    }
+    w.opt("paymentMethod", r.payment_method.as_deref());
+    if v2 {
+        w.opt("paymentNote", r.payment_note.as_deref());
+    }
+    w.opt("fee", amount(r.fee).as_deref());
+    if v2 {
+        w.opt(
+            "primaryCiIncurredFee",
+            amount(r.primary_ci_incurred_fee).as_deref(),
+        );
+        w.opt("idBundle", r.id_bundle.as_deref());
+        w.opt("idCiBundle", r.id_ci_bundle.as_deref());
+    }
+    w.opt("paymentDateTime", r.payment_date_time.as_deref());
+    w.opt("applicationDate", r.application_date.as_deref());
+    w.opt("transferDate", r.transfer_date.as_deref());
+    metadata(w, &r.metadata);
+    w.opt(
+        "standIn",
+        r.stand_in.map(|b| if b { "true" } else { "false" }),
+    );
+    w.close("receipt");
+}
+
+fn body(w: &mut Xw, m: &Message) {
+    match m {
+        Message::VerifyPaymentNoticeReq(r) => {
+            caller(w, &r.caller);
+            qr_code(w, &r.qr_code);
+        }
+        Message::GetPaymentReq(r) | Message::GetPaymentV2Req(r) => {
+            caller(w, &r.caller);
+            qr_code(w, &r.qr_code);
+            w.opt("amount", r.amount.map(|a| a.to_string()).as_deref());
+            w.opt("paymentNote", r.payment_note.as_deref());
+            w.opt("transferType", r.transfer_type.map(TransferType::as_str));
+            w.opt("dueDate", r.due_date.as_deref());
+        }
+        Message::SendRtReq(r) => {
+            caller(w, &r.caller);
+            receipt(w, &r.receipt, false);
+        }
+        Message::SendRtV2Req(r) => {
+            caller(w, &r.caller);
+            receipt(w, &r.receipt, true);
+        }
+        Message::DemandPaymentNoticeReq(r) => {
+            caller(w, &r.caller);
+            w.leaf("idServizio", &r.id_servizio);
+            w.leaf("idSoggettoServizio", &r.id_soggetto_servizio);
+            w.leaf("datiSpecificiServizioRequest", &r.dati_specifici_servizio);
+        }
+        Message::VerifyPaymentNoticeRes(r) => {
+            head(w, r.outcome, r.fault.as_ref());
+            if let Some(o) = &r.payment_option {
+                payment_option(w, o);
+            }
+            w.opt("paymentDescription", r.payment_description.as_deref());
+            w.opt("fiscalCodePA", r.fiscal_code_pa.as_deref());
+            w.opt("companyName", r.company_name.as_deref());
+            w.opt("officeName", r.office_name.as_deref());
+        }
+        Message::GetPaymentRes(r) | Message::GetPaymentV2Res(r) => {
+            head(w, r.outcome, r.fault.as_ref());
+            if let Some(d) = &r.data {
+                payment_data(w, d, matches!(m, Message::GetPaymentV2Res(_)));
+            }
+        }
+        Message::SendRtRes(r) | Message::SendRtV2Res(r) => head(w, r.outcome, r.fault.as_ref()),
+        Message::DemandPaymentNoticeRes(r) => {
+            head(w, r.outcome, r.fault.as_ref());
+            if let Some(q) = &r.qr_code {
+                qr_code(w, q);
+            }
+            if let Some(o) = &r.payment_option {
+                payment_option(w, o);
+            }
+            w.opt("paymentDescription", r.payment_description.as_deref());
+            w.opt("fiscalCodePA", r.fiscal_code_pa.as_deref());
+            w.opt("companyName", r.company_name.as_deref());
+            w.opt("officeName", r.office_name.as_deref());
+        }
+    }
+}
+
+impl Message {
+    /// The message in a SOAP 1.1 envelope, as sent on the wire.
+    pub fn to_xml(&self) -> String {
+        let mut w = Xw::new();
+        w.event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)));
+        w.open_with(
+            "soapenv:Envelope",
+            &[("xmlns:soapenv", NS_SOAP11), ("xmlns:pafn", NS_PAFORNODE)],
+        );
+        w.event(Event::Empty(BytesStart::new("soapenv:Header")));
+        w.open("soapenv:Body");
+        let wrapper = format!("pafn:{}", self.element());
+        w.open(&wrapper);
+        body(&mut w, self);
+        w.close(&wrapper);
+        w.close("soapenv:Body");
+        w.close("soapenv:Envelope");
+        w.into_string()
+    }
+
+    /// Only the wrapper element, with its own namespace declaration: what `xmllint --schema
+    /// paForNode.xsd` can validate (the XSD does not cover the SOAP envelope).
+    pub fn to_payload_xml(&self) -> String {
+        let mut w = Xw::new();
+        w.event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)));
+        let wrapper = format!("pafn:{}", self.element());
+        w.open_with(&wrapper, &[("xmlns:pafn", NS_PAFORNODE)]);
+        body(&mut w, self);
+        w.close(&wrapper);
+        w.into_string()
+    }
+}
+
+/// A SOAP 1.1 Fault envelope (what a badly behaved station sends; also what the mock Nodo sends
+/// for a request it cannot even route).
+pub fn soap_fault_xml(faultcode: &str, faultstring: &str) -> String {
+    let mut w = Xw::new();
+    w.event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)));
+    w.open_with("soapenv:Envelope", &[("xmlns:soapenv", NS_SOAP11)]);
+    w.open("soapenv:Body");
+    w.open("soapenv:Fault");
+    w.leaf("faultcode", faultcode);
+    w.leaf("faultstring", faultstring);
+    w.close("soapenv:Fault");
+    w.close("soapenv:Body");
+    w.close("soapenv:Envelope");
+    w.into_string()
+}
+
+/// The SOAPAction header value the Nodo sends: the operation name in quotes.
+pub fn soap_action(p: Primitive) -> String {
+    format!("\"{}\"", p.name())
+}

@@ -1,0 +1,336 @@
+//! A small read-only element tree built from quick-xml events.
+//!
+//! Why a tree and not serde: the validator must report *every* violation with its element path
+//! and position, must accept any namespace prefix (namespaces are compared by URI), and must
+//! never give up at the first surprise. A borrowed tree (names and most texts are slices of the
+//! input) keeps that cheap.
+
+use quick_xml::events::Event;
+use quick_xml::name::ResolveResult;
+use quick_xml::reader::NsReader;
+use std::borrow::Cow;
+
+/// SOAP 1.1 envelope namespace.
+pub const NS_SOAP11: &str = "http://schemas.xmlsoap.org/soap/envelope/";
+/// SOAP 1.2 envelope namespace (recognised only to say it is the wrong one).
+pub const NS_SOAP12: &str = "http://www.w3.org/2003/05/soap-envelope";
+/// Target namespace of `paForNode.xsd`.
+pub const NS_PAFORNODE: &str = "http://pagopa-api.pagopa.gov.it/pa/paForNode.xsd";
+
+/// Deepest nesting accepted; pagoPA messages are under 10 levels, so this only stops abuse.
+pub const MAX_DEPTH: usize = 64;
+
+/// An element with its resolved namespace, text and children.
+#[derive(Debug, Clone)]
+pub struct Element<'a> {
+    /// Index into [`Document::namespaces`]; 0 means "no namespace".
+    pub ns: u16,
+    /// Local name (without prefix).
+    pub local: &'a str,
+    /// Text content (entity references resolved). For elements with children it is empty.
+    pub text: Cow<'a, str>,
+    /// Child elements in document order.
+    pub children: Vec<Element<'a>>,
+    /// Byte offset of the `<` that opens the element.
+    pub offset: usize,
+    /// Offset of the first non-whitespace text found among child elements (mixed content).
+    pub stray_text: Option<usize>,
+}
+
+/// A parsed document: the root element and the namespace table.
+#[derive(Debug, Clone)]
+pub struct Document<'a> {
+    /// The source text.
+    pub src: &'a str,
+    /// Namespace URIs seen; index 0 is the empty "no namespace".
+    pub namespaces: Vec<String>,
+    /// The root element.
+    pub root: Element<'a>,
+}
+
+/// Why the input is not a well-formed XML document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct XmlError {
+    /// Byte offset where the problem was detected.
+    pub offset: usize,
+    /// What is wrong.
+    pub reason: String,
+    /// True when the bytes were not UTF-8.
+    pub not_utf8: bool,
+}
+
+impl Document<'_> {
+    /// The namespace URI of an element ("" for none).
+    pub fn ns_of(&self, el: &Element<'_>) -> &str {
+        self.namespaces
+            .get(usize::from(el.ns))
+            .map_or("", String::as_str)
+    }
+}
+
+/// Check UTF-8 and strip a byte-order mark, reporting the first bad byte.
+pub fn as_utf8(bytes: &[u8]) -> Result<(&str, usize), XmlError> {
+    let (body, skip) = match bytes.strip_prefix(b"\xEF\xBB\xBF") {
+        Some(rest) => (rest, 3),
+        None => (bytes, 0),
+    };
+    match std::str::from_utf8(body) {
+        Ok(s) => Ok((s, skip)),
+        Err(e) => Err(XmlError {
+            offset: skip + e.valid_up_to(),
+            reason: format!("invalid UTF-8 byte at offset {}", skip + e.valid_up_to()),
+            not_utf8: true,
+        }),
+    }
+}
+
+fn intern(namespaces: &mut Vec<String>, uri: &str) -> u16 {
+    if uri.is_empty() {
+        return 0;
+    }
+    if let Some(i) = namespaces.iter().position(|n| n == uri) {
+        return u16::try_from(i).unwrap_or(u16::MAX);
+    }
+    namespaces.push(uri.to_string());
+    u16::try_from(namespaces.len() - 1).unwrap_or(u16::MAX)
+}
+
+fn predefined_entity(name: &str) -> Option<char> {
+    Some(match name {
+        "lt" => '<',
+        "gt" => '>',
+        "amp" => '&',
+        "apos" => '\'',
+        "quot" => '"',
+        _ => return None,
+    })
+}
+
+fn push_text<'a>(text: &mut Cow<'a, str>, more: Cow<'a, str>) {
+    if text.is_empty() {
+        *text = more;
+    } else {
+        text.to_mut().push_str(&more);
+    }
+}
+
+/// Parse a whole document. `base` is added to every offset (used when a BOM was stripped).
+pub fn parse(src: &str, base: usize) -> Result<Document<'_>, XmlError> {
+    let mut reader = NsReader::from_str(src);
+    let config = reader.config_mut();
+    config.check_end_names = true;
+    config.expand_empty_elements = false;
+
+    let mut namespaces = vec![String::new()];
+    let mut stack: Vec<Element<'_>> = Vec::new();
+    let mut root: Option<Element<'_>> = None;
+
+    let err = |offset: u64, reason: String| XmlError {
+        offset: base + usize::try_from(offset).unwrap_or(usize::MAX),
+        reason,
+        not_utf8: false,
+    };
+
+    loop {
+        let before = reader.buffer_position();
+        let (resolved, event) = match reader.read_resolved_event() {
+            Ok(ok) => ok,
+            Err(e) => return Err(err(reader.error_position(), e.to_string())),
+        };
+        let ns_uri: Option<String> = match &resolved {
+            ResolveResult::Bound(ns) => Some(ns.0.to_string()),
+            ResolveResult::Unbound => None,
+            ResolveResult::Unknown(prefix) => {
+                return Err(err(
+                    before,
+                    format!("undeclared namespace prefix `{prefix}`"),
+                ));
+            }
+        };
+        let offset = base + usize::try_from(before).unwrap_or(usize::MAX);
+        match event {
+            Event::Start(ref start) | Event::Empty(ref start) => {
+                if root.is_some() {
+                    return Err(err(before, "content after the root element".into()));
+                }
+                if stack.len() >= MAX_DEPTH {
+                    return Err(err(
+                        before,
+                        format!("elements nested deeper than {MAX_DEPTH} levels"),
+                    ));
+                }
+                let qlen = start.name().as_ref().len();
+                // The event borrows the input, so the qualified name is the slice right after '<'.
+                let raw = usize::try_from(before).unwrap_or(usize::MAX);
+                let qname = src.get(raw + 1..raw + 1 + qlen).unwrap_or("");
+                let local = qname.rsplit(':').next().unwrap_or(qname);
+                let ns = ns_uri.as_deref().map_or(0, |u| intern(&mut namespaces, u));
+                if let Some(parent) = stack.last_mut() {
+                    if !parent.text.trim().is_empty() && parent.stray_text.is_none() {
+                        parent.stray_text = Some(offset);
+                    }
+                    parent.text = Cow::Borrowed("");
+                }
+                let el = Element {
+                    ns,
+                    local,
+                    text: Cow::Borrowed(""),
+                    children: Vec::new(),
+                    offset,
+                    stray_text: None,
+                };
+                if matches!(event, Event::Start(_)) {
+                    stack.push(el);
+                } else {
+                    attach(&mut stack, &mut root, el);
+                }
+            }
+            Event::End(_) => match stack.pop() {
+                Some(el) => attach(&mut stack, &mut root, el),
+                None => return Err(err(before, "unmatched end tag".into())),
+            },
+            Event::Text(t) => {
+                let content = t.xml10_content();
+                match stack.last_mut() {
+                    Some(el) if el.children.is_empty() => push_text(&mut el.text, content),
+                    Some(el) => {
+                        if !content.trim().is_empty() && el.stray_text.is_none() {
+                            el.stray_text = Some(offset);
+                        }
+                    }
+                    None => {
+                        if !content.trim().is_empty() {
+                            return Err(err(before, "text outside the root element".into()));
+                        }
+                    }
+                }
+            }
+            Event::CData(c) => {
+                let content = c.xml10_content();
+                match stack.last_mut() {
+                    Some(el) if el.children.is_empty() => push_text(&mut el.text, content),
+                    Some(el) => {
+                        if el.stray_text.is_none() {
+                            el.stray_text = Some(offset);
+                        }
+                    }
+                    None => return Err(err(before, "CDATA outside the root element".into())),
+                }
+            }
+            Event::GeneralRef(r) => {
+                let ch = match r.resolve_char_ref() {
+                    Ok(Some(c)) => c,
+                    Ok(None) => match predefined_entity(&r) {
+                        Some(c) => c,
+                        None => {
+                            return Err(err(before, format!("undefined entity `&{};`", &*r)));
+                        }
+                    },
+                    Err(e) => return Err(err(before, e.to_string())),
+                };
+                match stack.last_mut() {
+                    Some(el) if el.children.is_empty() => el.text.to_mut().push(ch),
+                    Some(el) => {
+                        if el.stray_text.is_none() {
+                            el.stray_text = Some(offset);
+                        }
+                    }
+                    None => return Err(err(before, "reference outside the root element".into())),
+                }
+            }
+            Event::DocType(_) => {
+                // Refusing DTDs keeps entity expansion (billion laughs, XXE) out entirely;
+                // SOAP 1.1 forbids a DTD in an envelope anyway.
+                return Err(err(
+                    before,
+                    "a DOCTYPE is not allowed in a SOAP message".into(),
+                ));
+            }
+            Event::Decl(_) | Event::PI(_) | Event::Comment(_) => {}
+            Event::Eof => break,
+        }
+    }
+    if let Some(open) = stack.last() {
+        return Err(XmlError {
+            offset: base + src.len(),
+            reason: format!("unexpected end of input: <{}> is not closed", open.local),
+            not_utf8: false,
+        });
+    }
+    match root {
+        Some(root) => Ok(Document {
+            src,
+            namespaces,
+            root,
+        }),
+        None => Err(XmlError {
+            offset: base + src.len(),
+            reason: "no root element (empty document)".into(),
+            not_utf8: false,
+        }),
+    }
+}
+
+fn attach<'a>(stack: &mut [Element<'a>], root: &mut Option<Element<'a>>, el: Element<'a>) {
+    match stack.last_mut() {
+        Some(parent) => parent.children.push(el),
+        None => *root = Some(el),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn namespaces_are_resolved_by_uri_whatever_the_prefix() {
+        let src = r#"<a:x xmlns:a="urn:one" xmlns="urn:two"><y>t&amp;u&#65;</y><a:z/></a:x>"#;
+        let doc = parse(src, 0).unwrap();
+        assert_eq!(doc.ns_of(&doc.root), "urn:one");
+        assert_eq!(doc.root.local, "x");
+        let y = &doc.root.children[0];
+        assert_eq!(doc.ns_of(y), "urn:two");
+        assert_eq!(y.text, "t&uA");
+        assert_eq!(doc.ns_of(&doc.root.children[1]), "urn:one");
+    }
+
+    #[test]
+    fn malformed_inputs_are_errors_not_panics() {
+        for bad in [
+            "",
+            "<a>",
+            "<a></b>",
+            "<a/><b/>",
+            "<!DOCTYPE a [<!ENTITY x 'y'>]><a>&x;</a>",
+            "<p:a/>",
+            "<a>&nope;</a>",
+            "text",
+            "<a><",
+        ] {
+            assert!(parse(bad, 0).is_err(), "{bad:?} should be rejected");
+        }
+    }
+
+    #[test]
+    fn depth_is_limited() {
+        let deep = "<a>".repeat(MAX_DEPTH + 1);
+        let e = parse(&deep, 0).unwrap_err();
+        assert!(e.reason.contains("deeper"), "{}", e.reason);
+    }
+
+    #[test]
+    fn mixed_text_is_flagged() {
+        let doc = parse("<a>oops<b/></a>", 0).unwrap();
+        assert!(doc.root.stray_text.is_some());
+        let doc = parse("<a>\n  <b/>\n</a>", 0).unwrap();
+        assert!(doc.root.stray_text.is_none());
+    }
+
+    #[test]
+    fn invalid_utf8_reports_the_offset() {
+        let e = as_utf8(b"<a>\xff</a>").unwrap_err();
+        assert_eq!(e.offset, 3);
+        assert!(e.not_utf8);
+        assert_eq!(as_utf8(b"\xEF\xBB\xBF<a/>").unwrap(), ("<a/>", 3));
+    }
+}
