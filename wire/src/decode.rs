@@ -215,7 +215,8 @@ impl<'d, 'a> Decoder<'d, 'a> {
         let mut count = 0;
         while let Some(el) = self.take(s, name) {
             count += 1;
-            self.enter(name, Some(count));
+            // A single-occurrence element keeps a plain path; repeated ones are numbered.
+            self.enter(name, (max > 1 || count > 1).then_some(count));
             if count == max + 1 {
                 let total = count
                     + s.children[s.pos..]

@@ -1,0 +1,76 @@
+//! One renderer for every diagnostic that points into a file: title, `--> file:line:col`, the
+//! source line and a caret, then notes. Used on the terminal and, without colour, in reports.
+
+use std::fmt::Write as _;
+
+/// A problem located in a source file.
+#[derive(Debug, Clone)]
+pub struct Diagnostic<'a> {
+    /// `error` or `warning`.
+    pub level: &'a str,
+    /// Short title (the rule broken).
+    pub title: &'a str,
+    /// File name as the user gave it.
+    pub file: &'a str,
+    /// 1-based line and column, when known.
+    pub position: Option<(usize, usize)>,
+    /// Extra lines (`path: ...`, `found: ...`, `help: ...`).
+    pub notes: Vec<String>,
+}
+
+impl Diagnostic<'_> {
+    /// Render against the file's text (`src` may be empty when unknown).
+    pub fn render(&self, src: &str) -> String {
+        let mut out = String::new();
+        let _ = writeln!(out, "{}: {}", self.level, self.title);
+        match self.position {
+            Some((line, col)) => {
+                let gutter = line.to_string().len();
+                let pad = " ".repeat(gutter);
+                let _ = writeln!(out, "{pad}--> {}:{line}:{col}", self.file);
+                if let Some(text) = src.lines().nth(line.saturating_sub(1)) {
+                    // Long single-line messages would flood the terminal: show a window.
+                    let chars: Vec<char> = text.chars().collect();
+                    let start = col.saturating_sub(1).saturating_sub(60);
+                    let end = (start + 120).min(chars.len());
+                    let shown: String = chars[start.min(end)..end].iter().collect();
+                    let caret_at = col.saturating_sub(1) - start;
+                    let _ = writeln!(out, "{pad} |");
+                    let _ = writeln!(out, "{line} | {}", shown.trim_end());
+                    let _ = writeln!(out, "{pad} | {}^", " ".repeat(caret_at));
+                }
+                for n in &self.notes {
+                    let _ = writeln!(out, "{pad} = {n}");
+                }
+            }
+            None => {
+                let _ = writeln!(out, "  --> {}", self.file);
+                for n in &self.notes {
+                    let _ = writeln!(out, "   = {n}");
+                }
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_caret_under_column() {
+        let d = Diagnostic {
+            level: "error",
+            title: "required element is missing",
+            file: "a.xml",
+            position: Some((2, 3)),
+            notes: vec!["path: /a/b".into()],
+        };
+        let s = d.render("<a>\n  <c/>\n</a>");
+        assert_eq!(
+            s,
+            "error: required element is missing\n --> a.xml:2:3\n  |\n2 |   <c/>\n  |   ^\n  = path: /a/b\n"
+        );
+    }
+}

@@ -1,0 +1,9 @@
+//! collaudo: prove that a pagoPA EC station conforms, before go-live and in CI.
+//!
+//! The binary is a thin shell over this library, so every command can be driven in-process
+//! by the tests.
+
+pub mod cli;
+pub mod diagnostic;
+pub mod exit;
+pub mod validate;

@@ -1,1 +1,0 @@
-//! ACA `paCreatePosition` JSON model (being written).
