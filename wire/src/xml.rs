@@ -6,8 +6,7 @@
 //! input) keeps that cheap.
 
 use quick_xml::events::Event;
-use quick_xml::name::ResolveResult;
-use quick_xml::reader::NsReader;
+use quick_xml::reader::Reader;
 use std::borrow::Cow;
 
 /// SOAP 1.1 envelope namespace.
@@ -114,14 +113,26 @@ fn push_text<'a>(text: &mut Cow<'a, str>, more: Cow<'a, str>) {
     }
 }
 
+/// A namespace binding in scope: declared at `depth` for `prefix` ("" = default namespace).
+struct Binding<'a> {
+    depth: usize,
+    prefix: &'a str,
+    ns: u16,
+}
+
 /// Parse a whole document. `base` is added to every offset (used when a BOM was stripped).
+///
+/// Namespaces are resolved here rather than by quick-xml's `NsReader`: pagoPA messages declare
+/// them once on the envelope, so a scope stack that is touched only when an `xmlns` attribute
+/// appears costs almost nothing per element.
 pub fn parse(src: &str, base: usize) -> Result<Document<'_>, XmlError> {
-    let mut reader = NsReader::from_str(src);
+    let mut reader = Reader::from_str(src);
     let config = reader.config_mut();
     config.check_end_names = true;
     config.expand_empty_elements = false;
 
     let mut namespaces = vec![String::new()];
+    let mut bindings: Vec<Binding<'_>> = Vec::new();
     let mut stack: Vec<Element<'_>> = Vec::new();
     let mut root: Option<Element<'_>> = None;
 
@@ -133,19 +144,9 @@ pub fn parse(src: &str, base: usize) -> Result<Document<'_>, XmlError> {
 
     loop {
         let before = reader.buffer_position();
-        let (resolved, event) = match reader.read_resolved_event() {
-            Ok(ok) => ok,
+        let event = match reader.read_event() {
+            Ok(ev) => ev,
             Err(e) => return Err(err(reader.error_position(), e.to_string())),
-        };
-        let ns_uri: Option<String> = match &resolved {
-            ResolveResult::Bound(ns) => Some(ns.0.to_string()),
-            ResolveResult::Unbound => None,
-            ResolveResult::Unknown(prefix) => {
-                return Err(err(
-                    before,
-                    format!("undeclared namespace prefix `{prefix}`"),
-                ));
-            }
         };
         let offset = base + usize::try_from(before).unwrap_or(usize::MAX);
         match event {
@@ -159,14 +160,54 @@ pub fn parse(src: &str, base: usize) -> Result<Document<'_>, XmlError> {
                         format!("elements nested deeper than {MAX_DEPTH} levels"),
                     ));
                 }
+                let depth = stack.len();
                 let qlen = start.name().as_ref().len();
                 // The event borrows the input, so the qualified name is the slice right after '<'.
                 let raw = usize::try_from(before).unwrap_or(usize::MAX);
                 let qname = src.get(raw + 1..raw + 1 + qlen).unwrap_or("");
-                let local = qname.rsplit(':').next().unwrap_or(qname);
-                let ns = ns_uri.as_deref().map_or(0, |u| intern(&mut namespaces, u));
+                if start.attributes_raw().contains("xmlns") {
+                    for attr in start.attributes() {
+                        let attr = attr.map_err(|e| err(before, e.to_string()))?;
+                        let key = attr.key.as_ref();
+                        let prefix = if key == "xmlns" {
+                            ""
+                        } else if key.starts_with("xmlns:") {
+                            // Attribute keys borrow the event, not the input; find the same bytes
+                            // in `src` by address so the prefix lives as long as the document.
+                            let at = (key.as_ptr() as usize).wrapping_sub(src.as_ptr() as usize);
+                            match src.get(at + 6..at + key.len()) {
+                                Some(p) if src.get(at..at + key.len()) == Some(key) => p,
+                                _ => continue,
+                            }
+                        } else {
+                            continue;
+                        };
+                        let uri = attr
+                            .normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                            .map_err(|e| err(before, e.to_string()))?;
+                        let ns = intern(&mut namespaces, &uri);
+                        bindings.push(Binding { depth, prefix, ns });
+                    }
+                }
+                let (prefix, local) = match qname.split_once(':') {
+                    Some((p, l)) => (p, l),
+                    None => ("", qname),
+                };
+                let ns = match bindings.iter().rev().find(|b| b.prefix == prefix) {
+                    Some(b) => b.ns,
+                    None if prefix.is_empty() => 0,
+                    None if prefix == "xml" => {
+                        intern(&mut namespaces, "http://www.w3.org/XML/1998/namespace")
+                    }
+                    None => {
+                        return Err(err(
+                            before,
+                            format!("undeclared namespace prefix `{prefix}`"),
+                        ));
+                    }
+                };
                 if let Some(parent) = stack.last_mut() {
-                    if !parent.text.trim().is_empty() && parent.stray_text.is_none() {
+                    if parent.stray_text.is_none() && !is_blank(&parent.text) {
                         parent.stray_text = Some(offset);
                     }
                     parent.text = Cow::Borrowed("");
@@ -182,11 +223,15 @@ pub fn parse(src: &str, base: usize) -> Result<Document<'_>, XmlError> {
                 if matches!(event, Event::Start(_)) {
                     stack.push(el);
                 } else {
+                    pop_bindings(&mut bindings, depth);
                     attach(&mut stack, &mut root, el);
                 }
             }
             Event::End(_) => match stack.pop() {
-                Some(el) => attach(&mut stack, &mut root, el),
+                Some(el) => {
+                    pop_bindings(&mut bindings, stack.len());
+                    attach(&mut stack, &mut root, el)
+                }
                 None => return Err(err(before, "unmatched end tag".into())),
             },
             Event::Text(t) => {
@@ -194,12 +239,12 @@ pub fn parse(src: &str, base: usize) -> Result<Document<'_>, XmlError> {
                 match stack.last_mut() {
                     Some(el) if el.children.is_empty() => push_text(&mut el.text, content),
                     Some(el) => {
-                        if !content.trim().is_empty() && el.stray_text.is_none() {
+                        if el.stray_text.is_none() && !is_blank(&content) {
                             el.stray_text = Some(offset);
                         }
                     }
                     None => {
-                        if !content.trim().is_empty() {
+                        if !is_blank(&content) {
                             return Err(err(before, "text outside the root element".into()));
                         }
                     }
@@ -271,6 +316,17 @@ pub fn parse(src: &str, base: usize) -> Result<Document<'_>, XmlError> {
     }
 }
 
+/// Whitespace-only text (the indentation between elements) is not content.
+fn is_blank(s: &str) -> bool {
+    s.bytes().all(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
+}
+
+fn pop_bindings(bindings: &mut Vec<Binding<'_>>, depth: usize) {
+    while bindings.last().is_some_and(|b| b.depth >= depth) {
+        bindings.pop();
+    }
+}
+
 fn attach<'a>(stack: &mut [Element<'a>], root: &mut Option<Element<'a>>, el: Element<'a>) {
     match stack.last_mut() {
         Some(parent) => parent.children.push(el),
@@ -292,6 +348,18 @@ mod tests {
         assert_eq!(doc.ns_of(y), "urn:two");
         assert_eq!(y.text, "t&uA");
         assert_eq!(doc.ns_of(&doc.root.children[1]), "urn:one");
+    }
+
+    #[test]
+    fn namespace_scopes_end_with_their_element() {
+        let src = r#"<r xmlns="urn:a" xmlns:p="urn:p"><x xmlns="urn:b" xmlns:p="urn:q"><p:y/></x><p:z/><w/><e xmlns=""/></r>"#;
+        let doc = parse(src, 0).unwrap();
+        let x = &doc.root.children[0];
+        assert_eq!(doc.ns_of(x), "urn:b");
+        assert_eq!(doc.ns_of(&x.children[0]), "urn:q");
+        assert_eq!(doc.ns_of(&doc.root.children[1]), "urn:p");
+        assert_eq!(doc.ns_of(&doc.root.children[2]), "urn:a");
+        assert_eq!(doc.ns_of(&doc.root.children[3]), "");
     }
 
     #[test]
