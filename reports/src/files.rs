@@ -1,0 +1,255 @@
+//! Report files in an output directory.
+//!
+//! [`FileReporters`] streams every event to `events.jsonl` as it arrives, one JSON object per
+//! line, flushed at once, so a run that crashes still leaves evidence; on `RunFinished` it
+//! writes the chosen formats (`junit.xml`, `report.json`, `summary.md`).
+
+use std::fmt;
+use std::fs::{self, File};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use crate::error::ReportError;
+use crate::event::{Event, EventEnvelope, Reporter};
+use crate::model::RunResult;
+use crate::{json, junit, markdown};
+
+/// Name of the event log written in the output directory.
+pub const EVENTS_FILE: &str = "events.jsonl";
+
+/// A report format that can be written to a file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ReportFormat {
+    /// JUnit XML (`junit.xml`).
+    Junit,
+    /// JSON with a schema (`report.json`).
+    Json,
+    /// Markdown summary (`summary.md`).
+    Markdown,
+}
+
+impl ReportFormat {
+    /// Every format, in a stable order.
+    pub const ALL: [ReportFormat; 3] = [
+        ReportFormat::Junit,
+        ReportFormat::Json,
+        ReportFormat::Markdown,
+    ];
+
+    /// The name used on the command line: `junit`, `json`, `markdown`.
+    #[must_use]
+    pub const fn name(self) -> &'static str {
+        match self {
+            ReportFormat::Junit => "junit",
+            ReportFormat::Json => "json",
+            ReportFormat::Markdown => "markdown",
+        }
+    }
+
+    /// File name inside the output directory.
+    #[must_use]
+    pub const fn file_name(self) -> &'static str {
+        match self {
+            ReportFormat::Junit => "junit.xml",
+            ReportFormat::Json => "report.json",
+            ReportFormat::Markdown => "summary.md",
+        }
+    }
+
+    /// Renders `run` in this format.
+    pub fn render(self, run: &RunResult) -> Result<String, ReportError> {
+        match self {
+            ReportFormat::Junit => junit::render(run),
+            ReportFormat::Json => json::render(run),
+            ReportFormat::Markdown => Ok(markdown::render(run)),
+        }
+    }
+}
+
+impl fmt::Display for ReportFormat {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for ReportFormat {
+    type Err = ReportError;
+
+    fn from_str(s: &str) -> Result<ReportFormat, ReportError> {
+        ReportFormat::ALL
+            .into_iter()
+            .find(|f| f.name() == s)
+            .ok_or_else(|| ReportError::UnknownFormat(s.to_owned()))
+    }
+}
+
+/// Writes `run` in each of `formats` into `dir` (created if missing) and returns the paths
+/// written. Every format is attempted even if one fails.
+pub fn write_reports(
+    dir: &Path,
+    formats: &[ReportFormat],
+    run: &RunResult,
+) -> Result<Vec<PathBuf>, ReportError> {
+    create_dir(dir)?;
+    let mut written = Vec::new();
+    let mut errors = Vec::new();
+    for format in dedup(formats) {
+        let path = dir.join(format.file_name());
+        match format
+            .render(run)
+            .and_then(|text| write_atomically(&path, &text))
+        {
+            Ok(()) => written.push(path),
+            Err(e) => errors.push(e),
+        }
+    }
+    match errors.len() {
+        0 => Ok(written),
+        1 => Err(errors.remove(0)),
+        _ => Err(ReportError::Several(errors)),
+    }
+}
+
+fn dedup(formats: &[ReportFormat]) -> Vec<ReportFormat> {
+    let mut out: Vec<ReportFormat> = Vec::new();
+    for f in formats {
+        if !out.contains(f) {
+            out.push(*f);
+        }
+    }
+    out
+}
+
+fn create_dir(dir: &Path) -> Result<(), ReportError> {
+    fs::create_dir_all(dir).map_err(|source| ReportError::CreateDir {
+        path: dir.to_owned(),
+        source,
+    })
+}
+
+/// Writes through a temporary sibling and a rename, so a reader never sees half a report.
+fn write_atomically(path: &Path, text: &str) -> Result<(), ReportError> {
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".tmp");
+    let tmp = PathBuf::from(tmp);
+    fs::write(&tmp, text).map_err(|source| ReportError::Write {
+        path: tmp.clone(),
+        source,
+    })?;
+    fs::rename(&tmp, path).map_err(|source| ReportError::Write {
+        path: path.to_owned(),
+        source,
+    })
+}
+
+/// Reporter writing the event log and, at the end of the run, the report files.
+#[derive(Debug)]
+pub struct FileReporters {
+    dir: PathBuf,
+    formats: Vec<ReportFormat>,
+    events_path: PathBuf,
+    events: File,
+}
+
+impl FileReporters {
+    /// Creates `dir` if missing and opens (truncating) `dir/events.jsonl` right away, so a
+    /// bad output directory is reported before the run starts.
+    pub fn new(
+        dir: impl Into<PathBuf>,
+        formats: &[ReportFormat],
+    ) -> Result<FileReporters, ReportError> {
+        let dir = dir.into();
+        create_dir(&dir)?;
+        let events_path = dir.join(EVENTS_FILE);
+        let events = File::create(&events_path).map_err(|source| ReportError::Write {
+            path: events_path.clone(),
+            source,
+        })?;
+        Ok(FileReporters {
+            dir,
+            formats: dedup(formats),
+            events_path,
+            events,
+        })
+    }
+
+    /// The output directory.
+    #[must_use]
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Path of the event log.
+    #[must_use]
+    pub fn events_path(&self) -> &Path {
+        &self.events_path
+    }
+
+    /// Where each chosen format will be written.
+    #[must_use]
+    pub fn report_paths(&self) -> Vec<(ReportFormat, PathBuf)> {
+        self.formats
+            .iter()
+            .map(|f| (*f, self.dir.join(f.file_name())))
+            .collect()
+    }
+
+    fn append_event(&mut self, ev: &EventEnvelope) -> Result<(), ReportError> {
+        let mut line = serde_json::to_string(ev).map_err(|source| ReportError::Json {
+            what: "event",
+            source,
+        })?;
+        line.push('\n');
+        // One write per event, flushed, so the log is complete up to the last event even if
+        // the process dies right after.
+        self.events
+            .write_all(line.as_bytes())
+            .and_then(|()| self.events.flush())
+            .map_err(|source| ReportError::Write {
+                path: self.events_path.clone(),
+                source,
+            })
+    }
+}
+
+impl Reporter for FileReporters {
+    fn write_event(&mut self, ev: &EventEnvelope) -> Result<(), ReportError> {
+        let logged = self.append_event(ev);
+        if let Event::RunFinished { result } = &ev.event {
+            let written = write_reports(&self.dir, &self.formats, result).map(drop);
+            return match (logged, written) {
+                (Ok(()), Ok(())) => Ok(()),
+                (Err(e), Ok(())) | (Ok(()), Err(e)) => Err(e),
+                (Err(a), Err(b)) => Err(ReportError::Several(vec![a, b])),
+            };
+        }
+        logged
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn format_names_round_trip() -> Result<(), ReportError> {
+        for f in ReportFormat::ALL {
+            assert_eq!(f.to_string().parse::<ReportFormat>()?, f);
+        }
+        let err = "html".parse::<ReportFormat>().err().map(|e| e.to_string());
+        assert_eq!(
+            err.as_deref(),
+            Some("unknown report format `html` (expected junit, json or markdown)")
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn duplicate_formats_are_written_once() {
+        assert_eq!(
+            dedup(&[ReportFormat::Json, ReportFormat::Junit, ReportFormat::Json]),
+            vec![ReportFormat::Json, ReportFormat::Junit]
+        );
+    }
+}

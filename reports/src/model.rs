@@ -1,0 +1,507 @@
+//! The result model every report is built from.
+//!
+//! The engine fills these types; every writer (console, JUnit, JSON, Markdown) only reads them.
+//! They are plain data so that a finished run can be stored as JSON and rendered again later,
+//! and the JSON Schema in `reports/schema/report.schema.json` is generated from them.
+//!
+//! Identifiers: [`CaseMeta::id`] is collaudo's own catalogue id (`VRF-001`);
+//! [`CaseMeta::official_id`] is PagoPA's official go-live id (`EC-PSP-01`) the case provides
+//! evidence for. The two are never merged so that nobody mistakes our catalogue for PagoPA's.
+
+use std::fmt;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// Facts about one run, known before the first case starts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct RunInfo {
+    /// Version of the collaudo tool that produced the run.
+    pub tool_version: String,
+    /// Identifier of this run, unique per invocation.
+    pub run_id: String,
+    /// Seed of every random choice (fault plans, generated data); replaying it replays the run.
+    pub seed: u64,
+    /// Wall-clock start of the run, RFC 3339.
+    pub started_at: String,
+    /// Base URL of the station under test.
+    pub station_url: String,
+    /// `"embedded reference station"` or `"external"`.
+    pub station_kind: String,
+    /// Digest of the effective configuration, to tell runs with different settings apart.
+    pub config_digest: String,
+    /// Scenario clock: `"virtual"` or `"system"`.
+    pub clock: String,
+}
+
+/// Static description of one test-plan case.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct CaseMeta {
+    /// collaudo's own catalogue id, e.g. `VRF-001`. Not a PagoPA id.
+    pub id: String,
+    /// PagoPA's official go-live test id this case provides evidence for, e.g. `EC-PSP-01`.
+    pub official_id: Option<String>,
+    /// One-line title of the case.
+    pub title: String,
+    /// Catalogue area, e.g. `VRF`, `ACT`, `RT`.
+    pub area: String,
+    /// Free-form tags used for selection.
+    pub tags: Vec<String>,
+    /// Mandatoriness class: `OBB` (mandatory) or `OSP` (mandatory if the feature is offered).
+    pub class: Option<String>,
+    /// Go-live phase: `COL`, `PRE` or `BOTH`.
+    pub phase: Option<String>,
+    /// Scenario file the case was loaded from.
+    pub source_file: Option<String>,
+}
+
+/// Outcome of a step, a case or a run.
+///
+/// A *failure* is the station not conforming; an *error* is the harness or the environment
+/// failing, so the station could not be judged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    /// The station behaved as the specification requires.
+    Pass,
+    /// The station did not conform.
+    Fail,
+    /// The harness or the environment failed; the station could not be judged.
+    Error,
+    /// Not run (not selected, not applicable, or a prerequisite did not hold).
+    Skipped,
+}
+
+impl Verdict {
+    /// Combines two verdicts, keeping the worse: `Error` > `Fail` > `Pass` > `Skipped`.
+    ///
+    /// `Error` wins over `Fail` because a run the harness could not judge must not be read as
+    /// a plain station failure; `Skipped` is the neutral element so that folding from it works.
+    #[must_use]
+    pub const fn worst(a: Verdict, b: Verdict) -> Verdict {
+        if a.rank() >= b.rank() { a } else { b }
+    }
+
+    /// Lowercase name, as serialised: `pass`, `fail`, `error`, `skipped`.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Pass => "pass",
+            Verdict::Fail => "fail",
+            Verdict::Error => "error",
+            Verdict::Skipped => "skipped",
+        }
+    }
+
+    const fn rank(self) -> u8 {
+        match self {
+            Verdict::Skipped => 0,
+            Verdict::Pass => 1,
+            Verdict::Fail => 2,
+            Verdict::Error => 3,
+        }
+    }
+}
+
+impl fmt::Display for Verdict {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Outcome of a single check inside a step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum CheckVerdict {
+    /// The check held.
+    Pass,
+    /// The check did not hold: the station did not conform.
+    Fail,
+    /// Tolerated deviation worth reporting; does not fail the step.
+    Warn,
+}
+
+impl CheckVerdict {
+    /// Lowercase name, as serialised: `pass`, `fail`, `warn`.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            CheckVerdict::Pass => "pass",
+            CheckVerdict::Fail => "fail",
+            CheckVerdict::Warn => "warn",
+        }
+    }
+}
+
+impl fmt::Display for CheckVerdict {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One check (expectation) evaluated within a step.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct CheckRecord {
+    /// Short name of the check.
+    pub name: String,
+    /// Whether it held.
+    pub verdict: CheckVerdict,
+    /// Human explanation of the result.
+    pub message: String,
+    /// What the specification requires, when it can be shown.
+    pub expected: Option<String>,
+    /// What the station did, when it can be shown.
+    pub actual: Option<String>,
+    /// What the real Nodo would have answered the PSP, e.g. `PPT_STAZIONE_INT_PA_ERRORE_RESPONSE`.
+    pub nodo_outcome: Option<String>,
+}
+
+/// Summary of one HTTP exchange; the raw bytes live in the journal file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct ExchangeRecord {
+    /// Position of the exchange in the run journal.
+    pub seq: u64,
+    /// pagoPA primitive, e.g. `paVerifyPaymentNotice`.
+    pub primitive: String,
+    /// URL the request was sent to.
+    pub url: String,
+    /// Size of the request body in bytes.
+    pub request_bytes: usize,
+    /// HTTP status of the response; `None` when no response arrived.
+    pub response_status: Option<u16>,
+    /// Real time between request and response.
+    pub latency_ms: f64,
+    /// Scenario (virtual) time of the exchange, RFC 3339.
+    pub virtual_time: Option<String>,
+    /// Classified outcome, e.g. `OK`, `PAA_PAGAMENTO_SCONOSCIUTO`, `timeout`.
+    pub outcome: String,
+    /// Delivery attempt number, for retried primitives.
+    pub attempt: Option<u32>,
+}
+
+/// One finished step of a case.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct StepRecord {
+    /// Position of the step in its case, from 0.
+    pub index: usize,
+    /// Name of the step as written in the scenario.
+    pub name: String,
+    /// Outcome of the step.
+    pub verdict: Verdict,
+    /// Explanation, mainly for non-pass verdicts.
+    pub message: Option<String>,
+    /// Real time spent in the step.
+    pub duration_ms: f64,
+    /// Checks evaluated in the step, in order.
+    pub checks: Vec<CheckRecord>,
+    /// Exchanges made in the step, in order.
+    pub exchanges: Vec<ExchangeRecord>,
+    /// Free-form transcript lines (what the harness did and saw).
+    pub transcript: Vec<String>,
+}
+
+/// Outcome of one case.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct CaseResult {
+    /// The case that ran.
+    pub meta: CaseMeta,
+    /// Combined verdict of the case.
+    pub verdict: Verdict,
+    /// Why the case was skipped, why it errored, or its first failure.
+    pub reason: Option<String>,
+    /// Steps, in the order they ran.
+    pub steps: Vec<StepRecord>,
+    /// Real time spent in the case.
+    pub duration_ms: f64,
+    /// Warnings that do not change the verdict.
+    pub warnings: Vec<String>,
+}
+
+impl CaseResult {
+    /// Builds a result from finished steps: the verdict is the [`Verdict::worst`] of the steps
+    /// (`Pass` when there are none) and the reason is the first explanation of that verdict.
+    #[must_use]
+    pub fn from_steps(
+        meta: CaseMeta,
+        steps: Vec<StepRecord>,
+        duration_ms: f64,
+        warnings: Vec<String>,
+    ) -> CaseResult {
+        let verdict = steps
+            .iter()
+            .map(|s| s.verdict)
+            .fold(Verdict::Pass, Verdict::worst);
+        let reason = steps
+            .iter()
+            .filter(|s| s.verdict == verdict && verdict != Verdict::Pass)
+            .find_map(StepRecord::explanation);
+        CaseResult {
+            meta,
+            verdict,
+            reason,
+            steps,
+            duration_ms,
+            warnings,
+        }
+    }
+
+    /// A case that did not run, with the reason.
+    #[must_use]
+    pub fn skipped(meta: CaseMeta, reason: impl Into<String>) -> CaseResult {
+        CaseResult {
+            meta,
+            verdict: Verdict::Skipped,
+            reason: Some(reason.into()),
+            steps: Vec::new(),
+            duration_ms: 0.0,
+            warnings: Vec::new(),
+        }
+    }
+
+    /// Checks that failed, with the step they belong to, in order.
+    pub fn failed_checks(&self) -> impl Iterator<Item = (&StepRecord, &CheckRecord)> {
+        self.steps.iter().flat_map(|step| {
+            step.checks
+                .iter()
+                .filter(|c| c.verdict == CheckVerdict::Fail)
+                .map(move |c| (step, c))
+        })
+    }
+}
+
+impl StepRecord {
+    /// The step's message, or else its first failed check's message.
+    fn explanation(&self) -> Option<String> {
+        self.message.clone().or_else(|| {
+            self.checks
+                .iter()
+                .find(|c| c.verdict == CheckVerdict::Fail)
+                .map(|c| format!("{}: {}", c.name, c.message))
+        })
+    }
+}
+
+/// Counts of case verdicts.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Summary {
+    /// Number of cases.
+    pub total: usize,
+    /// Cases that passed.
+    pub passed: usize,
+    /// Cases where the station did not conform.
+    pub failed: usize,
+    /// Cases the harness could not judge.
+    pub errors: usize,
+    /// Cases not run.
+    pub skipped: usize,
+}
+
+impl Summary {
+    /// Counts the verdicts of `cases`.
+    #[must_use]
+    pub fn of<'a>(cases: impl IntoIterator<Item = &'a CaseResult>) -> Summary {
+        let mut s = Summary::default();
+        for case in cases {
+            s.total += 1;
+            match case.verdict {
+                Verdict::Pass => s.passed += 1,
+                Verdict::Fail => s.failed += 1,
+                Verdict::Error => s.errors += 1,
+                Verdict::Skipped => s.skipped += 1,
+            }
+        }
+        s
+    }
+}
+
+impl fmt::Display for Summary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} passed, {} failed, {} errors, {} skipped",
+            self.passed, self.failed, self.errors, self.skipped
+        )
+    }
+}
+
+/// A finished run: what every report format renders.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct RunResult {
+    /// Facts about the run.
+    pub info: RunInfo,
+    /// Every case, in the order it ran.
+    pub cases: Vec<CaseResult>,
+    /// Verdict counts over `cases`.
+    pub summary: Summary,
+    /// Wall-clock end of the run, RFC 3339.
+    pub finished_at: String,
+    /// Real time spent in the run.
+    pub duration_ms: f64,
+}
+
+impl RunResult {
+    /// Builds a run result, computing the summary from `cases`.
+    #[must_use]
+    pub fn new(
+        info: RunInfo,
+        cases: Vec<CaseResult>,
+        finished_at: impl Into<String>,
+        duration_ms: f64,
+    ) -> RunResult {
+        RunResult {
+            summary: Summary::of(&cases),
+            info,
+            cases,
+            finished_at: finished_at.into(),
+            duration_ms,
+        }
+    }
+
+    /// The [`Verdict::worst`] of all cases; `Skipped` when nothing ran.
+    #[must_use]
+    pub fn verdict(&self) -> Verdict {
+        self.cases
+            .iter()
+            .map(|c| c.verdict)
+            .fold(Verdict::Skipped, Verdict::worst)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ALL: [Verdict; 4] = [
+        Verdict::Pass,
+        Verdict::Fail,
+        Verdict::Error,
+        Verdict::Skipped,
+    ];
+
+    #[test]
+    fn error_beats_fail_beats_pass_beats_skipped() {
+        assert_eq!(
+            Verdict::worst(Verdict::Fail, Verdict::Error),
+            Verdict::Error
+        );
+        assert_eq!(
+            Verdict::worst(Verdict::Error, Verdict::Fail),
+            Verdict::Error
+        );
+        assert_eq!(Verdict::worst(Verdict::Pass, Verdict::Fail), Verdict::Fail);
+        assert_eq!(
+            Verdict::worst(Verdict::Skipped, Verdict::Pass),
+            Verdict::Pass
+        );
+    }
+
+    #[test]
+    fn worst_is_commutative_and_idempotent() {
+        for a in ALL {
+            assert_eq!(Verdict::worst(a, a), a);
+            for b in ALL {
+                assert_eq!(Verdict::worst(a, b), Verdict::worst(b, a));
+            }
+        }
+    }
+
+    #[test]
+    fn verdicts_serialise_lowercase() -> Result<(), serde_json::Error> {
+        assert_eq!(serde_json::to_string(&Verdict::Skipped)?, "\"skipped\"");
+        assert_eq!(serde_json::to_string(&CheckVerdict::Warn)?, "\"warn\"");
+        for v in ALL {
+            assert_eq!(serde_json::to_string(&v)?, format!("\"{v}\""));
+        }
+        Ok(())
+    }
+
+    fn meta() -> CaseMeta {
+        CaseMeta {
+            id: "VRF-001".into(),
+            official_id: None,
+            title: "t".into(),
+            area: "VRF".into(),
+            tags: vec![],
+            class: None,
+            phase: None,
+            source_file: None,
+        }
+    }
+
+    fn step(verdict: Verdict, message: Option<&str>, checks: Vec<CheckRecord>) -> StepRecord {
+        StepRecord {
+            index: 0,
+            name: "s".into(),
+            verdict,
+            message: message.map(str::to_owned),
+            duration_ms: 1.0,
+            checks,
+            exchanges: vec![],
+            transcript: vec![],
+        }
+    }
+
+    #[test]
+    fn case_from_steps_takes_worst_and_first_explanation() {
+        let failed = CheckRecord {
+            name: "outcome".into(),
+            verdict: CheckVerdict::Fail,
+            message: "expected OK".into(),
+            expected: None,
+            actual: None,
+            nodo_outcome: None,
+        };
+        let case = CaseResult::from_steps(
+            meta(),
+            vec![
+                step(Verdict::Pass, None, vec![]),
+                step(Verdict::Fail, None, vec![failed]),
+                step(Verdict::Fail, Some("second"), vec![]),
+            ],
+            3.0,
+            vec![],
+        );
+        assert_eq!(case.verdict, Verdict::Fail);
+        assert_eq!(case.reason.as_deref(), Some("outcome: expected OK"));
+        assert_eq!(case.failed_checks().count(), 1);
+
+        let empty = CaseResult::from_steps(meta(), vec![], 0.0, vec![]);
+        assert_eq!(empty.verdict, Verdict::Pass);
+        assert_eq!(empty.reason, None);
+    }
+
+    #[test]
+    fn run_verdict_and_summary() {
+        let mut cases = vec![CaseResult::skipped(meta(), "not selected")];
+        let run = |cases: Vec<CaseResult>| RunResult {
+            info: RunInfo {
+                tool_version: String::new(),
+                run_id: String::new(),
+                seed: 0,
+                started_at: String::new(),
+                station_url: String::new(),
+                station_kind: String::new(),
+                config_digest: String::new(),
+                clock: String::new(),
+            },
+            summary: Summary::of(&cases),
+            cases,
+            finished_at: String::new(),
+            duration_ms: 0.0,
+        };
+        assert_eq!(run(vec![]).verdict(), Verdict::Skipped);
+        assert_eq!(run(cases.clone()).verdict(), Verdict::Skipped);
+        cases.push(CaseResult::from_steps(meta(), vec![], 0.0, vec![]));
+        assert_eq!(run(cases.clone()).verdict(), Verdict::Pass);
+        let mut errored = CaseResult::from_steps(meta(), vec![], 0.0, vec![]);
+        errored.verdict = Verdict::Error;
+        cases.push(errored);
+        let r = run(cases);
+        assert_eq!(r.verdict(), Verdict::Error);
+        assert_eq!(
+            r.summary.to_string(),
+            "1 passed, 0 failed, 1 errors, 1 skipped"
+        );
+        assert_eq!(r.summary.total, 3);
+    }
+}

@@ -1,0 +1,42 @@
+//! Console output, as CI logs see it (no progress bar).
+
+use std::io::{self, Write};
+use std::sync::{Arc, Mutex};
+
+use collaudo_reports::{ConsoleReporter, Reporter};
+
+use crate::sample;
+
+/// A writer the test can read back after handing it to the reporter.
+#[derive(Clone, Default)]
+struct Shared(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Shared {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0
+            .lock()
+            .map_err(|_| io::Error::other("poisoned"))?
+            .extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn console_without_progress() -> Result<(), Box<dyn std::error::Error>> {
+    let buf = Shared::default();
+    let mut console = ConsoleReporter::new(Box::new(buf.clone()), true);
+    for ev in sample::events(&sample::run()) {
+        console.write_event(&ev)?;
+    }
+    let text = String::from_utf8(buf.0.lock().map_err(|_| "poisoned")?.clone())?;
+    assert!(
+        text.ends_with("\n2 passed, 1 failed, 1 errors, 1 skipped\n"),
+        "{text}"
+    );
+    insta::assert_snapshot!("console", text);
+    Ok(())
+}
