@@ -57,6 +57,35 @@ invalid.",
         #[arg(long, value_enum, default_value_t = validate::Format::Human)]
         format: validate::Format,
     },
+    /// Check scenario files (syntax, ids, roles, fault kinds...) without sending anything.
+    #[command(
+        after_help = "Examples:\n  collaudo check                 check the built-in suite\n  collaudo check my-scenarios/   check your own folder\n\nExit codes: 0 all valid, 2 some file has errors."
+    )]
+    Check {
+        /// Folders of scenario files; without one, the built-in suite is checked.
+        #[arg(value_name = "DIR")]
+        dirs: Vec<PathBuf>,
+    },
+    /// List the scenario catalogue with collaudo ids, PagoPA official ids, class and tags.
+    #[command(
+        after_help = "Examples:\n  collaudo list\n  collaudo list --only EC-PSP-02\n  collaudo list --only receipt --scenarios my-scenarios/"
+    )]
+    List {
+        /// Select by id (VRF-001), id prefix (VRF-*), area (VRF), PagoPA official id (EC-PSP-02) or tag.
+        #[arg(long, value_name = "ID|TAG", value_delimiter = ',')]
+        only: Vec<String>,
+        /// Extra scenario folders.
+        #[command(flatten)]
+        scenarios: ScenarioArgs,
+    },
+}
+
+/// Arguments shared by the commands that read scenarios.
+#[derive(Debug, clap::Args)]
+pub struct ScenarioArgs {
+    /// Also load every *.toml scenario under DIR (repeatable).
+    #[arg(long = "scenarios", value_name = "DIR")]
+    pub scenarios: Vec<PathBuf>,
 }
 
 /// Run a parsed command line and return the process exit code.
@@ -66,6 +95,12 @@ pub fn dispatch(cli: Cli) -> i32 {
             let stdout = std::io::stdout();
             let mut lock = stdout.lock();
             validate::run(&files, format, &mut lock)
+        }
+        Command::Check { dirs } => {
+            crate::catalogue_cmd::check(&dirs, &mut std::io::stdout().lock())
+        }
+        Command::List { only, scenarios } => {
+            crate::catalogue_cmd::list(&scenarios.scenarios, &only, &mut std::io::stdout().lock())
         }
     }
 }

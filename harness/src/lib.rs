@@ -3,7 +3,10 @@
 //! The binary is a thin shell over this library, so every command can be driven in-process
 //! by the tests.
 
+pub mod catalogue_cmd;
 pub mod cli;
 pub mod diagnostic;
 pub mod exit;
+pub mod fixtures;
+pub mod scenario;
 pub mod validate;

@@ -1,0 +1,92 @@
+//! `collaudo check` and `collaudo list`: the catalogue without any network.
+
+use crate::exit;
+use crate::scenario::{Catalogue, Severity};
+use std::io::Write;
+use std::path::PathBuf;
+
+/// `collaudo check [DIR...]`: parse and validate scenario files, print every problem.
+/// Without folders it checks the built-in suite.
+pub fn check(dirs: &[PathBuf], out: &mut dyn Write) -> i32 {
+    let cat = match Catalogue::with_dirs(dirs, dirs.is_empty()) {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = writeln!(out, "error: {e}");
+            return exit::USAGE;
+        }
+    };
+    for p in &cat.problems {
+        let _ = write!(out, "{}", p.render());
+    }
+    let errors = cat
+        .problems
+        .iter()
+        .filter(|p| p.severity == Severity::Error)
+        .count();
+    let warnings = cat.problems.len() - errors;
+    let files: std::collections::BTreeSet<&str> = cat
+        .scenarios
+        .iter()
+        .map(|(_, f)| f.path.as_str())
+        .chain(cat.problems.iter().map(|p| p.file.as_str()))
+        .collect();
+    let _ = writeln!(
+        out,
+        "{} scenario file{} checked: {} ok, {} error{}, {} warning{}",
+        files.len(),
+        if files.len() == 1 { "" } else { "s" },
+        cat.scenarios.len(),
+        errors,
+        if errors == 1 { "" } else { "s" },
+        warnings,
+        if warnings == 1 { "" } else { "s" },
+    );
+    if errors > 0 { exit::USAGE } else { exit::OK }
+}
+
+/// `collaudo list`: the catalogue with ids, PagoPA official ids, class and tags.
+pub fn list(dirs: &[PathBuf], only: &[String], out: &mut dyn Write) -> i32 {
+    let cat = match Catalogue::with_dirs(dirs, true) {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = writeln!(out, "error: {e}");
+            return exit::USAGE;
+        }
+    };
+    if cat.has_errors() {
+        for p in &cat.problems {
+            let _ = write!(out, "{}", p.render());
+        }
+        return exit::USAGE;
+    }
+    let selected = cat.select(only);
+    if selected.is_empty() {
+        let _ = writeln!(out, "no scenario matches {}", only.join(", "));
+        return exit::NOTHING_SELECTED;
+    }
+    let _ = writeln!(
+        out,
+        "{:<10} {:<12} {:<5} {:<40} title",
+        "id", "PagoPA id", "class", "tags"
+    );
+    for (s, _) in &selected {
+        let official = s.official.as_ref().map_or("—", |o| o.get_ref().as_str());
+        let class = s.class.as_ref().map_or("", |c| c.get_ref().as_str());
+        let _ = writeln!(
+            out,
+            "{:<10} {:<12} {:<5} {:<40} {}",
+            s.id.get_ref(),
+            official,
+            class,
+            s.tags.join(","),
+            s.title
+        );
+    }
+    let _ = writeln!(
+        out,
+        "\n{} scenario{}. Ids such as VRF-001 are collaudo's own catalogue; only the \"PagoPA id\" column (EC-PSP-*) refers to PagoPA's official test plan.",
+        selected.len(),
+        if selected.len() == 1 { "" } else { "s" }
+    );
+    exit::OK
+}

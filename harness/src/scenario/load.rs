@@ -1,0 +1,507 @@
+//! Loading scenario files: TOML parsing, then a semantic pass that collects every problem in
+//! the file with its line:column and, when a close name exists, a "did you mean".
+
+use super::model::*;
+use crate::diagnostic::Diagnostic;
+use crate::fixtures::KNOWN_ROLES;
+use std::fmt;
+use std::ops::Range;
+use std::path::Path;
+use std::time::Duration;
+use toml::Spanned;
+
+/// How serious a problem is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Severity {
+    /// The file cannot be run.
+    Error,
+    /// The file runs, but something looks wrong.
+    Warning,
+}
+
+/// A problem in a scenario file.
+#[derive(Debug, Clone)]
+pub struct Problem {
+    /// The file, as shown to the user.
+    pub file: String,
+    /// 1-based line and column.
+    pub position: Option<(usize, usize)>,
+    /// Error or warning.
+    pub severity: Severity,
+    /// What is wrong.
+    pub title: String,
+    /// How to fix it (e.g. "did you mean `fault_code`?").
+    pub help: Option<String>,
+    /// The source text, to render the offending line.
+    pub src: String,
+}
+
+impl Problem {
+    /// Render as `error: ...\n --> file:line:col` with the source line and a caret.
+    pub fn render(&self) -> String {
+        Diagnostic {
+            level: match self.severity {
+                Severity::Error => "error",
+                Severity::Warning => "warning",
+            },
+            title: &self.title,
+            file: &self.file,
+            position: self.position,
+            notes: self.help.iter().map(|h| format!("help: {h}")).collect(),
+        }
+        .render(&self.src)
+    }
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.render())
+    }
+}
+
+/// Line and column (1-based, columns in characters) of a byte offset.
+pub(crate) fn line_col(src: &str, offset: usize) -> (usize, usize) {
+    let p = collaudo_wire::Position::of(src.as_bytes(), offset);
+    (p.line, p.column)
+}
+
+/// Edit distance, for "did you mean".
+fn distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            cur[j + 1] = (prev[j] + usize::from(ca != *cb))
+                .min(prev[j + 1] + 1)
+                .min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+/// The closest candidate within a small edit distance.
+pub fn did_you_mean<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
+    candidates
+        .into_iter()
+        .map(|c| (distance(&word.to_lowercase(), &c.to_lowercase()), c))
+        .filter(|(d, c)| *d <= 2.max(c.len() / 3))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c)
+}
+
+struct Ctx<'s> {
+    file: &'s str,
+    src: &'s str,
+    problems: Vec<Problem>,
+}
+
+impl Ctx<'_> {
+    fn push(
+        &mut self,
+        span: Option<Range<usize>>,
+        severity: Severity,
+        title: String,
+        help: Option<String>,
+    ) {
+        self.problems.push(Problem {
+            file: self.file.to_string(),
+            position: span.map(|s| line_col(self.src, s.start)),
+            severity,
+            title,
+            help,
+            src: self.src.to_string(),
+        });
+    }
+
+    fn error<T>(&mut self, at: &Spanned<T>, title: String, help: Option<String>) {
+        self.push(Some(at.span()), Severity::Error, title, help);
+    }
+
+    fn one_of(&mut self, what: &str, v: &Spanned<String>, allowed: &[&str]) -> bool {
+        if allowed.contains(&v.get_ref().as_str()) {
+            return true;
+        }
+        let help = match did_you_mean(v.get_ref(), allowed.iter().copied()) {
+            Some(s) => format!("did you mean `{s}`?"),
+            None => format!("expected one of: {}", allowed.join(", ")),
+        };
+        self.error(v, format!("unknown {what} `{}`", v.get_ref()), Some(help));
+        false
+    }
+}
+
+/// Parse a duration such as `500ms`, `7s`, `30m`, `1h`, `2d`.
+pub fn parse_duration(s: &str) -> Option<Duration> {
+    let s = s.trim();
+    let digits = s.bytes().take_while(u8::is_ascii_digit).count();
+    let (n, unit) = s.split_at(digits);
+    let n: u64 = n.parse().ok()?;
+    let ms = match unit.trim() {
+        "ms" => n,
+        "s" => n.checked_mul(1_000)?,
+        "m" | "min" => n.checked_mul(60_000)?,
+        "h" => n.checked_mul(3_600_000)?,
+        "d" => n.checked_mul(86_400_000)?,
+        _ => return None,
+    };
+    Some(Duration::from_millis(ms))
+}
+
+fn is_notice_literal(s: &str) -> bool {
+    s.len() == 18 && s.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// The TOML error, with the offending key and a "did you mean" for unknown fields.
+fn toml_problem(file: &str, src: &str, e: &toml::de::Error) -> Problem {
+    let message = e.message().trim().to_string();
+    let mut help = None;
+    // serde's message for deny_unknown_fields: "unknown field `x`, expected one of `a`, `b`".
+    if let Some(rest) = message.strip_prefix("unknown field `") {
+        if let Some((field, expected)) = rest.split_once('`') {
+            let candidates: Vec<&str> = expected
+                .split('`')
+                .enumerate()
+                .filter(|(i, _)| i % 2 == 1)
+                .map(|(_, s)| s)
+                .collect();
+            help = did_you_mean(field, candidates.iter().copied())
+                .map(|c| format!("did you mean `{c}`?"))
+                .or_else(|| Some(format!("allowed keys here: {}", candidates.join(", "))));
+        }
+    }
+    Problem {
+        file: file.to_string(),
+        position: e.span().map(|s| line_col(src, s.start)),
+        severity: Severity::Error,
+        title: message,
+        help,
+        src: src.to_string(),
+    }
+}
+
+/// Parse and check one scenario file's text. Returns the scenario when it has no error, and
+/// every problem found (errors and warnings).
+pub fn load_str(file: &str, src: &str) -> (Option<Scenario>, Vec<Problem>) {
+    let scenario: Scenario = match toml::from_str(src) {
+        Ok(s) => s,
+        Err(e) => return (None, vec![toml_problem(file, src, &e)]),
+    };
+    let mut cx = Ctx {
+        file,
+        src,
+        problems: Vec::new(),
+    };
+    check(&mut cx, &scenario);
+    let ok = !cx.problems.iter().any(|p| p.severity == Severity::Error);
+    (ok.then_some(scenario), cx.problems)
+}
+
+fn check(cx: &mut Ctx<'_>, s: &Scenario) {
+    let id = s.id.get_ref();
+    let mut parts = id.splitn(2, '-');
+    let area = parts.next().unwrap_or("");
+    let number = parts.next().unwrap_or("");
+    let digits = number.bytes().take_while(u8::is_ascii_digit).count();
+    if !AREAS.contains(&area)
+        || digits != 3
+        || !matches!(&number[digits..], "" | "M" | "V2" | "N" | "a" | "b" | "c")
+    {
+        let help = did_you_mean(area, AREAS.iter().copied())
+            .filter(|a| *a != area)
+            .map(|a| format!("did you mean area `{a}`?"))
+            .unwrap_or_else(|| {
+                format!(
+                    "ids are <AREA>-<NNN>[M|V2|N] with AREA one of {}",
+                    AREAS.join(", ")
+                )
+            });
+        cx.error(
+            &s.id,
+            format!("`{id}` is not a collaudo test id"),
+            Some(help),
+        );
+    }
+    if let Some(official) = &s.official {
+        if !OFFICIAL_IDS.contains(&official.get_ref().as_str()) {
+            cx.error(
+                official,
+                format!(
+                    "`{}` is not a known PagoPA official test id",
+                    official.get_ref()
+                ),
+                Some(format!(
+                    "the public ones are {}; leave `official` out for collaudo-only cases",
+                    OFFICIAL_IDS.join(", ")
+                )),
+            );
+        }
+    }
+    if let Some(c) = &s.class {
+        cx.one_of("class", c, &["OBB", "OSP"]);
+    }
+    if let Some(p) = &s.phase {
+        cx.one_of("phase", p, &["COL", "PRE", "BOTH"]);
+    }
+    for r in &s.requires {
+        cx.one_of("fixture role", r, KNOWN_ROLES);
+    }
+    if s.steps.is_empty() {
+        cx.push(
+            Some(s.id.span()),
+            Severity::Error,
+            "a scenario needs at least one [[step]]".into(),
+            None,
+        );
+    }
+    for step in &s.steps {
+        check_step(cx, step);
+    }
+}
+
+fn check_step(cx: &mut Ctx<'_>, st: &Step) {
+    if let Some(call) = &st.call {
+        cx.one_of("call", call, CALLS);
+    }
+    if let Some(action) = &st.action {
+        if cx.one_of("action", action, ACTIONS) && st.call.is_some() {
+            cx.error(
+                action,
+                "a step has either a `call` or an `action`, not both".into(),
+                Some("split it into two [[step]]s".into()),
+            );
+        }
+        if action.get_ref() == "change-amount" && st.amount_delta_cents.is_none() {
+            cx.error(
+                action,
+                "`change-amount` needs `amount_delta_cents`".into(),
+                None,
+            );
+        }
+    }
+    if st.call.is_none() && st.action.is_none() && st.advance.is_none() {
+        cx.push(
+            None,
+            Severity::Error,
+            format!(
+                "step {:?} does nothing: give it a `call`, an `action` or `advance`",
+                st.name.as_deref().unwrap_or("(unnamed)")
+            ),
+            None,
+        );
+    }
+    if let Some(v) = &st.version {
+        if !matches!(v.get_ref(), 1 | 2) {
+            cx.error(
+                v,
+                format!("version must be 1 or 2, not {}", v.get_ref()),
+                None,
+            );
+        }
+    }
+    if let Some(n) = &st.notice {
+        let s = n.get_ref();
+        if !is_notice_literal(s) && !KNOWN_ROLES.contains(&s.as_str()) {
+            let help = did_you_mean(s, KNOWN_ROLES.iter().copied())
+                .map(|r| format!("did you mean the fixture role `{r}`?"))
+                .unwrap_or_else(|| {
+                    format!(
+                        "use a fixture role ({}) or an 18-digit notice number",
+                        KNOWN_ROLES.join(", ")
+                    )
+                });
+            cx.error(
+                n,
+                format!("`{s}` is neither a fixture role nor an 18-digit notice number"),
+                Some(help),
+            );
+        }
+    } else if st
+        .call
+        .as_ref()
+        .is_some_and(|c| matches!(c.get_ref().as_str(), "verify" | "activate"))
+    {
+        cx.push(
+            None,
+            Severity::Error,
+            "`verify` and `activate` need a `notice`".into(),
+            None,
+        );
+    }
+    if let Some(t) = &st.transfer_type {
+        cx.one_of("transferType", t, &["POSTAL", "PAGOPA"]);
+    }
+    if let Some(a) = &st.soap_action {
+        cx.one_of("SOAPAction style", a, SOAP_ACTIONS);
+    }
+    if let Some(c) = &st.corrupt_request {
+        cx.one_of("request corruption", c, REQUEST_CORRUPTIONS);
+    }
+    if let Some(adv) = &st.advance {
+        if parse_duration(adv.get_ref()).is_none() {
+            cx.error(
+                adv,
+                format!("`{}` is not a duration", adv.get_ref()),
+                Some("write e.g. \"500ms\", \"7s\", \"30m\", \"1h\", \"2d\"".into()),
+            );
+        }
+    }
+    if let Some(f) = &st.fault {
+        if cx.one_of("fault kind", &f.kind, FAULT_KINDS) {
+            match f.kind.get_ref().as_str() {
+                "latency" => match &f.duration {
+                    Some(d) if parse_duration(d.get_ref()).is_some() => {}
+                    Some(d) => cx.error(d, format!("`{}` is not a duration", d.get_ref()), None),
+                    None => cx.error(&f.kind, "a `latency` fault needs a `duration`".into(), None),
+                },
+                "corrupt" => match &f.how {
+                    Some(h) => {
+                        cx.one_of("corruption", h, CORRUPTIONS);
+                    }
+                    None => cx.error(
+                        &f.kind,
+                        "a `corrupt` fault needs `how`".into(),
+                        Some(format!("one of {}", CORRUPTIONS.join(", "))),
+                    ),
+                },
+                "http-status" => match &f.status {
+                    Some(s) if (100..=599).contains(s.get_ref()) => {}
+                    Some(s) => cx.error(s, format!("{} is not an HTTP status", s.get_ref()), None),
+                    None => cx.error(
+                        &f.kind,
+                        "an `http-status` fault needs `status`".into(),
+                        None,
+                    ),
+                },
+                _ => {}
+            }
+        }
+    }
+    if let Some(nodo) = &st.expect.nodo {
+        let v = nodo.get_ref();
+        let known = v == "OK"
+            || v == "KO"
+            || collaudo_wire::FaultCode::ALL
+                .iter()
+                .any(|c| c.as_str() == v && v.starts_with("PPT_"));
+        if !known {
+            let ppt: Vec<&str> = collaudo_wire::FaultCode::ALL
+                .iter()
+                .map(|c| c.as_str())
+                .filter(|c| c.starts_with("PPT_"))
+                .chain(["OK", "KO"])
+                .collect();
+            let help = did_you_mean(v, ppt.iter().copied()).map(|c| format!("did you mean `{c}`?"));
+            cx.error(
+                nodo,
+                format!("`{v}` is not a Nodo outcome (OK, KO or a PPT_* code)"),
+                help,
+            );
+        }
+    }
+    for code in st.expect.fault_code.iter().chain(&st.expect.not_fault_code) {
+        let v = code.get_ref();
+        if !collaudo_wire::FaultCode::ALL
+            .iter()
+            .any(|c| c.as_str() == v)
+        {
+            let all = collaudo_wire::FaultCode::ALL.iter().map(|c| c.as_str());
+            let help = did_you_mean(v, all).map(|c| format!("did you mean `{c}`?"));
+            cx.error(code, format!("`{v}` is not a pagoPA fault code"), help);
+        }
+    }
+    for c in &st.expect.checks {
+        cx.one_of("check", c, CHECKS);
+    }
+    if let Some(r) = &st.repeat {
+        if *r.get_ref() == 0 || *r.get_ref() > 10_000 {
+            cx.error(r, "repeat must be between 1 and 10000".into(), None);
+        }
+    }
+}
+
+/// Load every `*.toml` under `dir` (recursively), sorted by path.
+pub fn load_dir(dir: &Path) -> Result<Vec<(String, String)>, String> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let entries =
+            std::fs::read_dir(&d).map_err(|e| format!("cannot read {}: {e}", d.display()))?;
+        for entry in entries {
+            let entry = entry.map_err(|e| format!("cannot read {}: {e}", d.display()))?;
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "toml") {
+                let text = std::fs::read_to_string(&path)
+                    .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+                out.push((path.display().to_string(), text));
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("500ms"), Some(Duration::from_millis(500)));
+        assert_eq!(parse_duration("1h"), Some(Duration::from_secs(3600)));
+        assert_eq!(parse_duration("h"), None);
+        assert_eq!(parse_duration("5 parsecs"), None);
+    }
+
+    #[test]
+    fn suggestions() {
+        assert_eq!(
+            did_you_mean("veriffy", CALLS.iter().copied()),
+            Some("verify")
+        );
+        assert_eq!(did_you_mean("zzzzzzzz", CALLS.iter().copied()), None);
+    }
+
+    #[test]
+    fn unknown_key_points_at_it_with_a_suggestion() {
+        let src = "id = \"VRF-001\"\ntitle = \"t\"\n[[step]]\ncall = \"verify\"\nnotice = \"payable\"\n[step.expect]\nfault_cod = [\"PAA_PAGAMENTO_SCONOSCIUTO\"]\n";
+        let (s, problems) = load_str("x.toml", src);
+        assert!(s.is_none());
+        assert_eq!(problems.len(), 1);
+        assert_eq!(problems[0].position, Some((7, 1)));
+        assert_eq!(
+            problems[0].help.as_deref(),
+            Some("did you mean `fault_code`?")
+        );
+    }
+
+    #[test]
+    fn semantic_problems_are_all_collected() {
+        let src = "id = \"VRX-1\"\ntitle = \"t\"\nofficial = \"EC-PSP-09\"\n[[step]]\ncall = \"veriffy\"\nnotice = \"payabel\"\n[step.expect]\nfault_code = [\"PAA_PAGAMENTO_SCONOSCUTO\"]\n";
+        let (s, problems) = load_str("x.toml", src);
+        assert!(s.is_none());
+        let titles: Vec<_> = problems.iter().map(|p| p.title.as_str()).collect();
+        assert_eq!(titles.len(), 5, "{titles:#?}");
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.help.as_deref() == Some("did you mean `verify`?"))
+        );
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.help.as_deref() == Some("did you mean the fixture role `payable`?"))
+        );
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.help.as_deref() == Some("did you mean `PAA_PAGAMENTO_SCONOSCIUTO`?"))
+        );
+    }
+}

@@ -1,0 +1,214 @@
+//! The scenario format (documented in `docs/scenarios.md`).
+//!
+//! Plain structs with `deny_unknown_fields`: a misspelt key in a conformance test would
+//! silently weaken it, so it is an error with a "did you mean". No `untagged` or `flatten`,
+//! so every error keeps its source position.
+
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use toml::Spanned;
+
+/// One scenario file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    /// collaudo's id, e.g. `VRF-001` (TEST-PLAN.md §3 scheme).
+    pub id: Spanned<String>,
+    /// PagoPA's official test id this case gives evidence for (`EC-PSP-01`...), if any.
+    #[serde(default)]
+    pub official: Option<Spanned<String>>,
+    /// One-line title.
+    pub title: String,
+    /// What the case proves and why (free text).
+    #[serde(default)]
+    pub description: Option<String>,
+    /// `OBB` (mandatory) or `OSP` (mandatory if the EC uses the feature).
+    #[serde(default)]
+    pub class: Option<Spanned<String>>,
+    /// `COL`, `PRE` or `BOTH`.
+    #[serde(default)]
+    pub phase: Option<Spanned<String>>,
+    /// Free tags used by `--only`.
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// DOMAIN.md sections the case relies on.
+    #[serde(default)]
+    pub sources: Vec<String>,
+    /// Fixture roles the case needs; when one is not configured the case is skipped.
+    #[serde(default)]
+    pub requires: Vec<Spanned<String>>,
+    /// The steps, in order.
+    #[serde(rename = "step", default)]
+    pub steps: Vec<Step>,
+}
+
+/// One step: at most one call (or action), with its expectations.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Step {
+    /// Human name shown in reports.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// The primitive to call on the station.
+    #[serde(default)]
+    pub call: Option<Spanned<String>>,
+    /// Primitive version for `activate` / `send-rt` (1 or 2); default from configuration.
+    #[serde(default)]
+    pub version: Option<Spanned<u8>>,
+    /// Notice to use: a fixture role name (`payable`) or a literal 18-digit notice number.
+    #[serde(default)]
+    pub notice: Option<Spanned<String>>,
+    /// Replace the Nodo's identities in the request (wrong idPA/idBrokerPA/idStation tests).
+    #[serde(default)]
+    pub caller: Option<CallerOverride>,
+    /// `transferType` for activation (`POSTAL`, `PAGOPA`).
+    #[serde(default)]
+    pub transfer_type: Option<Spanned<String>>,
+    /// How to send SOAPAction: `quoted` (default, as the Nodo does), `unquoted`, `none`.
+    #[serde(default)]
+    pub soap_action: Option<Spanned<String>>,
+    /// Send a deliberately broken request body: `truncate`, `garbage`, `wrong-namespace`.
+    #[serde(default)]
+    pub corrupt_request: Option<Spanned<String>>,
+    /// Fault injected on the Nodo→station path for this call.
+    #[serde(default)]
+    pub fault: Option<FaultSpec>,
+    /// Repeat the call this many times (SLA measurements).
+    #[serde(default)]
+    pub repeat: Option<Spanned<u32>>,
+    /// An action on the EC's back office instead of a call: `change-amount`, `cancel-position`.
+    #[serde(default)]
+    pub action: Option<Spanned<String>>,
+    /// For `change-amount`: cents added to the current amount.
+    #[serde(default)]
+    pub amount_delta_cents: Option<i64>,
+    /// Advance the virtual clock (e.g. `"1h"`, `"30m"`).
+    #[serde(default)]
+    pub advance: Option<Spanned<String>>,
+    /// For `demand`: `idServizio`, `idSoggettoServizio` and the service data (plain XML, base64-encoded by collaudo).
+    #[serde(default)]
+    pub demand: Option<DemandSpec>,
+    /// Expectations on the exchange.
+    #[serde(default)]
+    pub expect: Expect,
+    /// Values to keep for later steps: name → field path in the response (e.g. `data/creditorReferenceId`).
+    #[serde(default)]
+    pub capture: BTreeMap<String, Spanned<String>>,
+}
+
+/// Overrides of the Nodo's identities.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CallerOverride {
+    /// `idPA`.
+    #[serde(default)]
+    pub id_pa: Option<String>,
+    /// `idBrokerPA`.
+    #[serde(default)]
+    pub id_broker_pa: Option<String>,
+    /// `idStation`.
+    #[serde(default)]
+    pub id_station: Option<String>,
+}
+
+/// A fault on the Nodo→station path.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FaultSpec {
+    /// `latency`, `timeout`, `refuse`, `corrupt`, `http-status`.
+    pub kind: Spanned<String>,
+    /// For `latency`: how long (virtual time).
+    #[serde(default)]
+    pub duration: Option<Spanned<String>>,
+    /// For `corrupt`: `truncate`, `garbage`, `empty`, `invalid-utf8`.
+    #[serde(default)]
+    pub how: Option<Spanned<String>>,
+    /// For `http-status`: the status that replaces the station's.
+    #[serde(default)]
+    pub status: Option<Spanned<u16>>,
+}
+
+/// A paDemandPaymentNotice request.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DemandSpec {
+    /// `idServizio` (5 characters); default from configuration.
+    #[serde(default)]
+    pub id_servizio: Option<Spanned<String>>,
+    /// `idSoggettoServizio` (5 characters); default from configuration.
+    #[serde(default)]
+    pub id_soggetto_servizio: Option<Spanned<String>>,
+    /// Service-specific XML, sent base64-encoded; default from configuration.
+    #[serde(default)]
+    pub service_data: Option<String>,
+    /// Send this text as is in `datiSpecificiServizioRequest` (for invalid-base64 tests).
+    #[serde(default)]
+    pub raw_service_data: Option<String>,
+}
+
+/// What must be true of the exchange(s) of a step.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Expect {
+    /// What the Nodo would conclude: `OK`, `KO` (any valid EC KO), or a PPT code
+    /// (`PPT_STAZIONE_INT_PA_TIMEOUT`...). Default: `OK` or a valid KO, never a PPT_* outcome.
+    #[serde(default)]
+    pub nodo: Option<Spanned<String>>,
+    /// Fault codes accepted for a KO; the first is the preferred one, the others pass with a warning.
+    #[serde(default)]
+    pub fault_code: Vec<Spanned<String>>,
+    /// Fault codes that fail the step if answered.
+    #[serde(default)]
+    pub not_fault_code: Vec<Spanned<String>>,
+    /// Field values: path relative to the response element → expected text (`${name}` uses a capture).
+    #[serde(default)]
+    pub fields: BTreeMap<String, Spanned<String>>,
+    /// Named checks beyond the Nodo's (see `docs/scenarios.md`).
+    #[serde(default)]
+    pub checks: Vec<Spanned<String>>,
+    /// Treat protocol hygiene warnings (HTTP status, Content-Type) as failures.
+    #[serde(default)]
+    pub strict_hygiene: bool,
+    /// Over the repeated calls: at least 98% must answer within this many milliseconds.
+    #[serde(default)]
+    pub p98_ms: Option<u64>,
+    /// No call may take longer than this many milliseconds.
+    #[serde(default)]
+    pub max_ms: Option<u64>,
+}
+
+/// The calls a step can make.
+pub const CALLS: &[&str] = &["verify", "activate", "send-rt", "demand", "probe"];
+/// The EC actions a step can request.
+pub const ACTIONS: &[&str] = &["change-amount", "cancel-position"];
+/// Fault kinds.
+pub const FAULT_KINDS: &[&str] = &["latency", "timeout", "refuse", "corrupt", "http-status"];
+/// Corruptions.
+pub const CORRUPTIONS: &[&str] = &["truncate", "garbage", "empty", "invalid-utf8"];
+/// Request corruptions.
+pub const REQUEST_CORRUPTIONS: &[&str] = &["truncate", "garbage", "wrong-namespace"];
+/// SOAPAction styles.
+pub const SOAP_ACTIONS: &[&str] = &["quoted", "unquoted", "none"];
+/// Named checks.
+pub const CHECKS: &[&str] = &[
+    "fault-bean-complete",
+    "iuv-matches-notice",
+    "notice-number-valid",
+    "allccp-consistent",
+    "stamp-present",
+    "multi-beneficiary",
+    "receipt-booked-once",
+];
+/// Areas of the id scheme (TEST-PLAN.md §3).
+pub const AREAS: &[&str] = &[
+    "VRF", "ACT", "RT", "DEM", "FLT", "IUV", "ACA", "SIN", "GPD", "FDR", "CON", "SLA",
+];
+/// PagoPA's official ids known from public sources (TEST-PLAN.md §2).
+pub const OFFICIAL_IDS: &[&str] = &["EC-PSP-01", "EC-PSP-02", "EC-PSP-02M", "EC-PSP-04"];
+
+impl Scenario {
+    /// The area (`VRF`, `ACT`...) from the id prefix.
+    pub fn area(&self) -> &str {
+        self.id.get_ref().split('-').next().unwrap_or("")
+    }
+}
