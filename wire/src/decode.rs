@@ -126,7 +126,21 @@ impl<'d, 'a> Decoder<'d, 'a> {
 
     // ---- sequences -------------------------------------------------------------------------
 
+    fn attributes(&mut self, el: &Element<'a>) {
+        if let Some(name) = el.stray_attribute {
+            self.error(
+                el.offset,
+                Rule::UnexpectedAttribute {
+                    name: name.to_string(),
+                },
+                Kind::Xsd,
+                None,
+            );
+        }
+    }
+
     fn seq<'e>(&mut self, el: &'e Element<'a>) -> Seq<'e, 'a> {
+        self.attributes(el);
         if let Some(off) = el.stray_text {
             self.error(off, Rule::UnexpectedText, Kind::Xsd, None);
         } else if el.children.is_empty() && !el.text.trim().is_empty() {
@@ -271,6 +285,7 @@ impl<'d, 'a> Decoder<'d, 'a> {
     // ---- simple types ----------------------------------------------------------------------
 
     fn leaf<'e>(&mut self, el: &'e Element<'a>) -> Option<&'e Cow<'a, str>> {
+        self.attributes(el);
         if el.children.is_empty() {
             Some(&el.text)
         } else {

@@ -210,19 +210,38 @@ pub fn int(s: &str) -> Result<i32, Rule> {
 }
 
 /// `xs:base64Binary` (whitespace inside is tolerated, as the XSD lexical space allows).
+/// As in XSD 1.0, the character before the padding must leave its unused bits at zero
+/// (`QQ==` is valid, `QR==` is not).
 pub fn base64(s: &str) -> Result<(), Rule> {
     let mut n = 0usize;
     let mut pad = 0usize;
+    let mut last = 0u8;
     for c in s.bytes() {
-        match c {
+        let v = match c {
             b' ' | b'\t' | b'\r' | b'\n' => continue,
-            b'=' => pad += 1,
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'+' | b'/' if pad == 0 => {}
+            b'=' => {
+                pad += 1;
+                n += 1;
+                continue;
+            }
+            _ if pad > 0 => return Err(Rule::Base64),
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
             _ => return Err(Rule::Base64),
-        }
+        };
+        last = v;
         n += 1;
     }
-    if n % 4 != 0 || pad > 2 {
+    let unused_bits_clear = match pad {
+        0 => true,
+        1 => last & 0b11 == 0,
+        2 => last & 0b1111 == 0,
+        _ => false,
+    };
+    if n % 4 != 0 || !unused_bits_clear {
         return Err(Rule::Base64);
     }
     Ok(())
@@ -350,6 +369,10 @@ mod tests {
         assert!(base64("SGVsbG8=").is_ok());
         assert!(base64("SGVsbG8").is_err());
         assert!(base64("SGV=bG8=").is_err());
+        assert!(base64("QQ==").is_ok());
+        assert!(base64("QR==").is_err());
+        assert!(base64("QUI=").is_ok());
+        assert!(base64("QUJ=").is_err());
         assert!(email("john.doe@test.it").is_ok());
         assert!(email("john@").is_err());
         assert!(email("a@b..c").is_err());

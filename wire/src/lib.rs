@@ -8,6 +8,7 @@
 
 pub mod aca;
 pub mod amount;
+pub mod base64;
 mod decode;
 pub mod encode;
 pub mod facets;

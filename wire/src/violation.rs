@@ -98,6 +98,11 @@ pub enum Rule {
     },
     /// Text where only elements may appear.
     UnexpectedText,
+    /// An attribute the schema does not declare.
+    UnexpectedAttribute {
+        /// The attribute name as written.
+        name: String,
+    },
     /// Child elements inside a simple-typed element.
     UnexpectedChildren,
     /// A string outside its length facets.
@@ -230,6 +235,9 @@ impl fmt::Display for Rule {
                 write!(f, "at most {max} allowed, found {found}")
             }
             Rule::UnexpectedText => f.write_str("text is not allowed inside this element"),
+            Rule::UnexpectedAttribute { name } => {
+                write!(f, "attribute `{name}` is not allowed (paForNode.xsd declares no attributes)")
+            }
             Rule::UnexpectedChildren => f.write_str("simple-typed element must not contain elements"),
             Rule::Length { min, max, found } => {
                 if min == max {

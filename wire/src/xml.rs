@@ -34,6 +34,9 @@ pub struct Element<'a> {
     pub offset: usize,
     /// Offset of the first non-whitespace text found among child elements (mixed content).
     pub stray_text: Option<usize>,
+    /// The first attribute other than a namespace declaration or an `xsi:` attribute:
+    /// paForNode.xsd declares no attributes, so any such attribute is a schema violation.
+    pub stray_attribute: Option<&'a str>,
 }
 
 /// A parsed document: the root element and the namespace table.
@@ -165,7 +168,12 @@ pub fn parse(src: &str, base: usize) -> Result<Document<'_>, XmlError> {
                 // The event borrows the input, so the qualified name is the slice right after '<'.
                 let raw = usize::try_from(before).unwrap_or(usize::MAX);
                 let qname = src.get(raw + 1..raw + 1 + qlen).unwrap_or("");
-                if start.attributes_raw().contains("xmlns") {
+                let mut stray_attribute = None;
+                let raw_attrs = start.attributes_raw();
+                if !is_blank(raw_attrs) {
+                    stray_attribute = first_plain_attribute(src, raw_attrs);
+                }
+                if raw_attrs.contains("xmlns") {
                     for attr in start.attributes() {
                         let attr = attr.map_err(|e| err(before, e.to_string()))?;
                         let key = attr.key.as_ref();
@@ -219,6 +227,7 @@ pub fn parse(src: &str, base: usize) -> Result<Document<'_>, XmlError> {
                     children: Vec::new(),
                     offset,
                     stray_text: None,
+                    stray_attribute,
                 };
                 if matches!(event, Event::Start(_)) {
                     stack.push(el);
@@ -316,6 +325,30 @@ pub fn parse(src: &str, base: usize) -> Result<Document<'_>, XmlError> {
     }
 }
 
+/// The name of the first attribute that is neither `xmlns`/`xmlns:*` nor in the customary
+/// `xsi:` prefix, sliced from `src` so it lives as long as the document.
+fn first_plain_attribute<'a>(src: &'a str, raw: &str) -> Option<&'a str> {
+    let at = (raw.as_ptr() as usize).wrapping_sub(src.as_ptr() as usize);
+    let raw = src.get(at..at + raw.len())?;
+    let mut rest = raw;
+    loop {
+        let start = rest.find(|c: char| !c.is_ascii_whitespace())?;
+        rest = &rest[start..];
+        let end = rest.find(|c: char| c == '=' || c.is_ascii_whitespace())?;
+        let name = &rest[..end];
+        if !(name == "xmlns" || name.starts_with("xmlns:") || name.starts_with("xsi:")) {
+            return Some(name);
+        }
+        // Skip past the quoted value to the next attribute.
+        let eq = rest.find('=')?;
+        let after = rest[eq + 1..].trim_start();
+        let quote = after.chars().next().filter(|q| *q == '"' || *q == '\'')?;
+        let close = after[1..].find(quote)?;
+        let value_start = rest.len() - after.len();
+        rest = rest.get(value_start + close + 2..)?;
+    }
+}
+
 /// Whitespace-only text (the indentation between elements) is not content.
 fn is_blank(s: &str) -> bool {
     s.bytes().all(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
@@ -377,6 +410,18 @@ mod tests {
         ] {
             assert!(parse(bad, 0).is_err(), "{bad:?} should be rejected");
         }
+    }
+
+    #[test]
+    fn plain_attributes_are_noticed_namespace_ones_are_not() {
+        let doc = parse(
+            r#"<a xmlns="urn:a" xmlns:xsi="x" xsi:type="t"><b lang='it' x="1"/><c/></a>"#,
+            0,
+        )
+        .unwrap();
+        assert_eq!(doc.root.stray_attribute, None);
+        assert_eq!(doc.root.children[0].stray_attribute, Some("lang"));
+        assert_eq!(doc.root.children[1].stray_attribute, None);
     }
 
     #[test]

@@ -388,8 +388,7 @@ fn rows() -> Vec<Row> {
         ),
         row(
             "six transfers (SIN_PGPR_87)",
-            get_payment("paGetPaymentRes", false, &six, "")
-                .replace("<paymentAmount>30.00", "<paymentAmount>30.00"),
+            get_payment("paGetPaymentRes", false, &six, ""),
             "/data/transferList/transfer[6]",
             "too_many",
             false,

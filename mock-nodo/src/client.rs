@@ -1,0 +1,621 @@
+//! The Nodo's side of the wire: builds requests exactly as the Nodo does, posts them to the
+//! station with real timeouts, applies injected faults and journals every exchange.
+//!
+//! Real network I/O keeps real time: each call is bounded by the primitive's Nodo timeout on
+//! real tokio time (never paused time), covering connection, headers and the whole body. An
+//! injected fault costs virtual time instead (see [`crate::transport`]). Real calls do not move
+//! the scenario clock; the engine decides how scenario time advances between steps.
+
+use crate::checks::{BackOffice, CheckPolicy, Judgement, judge};
+use crate::clock::{Clock, SystemClock};
+use crate::journal::{Exchange, HttpReply, Journal, TransportError, TransportErrorKind};
+use crate::transport::Fault;
+use collaudo_wire::{
+    Amount, Caller, DemandPaymentNoticeReq, GetPaymentReq, Message, Primitive, QrCode, Receipt,
+    SendRtReq, TransferType, VerifyPaymentNoticeReq,
+};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// The `Content-Type` the Nodo sends.
+pub const CONTENT_TYPE: &str = "text/xml; charset=utf-8";
+
+/// How much of a too-large body is kept in the journal as evidence.
+const EVIDENCE_PREFIX: usize = 64 * 1024;
+
+/// How the `SOAPAction` header is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SoapActionStyle {
+    /// `"paVerifyPaymentNotice"`, the SOAP 1.1 form the Nodo components send (DOMAIN.md §1).
+    #[default]
+    Quoted,
+    /// `paVerifyPaymentNotice`, to check that a station also accepts it.
+    Unquoted,
+}
+
+impl SoapActionStyle {
+    /// The header value for `primitive`.
+    pub fn header_value(self, primitive: Primitive) -> String {
+        match self {
+            SoapActionStyle::Quoted => collaudo_wire::soap_action(primitive),
+            SoapActionStyle::Unquoted => primitive.name().to_string(),
+        }
+    }
+}
+
+/// The station under test and the identities the Nodo uses toward it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StationTarget {
+    /// The station's service URL (`http://host:port/path`).
+    pub url: String,
+    /// idPA, idBrokerPA, idStation put at the top of every request.
+    pub caller: Caller,
+    /// How `SOAPAction` is written.
+    #[serde(default)]
+    pub soap_action_style: SoapActionStyle,
+}
+
+/// Real per-primitive timeouts of the Nodo toward the station.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Timeouts {
+    overrides: BTreeMap<Primitive, Duration>,
+}
+
+impl Timeouts {
+    /// The Nodo's own timeouts: 7 s, 15 s for paSendRT(V2) (DOMAIN.md §11).
+    pub fn nodo() -> Self {
+        Timeouts::default()
+    }
+
+    /// The same timeout for every primitive (tests use e.g. 300 ms).
+    pub fn uniform(d: Duration) -> Self {
+        Timeouts {
+            overrides: Primitive::ALL.into_iter().map(|p| (p, d)).collect(),
+        }
+    }
+
+    /// Override the timeout of one primitive.
+    pub fn with(mut self, primitive: Primitive, d: Duration) -> Self {
+        self.overrides.insert(primitive, d);
+        self
+    }
+
+    /// The timeout of `primitive`.
+    pub fn get(&self, primitive: Primitive) -> Duration {
+        self.overrides
+            .get(&primitive)
+            .copied()
+            .unwrap_or_else(|| primitive.nodo_timeout())
+    }
+}
+
+/// Why a client could not be built. These are harness/configuration errors, never a verdict on
+/// the station.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    /// The station URL does not parse.
+    #[error("invalid station url {url:?}: {reason}")]
+    InvalidUrl {
+        /// The URL as configured.
+        url: String,
+        /// Why it is invalid.
+        reason: String,
+    },
+    /// The scheme is not supported by this build.
+    #[error("unsupported scheme in station url {url:?}: only http:// is supported by this build")]
+    UnsupportedScheme {
+        /// The URL as configured.
+        url: String,
+    },
+    /// The HTTP client could not be initialised.
+    #[error("cannot initialise the http client: {0}")]
+    Http(String),
+}
+
+/// The mock Nodo's client toward one station.
+///
+/// Holds one `reqwest::Client`, so connections are pooled and reused across calls as the
+/// Nodo's forwarder would.
+#[derive(Debug, Clone)]
+pub struct NodoClient {
+    target: StationTarget,
+    timeouts: Timeouts,
+    clock: Arc<dyn Clock>,
+    journal: Arc<Journal>,
+    http: reqwest::Client,
+    body_limit: usize,
+}
+
+impl NodoClient {
+    /// Largest response body read (10 MiB); beyond it the exchange ends as
+    /// [`TransportErrorKind::BodyTooLarge`] and the rest is not read.
+    pub const DEFAULT_BODY_LIMIT: usize = 10 * 1024 * 1024;
+    /// Time allowed to open the TCP connection.
+    pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
+
+    /// A client for `target`.
+    pub fn new(
+        target: StationTarget,
+        timeouts: Timeouts,
+        clock: Arc<dyn Clock>,
+        journal: Arc<Journal>,
+    ) -> Result<Self, ClientError> {
+        let url = reqwest::Url::parse(&target.url).map_err(|e| ClientError::InvalidUrl {
+            url: target.url.clone(),
+            reason: e.to_string(),
+        })?;
+        // No TLS backend is compiled in yet: refuse https here, or every call would fail and be
+        // misread as the station being unreachable.
+        if url.scheme() != "http" {
+            return Err(ClientError::UnsupportedScheme {
+                url: target.url.clone(),
+            });
+        }
+        let http = reqwest::Client::builder()
+            .connect_timeout(Self::CONNECT_TIMEOUT)
+            // The Nodo calls the station directly; an environment proxy would answer in the
+            // station's place (e.g. a 502 page) and distort the classification.
+            .no_proxy()
+            .user_agent(concat!("collaudo/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| ClientError::Http(error_chain(&e)))?;
+        Ok(NodoClient {
+            target,
+            timeouts,
+            clock,
+            journal,
+            http,
+            body_limit: Self::DEFAULT_BODY_LIMIT,
+        })
+    }
+
+    /// Change the body size cap (tests).
+    pub fn with_body_limit(mut self, bytes: usize) -> Self {
+        self.body_limit = bytes;
+        self
+    }
+
+    /// The station.
+    pub fn target(&self) -> &StationTarget {
+        &self.target
+    }
+
+    /// The timeouts in force.
+    pub fn timeouts(&self) -> &Timeouts {
+        &self.timeouts
+    }
+
+    /// The scenario clock.
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
+    }
+
+    /// The journal every exchange goes to.
+    pub fn journal(&self) -> &Arc<Journal> {
+        &self.journal
+    }
+
+    fn caller(&self) -> Caller {
+        self.target.caller.clone()
+    }
+
+    /// `paVerifyPaymentNoticeReq` for a notice.
+    pub fn verify(&self, qr: QrCode) -> Message {
+        Message::VerifyPaymentNoticeReq(VerifyPaymentNoticeReq {
+            caller: self.caller(),
+            qr_code: qr,
+        })
+    }
+
+    /// `paGetPaymentReq` (or `paGetPaymentV2Request` with `v2`) for a notice.
+    pub fn get_payment(
+        &self,
+        qr: QrCode,
+        amount: Option<Amount>,
+        v2: bool,
+        transfer_type: Option<TransferType>,
+    ) -> Message {
+        let req = GetPaymentReq {
+            caller: self.caller(),
+            qr_code: qr,
+            amount,
+            payment_note: None,
+            transfer_type,
+            due_date: None,
+        };
+        if v2 {
+            Message::GetPaymentV2Req(req)
+        } else {
+            Message::GetPaymentReq(req)
+        }
+    }
+
+    /// `paSendRTReq` (or `paSendRTV2Request` with `v2`) carrying a receipt.
+    pub fn send_rt(&self, receipt: Receipt, v2: bool) -> Message {
+        let req = SendRtReq {
+            caller: self.caller(),
+            receipt,
+        };
+        if v2 {
+            Message::SendRtV2Req(req)
+        } else {
+            Message::SendRtReq(req)
+        }
+    }
+
+    /// `paDemandPaymentNoticeRequest` for a spontaneous payment.
+    pub fn demand(
+        &self,
+        id_servizio: impl Into<String>,
+        id_soggetto_servizio: impl Into<String>,
+        dati_specifici_servizio_b64: impl Into<String>,
+    ) -> Message {
+        Message::DemandPaymentNoticeReq(DemandPaymentNoticeReq {
+            caller: self.caller(),
+            id_servizio: id_servizio.into(),
+            id_soggetto_servizio: id_soggetto_servizio.into(),
+            dati_specifici_servizio: dati_specifici_servizio_b64.into(),
+        })
+    }
+
+    /// Send `msg` to the station, with `fault` injected, and return the journalled exchange.
+    ///
+    /// Never fails: every outcome, including transport failures, is an [`Exchange`] for the
+    /// checks to judge. The exchange is on disk in the journal before this returns.
+    ///
+    /// * `virtual_at` is the scenario time when the call was issued, before any injected cost.
+    /// * When a transport error happens after the headers arrived, `response` still holds the
+    ///   status, the headers and the bytes received so far (at most 64 KiB for an over-large
+    ///   body) as evidence; the checks look at `transport_error` first.
+    pub async fn send(
+        &self,
+        msg: &Message,
+        fault: Option<Fault>,
+        scenario: Option<&str>,
+        step: Option<usize>,
+    ) -> Exchange {
+        let (primitive, _) = msg.kind();
+        let body = msg.to_xml();
+        let soap_action = self.target.soap_action_style.header_value(primitive);
+        let request_headers = vec![
+            ("Content-Type".to_string(), CONTENT_TYPE.to_string()),
+            ("SOAPAction".to_string(), soap_action.clone()),
+        ];
+        let virtual_at = self.clock.now();
+        let real_started_at = SystemClock.now().to_string();
+        let started = Instant::now();
+        let timeout = self.timeouts.get(primitive);
+        let mut injected_fault = fault.as_ref().map(ToString::to_string);
+
+        let (response, transport_error) = match fault {
+            Some(Fault::Timeout) => {
+                self.clock.advance(timeout);
+                let err = TransportError {
+                    kind: TransportErrorKind::InjectedTimeout,
+                    message: format!(
+                        "injected: no answer within the {} ms timeout (virtual time)",
+                        timeout.as_millis()
+                    ),
+                };
+                (None, Some(err))
+            }
+            Some(Fault::Refuse) => {
+                let err = TransportError {
+                    kind: TransportErrorKind::InjectedRefused,
+                    message: "injected: connection refused".to_string(),
+                };
+                (None, Some(err))
+            }
+            other => {
+                if let Some(Fault::Latency(d)) = &other {
+                    self.clock.advance(*d);
+                }
+                let (mut response, error) = self.post(body.clone(), &soap_action, timeout).await;
+                match (&other, response.as_mut(), &error) {
+                    (Some(Fault::Corrupt(c)), Some(reply), None) => {
+                        let original = reply.body.len();
+                        reply.body = c.apply(&reply.body);
+                        injected_fault = Some(format!(
+                            "corrupt {c} (original body {original} bytes, now {})",
+                            reply.body.len()
+                        ));
+                    }
+                    (Some(Fault::HttpStatus(s)), Some(reply), None) => {
+                        injected_fault =
+                            Some(format!("http-status {s} (station sent {})", reply.status));
+                        reply.status = *s;
+                    }
+                    (Some(f @ (Fault::Corrupt(_) | Fault::HttpStatus(_))), _, _) => {
+                        injected_fault = Some(format!("{f} (not applied: the real call failed)"));
+                    }
+                    _ => {}
+                }
+                (response, error)
+            }
+        };
+
+        let exchange = Exchange {
+            seq: 0,
+            primitive,
+            url: self.target.url.clone(),
+            request_headers,
+            request_body: body,
+            response,
+            transport_error,
+            injected_fault,
+            real_started_at,
+            // Microsecond precision is plenty and keeps journal lines short.
+            latency_ms: (started.elapsed().as_secs_f64() * 1e6).round() / 1e3,
+            virtual_at,
+            classification: None,
+            scenario: scenario.map(str::to_string),
+            step,
+        };
+        let seq = self.journal.record(exchange.clone());
+        tracing::debug!(
+            seq,
+            %primitive,
+            url = %exchange.url,
+            latency_ms = exchange.latency_ms,
+            status = exchange.response.as_ref().map(|r| r.status),
+            error = exchange.transport_error.as_ref().map(|e| e.to_string()),
+            "exchange"
+        );
+        Exchange { seq, ..exchange }
+    }
+
+    /// [`NodoClient::send`], then [`judge`] the exchange and record the classification
+    /// ([`NodoOutcome::label`](crate::NodoOutcome::label)) in the journal.
+    pub async fn send_and_judge(
+        &self,
+        msg: &Message,
+        fault: Option<Fault>,
+        scenario: Option<&str>,
+        step: Option<usize>,
+        backoffice: &BackOffice,
+        policy: &CheckPolicy,
+    ) -> (Exchange, Judgement) {
+        let mut exchange = self.send(msg, fault, scenario, step).await;
+        let judgement = judge(&exchange, msg, backoffice, policy);
+        let label = judgement.outcome.label();
+        self.journal
+            .update_classification(exchange.seq, label.clone());
+        exchange.classification = Some(label);
+        (exchange, judgement)
+    }
+
+    /// The real HTTP call, bounded by `timeout` from connect to the last body byte.
+    async fn post(
+        &self,
+        body: String,
+        soap_action: &str,
+        timeout: Duration,
+    ) -> (Option<HttpReply>, Option<TransportError>) {
+        // Filled as the response arrives, so a timeout mid-body still leaves the evidence.
+        let mut partial: Option<HttpReply> = None;
+        let limit = self.body_limit;
+        let exchange = async {
+            let mut resp = self
+                .http
+                .post(&self.target.url)
+                .header(reqwest::header::CONTENT_TYPE, CONTENT_TYPE)
+                .header("SOAPAction", soap_action)
+                .body(body)
+                .send()
+                .await
+                .map_err(transport_error)?;
+            let headers = resp
+                .headers()
+                .iter()
+                .map(|(k, v)| {
+                    (
+                        k.as_str().to_string(),
+                        String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                    )
+                })
+                .collect();
+            let reply = partial.insert(HttpReply {
+                status: resp.status().as_u16(),
+                headers,
+                body: Vec::new(),
+            });
+            let too_large = |read: u64| TransportError {
+                kind: TransportErrorKind::BodyTooLarge,
+                message: format!(
+                    "response body larger than {limit} bytes ({read} announced or read); the rest was not read"
+                ),
+            };
+            if let Some(len) = resp.content_length() {
+                if len > limit as u64 {
+                    return Err(too_large(len));
+                }
+            }
+            while let Some(chunk) = resp.chunk().await.map_err(transport_error)? {
+                if reply.body.len() + chunk.len() > limit {
+                    let read = (reply.body.len() + chunk.len()) as u64;
+                    let keep = EVIDENCE_PREFIX.saturating_sub(reply.body.len());
+                    reply.body.truncate(EVIDENCE_PREFIX);
+                    reply
+                        .body
+                        .extend_from_slice(&chunk[..keep.min(chunk.len())]);
+                    // Dropping `resp` here closes the connection instead of draining it.
+                    return Err(too_large(read));
+                }
+                reply.body.extend_from_slice(&chunk);
+            }
+            Ok(())
+        };
+        let result = tokio::time::timeout(timeout, exchange).await;
+        match result {
+            Ok(Ok(())) => (partial, None),
+            Ok(Err(e)) => (partial, Some(e)),
+            Err(_) => {
+                let what = if partial.is_some() {
+                    "the body was not complete"
+                } else {
+                    "no response headers"
+                };
+                let err = TransportError {
+                    kind: TransportErrorKind::Timeout,
+                    message: format!("{what} within the {} ms timeout", timeout.as_millis()),
+                };
+                (partial, Some(err))
+            }
+        }
+    }
+}
+
+/// Map a reqwest error to the transport vocabulary.
+fn transport_error(e: reqwest::Error) -> TransportError {
+    use std::error::Error as _;
+    let io_kind = {
+        let mut src: Option<&(dyn std::error::Error + 'static)> = e.source();
+        let mut found = None;
+        while let Some(s) = src {
+            if let Some(io) = s.downcast_ref::<std::io::Error>() {
+                found = Some(io.kind());
+                break;
+            }
+            src = s.source();
+        }
+        found
+    };
+    let kind = if e.is_connect() {
+        // A refused, unreachable or timed-out TCP connect is what the Nodo reports as
+        // IRRAGGIUNGIBILE (DOMAIN.md §4.2: "TCP/TLS connection failure").
+        TransportErrorKind::Refused
+    } else if e.is_timeout() {
+        TransportErrorKind::Timeout
+    } else if matches!(
+        io_kind,
+        Some(
+            std::io::ErrorKind::ConnectionReset
+                | std::io::ErrorKind::ConnectionAborted
+                | std::io::ErrorKind::BrokenPipe
+                | std::io::ErrorKind::UnexpectedEof
+        )
+    ) || e.is_body()
+        || e.is_decode()
+        || e.is_request()
+    {
+        // The connection was made but broke before a complete response: hyper reports a
+        // closed connection as an incomplete message on the request or body.
+        TransportErrorKind::Reset
+    } else {
+        TransportErrorKind::Other
+    };
+    TransportError {
+        kind,
+        message: error_chain(&e),
+    }
+}
+
+/// The error and its sources, joined, since reqwest's top-level message alone is vague.
+fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut out = e.to_string();
+    let mut src = e.source();
+    while let Some(s) = src {
+        let text = s.to_string();
+        if !out.contains(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        src = s.source();
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::{VirtualClock, VirtualTime};
+
+    fn target(url: &str) -> StationTarget {
+        StationTarget {
+            url: url.to_string(),
+            caller: Caller {
+                id_pa: "77777777777".into(),
+                id_broker_pa: "77777777777".into(),
+                id_station: "77777777777_01".into(),
+            },
+            soap_action_style: SoapActionStyle::Quoted,
+        }
+    }
+
+    fn client(url: &str) -> Result<NodoClient, ClientError> {
+        NodoClient::new(
+            target(url),
+            Timeouts::nodo(),
+            Arc::new(VirtualClock::new(VirtualTime::EPOCH)),
+            Arc::new(Journal::in_memory()),
+        )
+    }
+
+    #[test]
+    fn timeouts_default_to_the_nodo_and_can_be_overridden() {
+        let t = Timeouts::nodo();
+        assert_eq!(
+            t.get(Primitive::VerifyPaymentNotice),
+            Duration::from_secs(7)
+        );
+        assert_eq!(t.get(Primitive::SendRtV2), Duration::from_secs(15));
+        let t = t.with(Primitive::SendRt, Duration::from_millis(500));
+        assert_eq!(t.get(Primitive::SendRt), Duration::from_millis(500));
+        let u = Timeouts::uniform(Duration::from_millis(300));
+        assert!(
+            Primitive::ALL
+                .iter()
+                .all(|&p| u.get(p) == Duration::from_millis(300))
+        );
+    }
+
+    #[test]
+    fn soap_action_styles() {
+        let p = Primitive::GetPaymentV2;
+        assert_eq!(
+            SoapActionStyle::Quoted.header_value(p),
+            "\"paGetPaymentV2\""
+        );
+        assert_eq!(SoapActionStyle::Unquoted.header_value(p), "paGetPaymentV2");
+    }
+
+    #[test]
+    fn bad_urls_are_harness_errors() {
+        assert!(matches!(
+            client("not a url"),
+            Err(ClientError::InvalidUrl { .. })
+        ));
+        assert!(matches!(
+            client("https://station.example/pa"),
+            Err(ClientError::UnsupportedScheme { .. })
+        ));
+    }
+
+    #[test]
+    fn builders_use_the_target_identities() {
+        let c = client("http://127.0.0.1:9/pa").unwrap();
+        let qr = QrCode {
+            fiscal_code: "77777777777".into(),
+            notice_number: "301000000000000144".into(),
+        };
+        match c.get_payment(qr.clone(), None, true, Some(TransferType::Postal)) {
+            Message::GetPaymentV2Req(r) => {
+                assert_eq!(r.caller.id_station, "77777777777_01");
+                assert_eq!(r.transfer_type, Some(TransferType::Postal));
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+        assert!(matches!(
+            c.get_payment(qr.clone(), None, false, None),
+            Message::GetPaymentReq(_)
+        ));
+        assert!(matches!(c.verify(qr), Message::VerifyPaymentNoticeReq(_)));
+        match c.demand("00001", "00002", "PGEvPg==") {
+            Message::DemandPaymentNoticeReq(r) => assert_eq!(r.id_servizio, "00001"),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+}

@@ -1,0 +1,22 @@
+//! The mock Nodo dei Pagamenti: everything pagoPA does toward an EC station under test.
+//!
+//! * [`clock`]: the one scenario clock of the project (wall clock or virtual).
+//! * [`journal`]: every exchange, streamed to disk as it happens.
+//! * [`transport`]: fault injection as data (a seeded [`FaultPlan`]).
+//! * [`client`]: builds the Nodo's requests and sends them with real timeouts.
+//! * [`checks`]: the Nodo's judgement of a reply ([`judge`] → [`NodoOutcome`]).
+
+pub mod checks;
+pub mod client;
+pub mod clock;
+pub mod journal;
+pub mod transport;
+
+pub use checks::{
+    BackOffice, CheckFailure, CheckPolicy, EcInfo, HygieneWarning, IbanInfo, Judgement,
+    NodoOutcome, judge,
+};
+pub use client::{ClientError, NodoClient, SoapActionStyle, StationTarget, Timeouts};
+pub use clock::{Clock, SystemClock, VirtualClock, VirtualTime};
+pub use journal::{Exchange, HttpReply, Journal, TransportError, TransportErrorKind};
+pub use transport::{CallRange, Corruption, Fault, FaultPlan, FaultRule};
