@@ -16,6 +16,12 @@ Scenario ids such as VRF-001 belong to collaudo's own catalogue; PagoPA's offici
 
 const AFTER_HELP: &str = "\
 Examples:
+  collaudo run                                the suite against the embedded reference station
+  collaudo run --station http://ec.example:8080/pagopa --config collaudo.toml
+  collaudo run --only EC-PSP-02 --report junit
+  collaudo list                               the catalogue, with PagoPA's official ids apart
+  collaudo init                               write a commented collaudo.toml
+  collaudo station --listen 127.0.0.1:8080    the reference station, standalone
   collaudo validate reply.xml                 check one saved SOAP message
   collaudo validate --format json captures/*.xml
 
@@ -38,6 +44,72 @@ pub struct Cli {
 /// collaudo's commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Run the conformance suite: the mock Nodo calls the station and judges every answer.
+    #[command(
+        long_about = "Run the conformance suite against a station.\n\n\
+Without --station (or [station] url in collaudo.toml, or COLLAUDO_STATION_URL) collaudo starts \
+its embedded reference station on 127.0.0.1, fresh for every scenario, so the suite runs with no \
+setup. Each scenario gets a verdict: pass, fail (the station does not conform: the report says \
+what the real Nodo would have answered the PSP and why), error (collaudo or the environment \
+failed) or skipped (a fixture role or EC action is not configured; the reason is given).\n\n\
+Reports go to --out (default ./collaudo-report/<timestamp>): junit.xml, report.json, \
+summary.md, events.jsonl and journal.jsonl (every exchange, raw bytes both ways).",
+        after_help = "Examples:\n  collaudo run\n  collaudo run --profile wrong-sum            see what a broken station looks like\n  collaudo run --station http://127.0.0.1:8080/pagopa/station --config collaudo.toml\n  collaudo run --only VRF,ACT-002M --report junit --out ci-report\n\nExit codes: 0 all passed (or skipped), 1 a scenario failed, 2 usage/config/scenario error,\n3 harness or environment error, 4 nothing selected."
+    )]
+    Run {
+        /// The station's service URL (overrides collaudo.toml and COLLAUDO_STATION_URL).
+        #[arg(long, value_name = "URL")]
+        station: Option<String>,
+        /// Configuration file (default: ./collaudo.toml when present).
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+        /// Fault profile of the embedded reference station (see `collaudo station --help`).
+        #[arg(long, value_name = "NAME")]
+        profile: Option<String>,
+        /// Select by id (VRF-001), id prefix (VRF-*), area (VRF), PagoPA official id (EC-PSP-02) or tag.
+        #[arg(long, value_name = "ID|TAG", value_delimiter = ',')]
+        only: Vec<String>,
+        /// Extra scenario folders.
+        #[command(flatten)]
+        scenarios: ScenarioArgs,
+        /// Report folder.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Seed for generated data (printed and stored in every report).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Report formats to write (repeatable; default: all).
+        #[arg(long = "report", value_name = "FORMAT", value_parser = ["junit", "json", "markdown"])]
+        reports: Vec<String>,
+        /// No progress bar (one line per scenario instead).
+        #[arg(long)]
+        no_progress: bool,
+        /// One real timeout for every primitive, in milliseconds (default: the Nodo's 7 s / 15 s).
+        #[arg(long, value_name = "MS")]
+        timeout_ms: Option<u64>,
+    },
+    /// Run the reference EC station standalone (an example for EC teams, a target for trials).
+    #[command(after_help = station_help())]
+    Station {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: std::net::SocketAddr,
+        /// Fault profile: make the station wrong on purpose.
+        #[arg(long, default_value = "conformant")]
+        profile: String,
+        /// Seed for notice numbers and debtors.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+    },
+    /// Write a commented collaudo.toml template.
+    Init {
+        /// Where to write it.
+        #[arg(default_value = "collaudo.toml")]
+        path: PathBuf,
+        /// Overwrite an existing file.
+        #[arg(long)]
+        force: bool,
+    },
     /// Validate saved pagoPA SOAP messages (requests or responses) against the XSD and the Nodo's rules.
     #[command(
         long_about = "Validate saved pagoPA SOAP messages.\n\n\
@@ -88,9 +160,105 @@ pub struct ScenarioArgs {
     pub scenarios: Vec<PathBuf>,
 }
 
+fn station_help() -> String {
+    let mut s = String::from("Profiles:\n");
+    for p in collaudo_station::Profile::ALL {
+        s.push_str(&format!("  {:<24} {}\n", p.name(), p.description()));
+    }
+    s.push_str("\nExample:\n  collaudo station --listen 127.0.0.1:8080 --profile slow");
+    s
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, i32> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| {
+            eprintln!("error: cannot start the async runtime: {e}");
+            crate::exit::HARNESS
+        })
+}
+
 /// Run a parsed command line and return the process exit code.
 pub fn dispatch(cli: Cli) -> i32 {
     match cli.command {
+        Command::Run {
+            station,
+            config,
+            profile,
+            only,
+            scenarios,
+            out,
+            seed,
+            reports,
+            no_progress,
+            timeout_ms,
+        } => {
+            let args = crate::run::RunArgs {
+                config,
+                station,
+                profile,
+                only,
+                scenarios: scenarios.scenarios,
+                out,
+                seed,
+                reports: reports.iter().filter_map(|r| r.parse().ok()).collect(),
+                no_progress,
+                timeout_ms,
+            };
+            match runtime() {
+                Ok(rt) => rt.block_on(crate::run::run(
+                    args,
+                    |k| std::env::var(k).ok(),
+                    &mut std::io::stderr(),
+                )),
+                Err(code) => code,
+            }
+        }
+        Command::Station {
+            listen,
+            profile,
+            seed,
+        } => {
+            let profile = match profile.parse::<collaudo_station::Profile>() {
+                Ok(p) => p,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return crate::exit::USAGE;
+                }
+            };
+            match runtime() {
+                Ok(rt) => rt.block_on(crate::station_cmd::serve(
+                    listen,
+                    profile,
+                    seed,
+                    &mut std::io::stdout(),
+                )),
+                Err(code) => code,
+            }
+        }
+        Command::Init { path, force } => {
+            if path.exists() && !force {
+                eprintln!(
+                    "error: {} exists (use --force to overwrite)",
+                    path.display()
+                );
+                return crate::exit::USAGE;
+            }
+            match std::fs::write(&path, crate::config::TEMPLATE) {
+                Ok(()) => {
+                    println!(
+                        "wrote {}: edit [station] and [fixtures], then `collaudo run`",
+                        path.display()
+                    );
+                    crate::exit::OK
+                }
+                Err(e) => {
+                    eprintln!("error: cannot write {}: {e}", path.display());
+                    crate::exit::USAGE
+                }
+            }
+        }
         Command::Validate { files, format } => {
             let stdout = std::io::stdout();
             let mut lock = stdout.lock();

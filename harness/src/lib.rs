@@ -5,8 +5,12 @@
 
 pub mod catalogue_cmd;
 pub mod cli;
+pub mod config;
 pub mod diagnostic;
+pub mod engine;
 pub mod exit;
 pub mod fixtures;
+pub mod run;
 pub mod scenario;
+pub mod station_cmd;
 pub mod validate;

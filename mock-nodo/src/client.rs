@@ -278,12 +278,34 @@ impl NodoClient {
         step: Option<usize>,
     ) -> Exchange {
         let (primitive, _) = msg.kind();
-        let body = msg.to_xml();
         let soap_action = self.target.soap_action_style.header_value(primitive);
-        let request_headers = vec![
-            ("Content-Type".to_string(), CONTENT_TYPE.to_string()),
-            ("SOAPAction".to_string(), soap_action.clone()),
-        ];
+        self.send_raw(
+            primitive,
+            msg.to_xml(),
+            Some(soap_action),
+            fault,
+            scenario,
+            step,
+        )
+        .await
+    }
+
+    /// Send an arbitrary body as a call of `primitive`, with the given `SOAPAction` header
+    /// value (`None` leaves the header out). This is how scenarios probe a station with
+    /// malformed requests or SOAPAction variants; otherwise it behaves as [`NodoClient::send`].
+    pub async fn send_raw(
+        &self,
+        primitive: Primitive,
+        body: String,
+        soap_action: Option<String>,
+        fault: Option<Fault>,
+        scenario: Option<&str>,
+        step: Option<usize>,
+    ) -> Exchange {
+        let mut request_headers = vec![("Content-Type".to_string(), CONTENT_TYPE.to_string())];
+        if let Some(a) = &soap_action {
+            request_headers.push(("SOAPAction".to_string(), a.clone()));
+        }
         let virtual_at = self.clock.now();
         let real_started_at = SystemClock.now().to_string();
         let started = Instant::now();
@@ -313,7 +335,9 @@ impl NodoClient {
                 if let Some(Fault::Latency(d)) = &other {
                     self.clock.advance(*d);
                 }
-                let (mut response, error) = self.post(body.clone(), &soap_action, timeout).await;
+                let (mut response, error) = self
+                    .post(body.clone(), soap_action.as_deref(), timeout)
+                    .await;
                 match (&other, response.as_mut(), &error) {
                     (Some(Fault::Corrupt(c)), Some(reply), None) => {
                         let original = reply.body.len();
@@ -391,22 +415,21 @@ impl NodoClient {
     async fn post(
         &self,
         body: String,
-        soap_action: &str,
+        soap_action: Option<&str>,
         timeout: Duration,
     ) -> (Option<HttpReply>, Option<TransportError>) {
         // Filled as the response arrives, so a timeout mid-body still leaves the evidence.
         let mut partial: Option<HttpReply> = None;
         let limit = self.body_limit;
         let exchange = async {
-            let mut resp = self
+            let mut req = self
                 .http
                 .post(&self.target.url)
-                .header(reqwest::header::CONTENT_TYPE, CONTENT_TYPE)
-                .header("SOAPAction", soap_action)
-                .body(body)
-                .send()
-                .await
-                .map_err(transport_error)?;
+                .header(reqwest::header::CONTENT_TYPE, CONTENT_TYPE);
+            if let Some(action) = soap_action {
+                req = req.header("SOAPAction", action);
+            }
+            let mut resp = req.body(body).send().await.map_err(transport_error)?;
             let headers = resp
                 .headers()
                 .iter()

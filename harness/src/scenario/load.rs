@@ -275,6 +275,13 @@ fn check_step(cx: &mut Ctx<'_>, st: &Step) {
                 Some("split it into two [[step]]s".into()),
             );
         }
+        if st.notice.is_none() {
+            cx.error(
+                action,
+                format!("the action `{}` needs a `notice`", action.get_ref()),
+                None,
+            );
+        }
         if action.get_ref() == "change-amount" && st.amount_delta_cents.is_none() {
             cx.error(
                 action,

@@ -1,0 +1,289 @@
+//! `collaudo.toml`: the station under test, the Nodo's identities toward it, timeouts, the
+//! back-office data the checks need, and the fixture roles. Environment variables override
+//! the file; command-line flags override both.
+
+use collaudo_nodo::BackOffice;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use toml::Spanned;
+
+use crate::scenario::Problem;
+
+/// The file as written by the user.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigFile {
+    /// `[station]`.
+    #[serde(default)]
+    pub station: StationSection,
+    /// `[timeouts]`.
+    #[serde(default)]
+    pub timeouts: TimeoutsSection,
+    /// `[fixtures]`: role → notice number prepared on the station.
+    #[serde(default)]
+    pub fixtures: BTreeMap<String, Spanned<String>>,
+    /// `[backoffice]`: ECs and IBANs registered on the (mock) Nodo.
+    #[serde(default)]
+    pub backoffice: Option<BackOffice>,
+    /// `[demand]`: the spontaneous-payment service to request.
+    #[serde(default)]
+    pub demand: DemandSection,
+    /// `[checks]`: choices where the sources disagree.
+    #[serde(default)]
+    pub checks: ChecksSection,
+    /// `[ec.actions]`: commands that make the EC's system do something.
+    #[serde(default)]
+    pub ec: EcSection,
+    /// `[run]`.
+    #[serde(default)]
+    pub run: RunSection,
+}
+
+/// `[station]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StationSection {
+    /// Service URL of the station under test; absent = the embedded reference station.
+    pub url: Option<String>,
+    /// idPA (EC fiscal code).
+    pub id_pa: Option<String>,
+    /// idBrokerPA.
+    pub id_broker_pa: Option<String>,
+    /// idStation.
+    pub id_station: Option<String>,
+    /// paGetPayment version the Nodo uses for this station: 1 or 2.
+    pub get_payment_version: Option<Spanned<u8>>,
+    /// paSendRT version: 1 or 2.
+    pub send_rt_version: Option<Spanned<u8>>,
+    /// Segregation codes assigned to the station (checked on notice numbers, IUV-001).
+    #[serde(default)]
+    pub segregation_codes: Vec<String>,
+}
+
+/// `[timeouts]`, milliseconds.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TimeoutsSection {
+    /// paVerifyPaymentNotice, paGetPayment(V2), paDemandPaymentNotice (Nodo: 7000).
+    pub sync_ms: Option<u64>,
+    /// paSendRT(V2) (Nodo: 15000).
+    pub receipt_ms: Option<u64>,
+}
+
+/// `[demand]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DemandSection {
+    /// idServizio (5 characters).
+    pub id_servizio: Option<String>,
+    /// idSoggettoServizio (5 characters).
+    pub id_soggetto_servizio: Option<String>,
+    /// Service data XML (sent base64-encoded).
+    pub service_data: Option<String>,
+}
+
+/// `[checks]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChecksSection {
+    /// Code for an IBAN not registered for its EC: `PPT_STAZIONE_INT_PA_ERRORE_RESPONSE`
+    /// (default, what the Nodo's tests expect) or `PPT_IBAN_NON_CENSITO` (the docs).
+    pub unknown_iban_code: Option<Spanned<String>>,
+    /// Check IBANs against `[backoffice]` at all (default true when back-office data is given).
+    pub check_ibans: Option<bool>,
+}
+
+/// `[ec]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EcSection {
+    /// Action name → shell command, with `{notice}`, `{iuv}`, `{amount_cents}`, `{delta_cents}`.
+    #[serde(default)]
+    pub actions: BTreeMap<String, String>,
+}
+
+/// `[run]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RunSection {
+    /// Seed for generated data and fault plans.
+    pub seed: Option<u64>,
+    /// Report folder.
+    pub out: Option<PathBuf>,
+    /// Extra scenario folders.
+    #[serde(default)]
+    pub scenarios: Vec<PathBuf>,
+}
+
+/// The commented template written by `collaudo init`.
+pub const TEMPLATE: &str = include_str!("../collaudo.example.toml");
+
+/// Read and parse a config file, reporting problems with line:column.
+pub fn load(path: &Path) -> Result<ConfigFile, Problem> {
+    let text = std::fs::read_to_string(path).map_err(|e| Problem {
+        file: path.display().to_string(),
+        position: None,
+        severity: crate::scenario::Severity::Error,
+        title: format!("cannot read the configuration: {e}"),
+        help: Some("create one with `collaudo init`".into()),
+        src: String::new(),
+    })?;
+    parse(&path.display().to_string(), &text)
+}
+
+/// Parse a config text.
+pub fn parse(file: &str, text: &str) -> Result<ConfigFile, Problem> {
+    let cfg: ConfigFile = toml::from_str(text).map_err(|e| {
+        let mut help = None;
+        let msg = e.message().trim().to_string();
+        if let Some(rest) = msg.strip_prefix("unknown field `") {
+            if let Some((field, expected)) = rest.split_once('`') {
+                let candidates: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
+                help = crate::scenario::did_you_mean(field, candidates.iter().copied())
+                    .map(|c| format!("did you mean `{c}`?"));
+            }
+        }
+        Problem {
+            file: file.to_string(),
+            position: e.span().map(|s| {
+                let p = collaudo_wire::Position::of(text.as_bytes(), s.start);
+                (p.line, p.column)
+            }),
+            severity: crate::scenario::Severity::Error,
+            title: msg,
+            help,
+            src: text.to_string(),
+        }
+    })?;
+    let bad = |at: &dyn Fn() -> usize, title: String, help: Option<String>| Problem {
+        file: file.to_string(),
+        position: Some({
+            let p = collaudo_wire::Position::of(text.as_bytes(), at());
+            (p.line, p.column)
+        }),
+        severity: crate::scenario::Severity::Error,
+        title,
+        help,
+        src: text.to_string(),
+    };
+    for v in [
+        &cfg.station.get_payment_version,
+        &cfg.station.send_rt_version,
+    ]
+    .into_iter()
+    .flatten()
+    {
+        if !matches!(v.get_ref(), 1 | 2) {
+            return Err(bad(
+                &|| v.span().start,
+                format!("primitive version must be 1 or 2, not {}", v.get_ref()),
+                None,
+            ));
+        }
+    }
+    for (role, notice) in &cfg.fixtures {
+        if !crate::fixtures::KNOWN_ROLES.contains(&role.as_str()) {
+            let help =
+                crate::scenario::did_you_mean(role, crate::fixtures::KNOWN_ROLES.iter().copied())
+                    .map(|r| format!("did you mean `{r}`?"))
+                    .or_else(|| {
+                        Some(format!(
+                            "roles: {}",
+                            crate::fixtures::KNOWN_ROLES.join(", ")
+                        ))
+                    });
+            return Err(bad(
+                &|| notice.span().start,
+                format!("unknown fixture role `{role}`"),
+                help,
+            ));
+        }
+        let n = notice.get_ref();
+        if n.len() != 18 || !n.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(bad(
+                &|| notice.span().start,
+                format!("`{n}` is not an 18-digit notice number"),
+                None,
+            ));
+        }
+    }
+    if let Some(code) = &cfg.checks.unknown_iban_code {
+        let allowed = [
+            "PPT_STAZIONE_INT_PA_ERRORE_RESPONSE",
+            "PPT_IBAN_NON_CENSITO",
+        ];
+        if !allowed.contains(&code.get_ref().as_str()) {
+            return Err(bad(
+                &|| code.span().start,
+                format!("`{}` is not a choice here", code.get_ref()),
+                Some(format!("one of {}", allowed.join(", "))),
+            ));
+        }
+    }
+    Ok(cfg)
+}
+
+/// Environment overrides, applied on top of the file: `COLLAUDO_STATION_URL`,
+/// `COLLAUDO_ID_PA`, `COLLAUDO_ID_BROKER_PA`, `COLLAUDO_ID_STATION`, `COLLAUDO_SEED`.
+pub fn apply_env(cfg: &mut ConfigFile, get: impl Fn(&str) -> Option<String>) -> Result<(), String> {
+    if let Some(v) = get("COLLAUDO_STATION_URL").filter(|v| !v.is_empty()) {
+        cfg.station.url = Some(v);
+    }
+    if let Some(v) = get("COLLAUDO_ID_PA") {
+        cfg.station.id_pa = Some(v);
+    }
+    if let Some(v) = get("COLLAUDO_ID_BROKER_PA") {
+        cfg.station.id_broker_pa = Some(v);
+    }
+    if let Some(v) = get("COLLAUDO_ID_STATION") {
+        cfg.station.id_station = Some(v);
+    }
+    if let Some(v) = get("COLLAUDO_SEED") {
+        cfg.run.seed = Some(
+            v.parse()
+                .map_err(|_| format!("COLLAUDO_SEED={v:?} is not a number"))?,
+        );
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_template_parses() {
+        let cfg = parse("collaudo.toml", TEMPLATE).unwrap();
+        assert!(
+            cfg.station.url.is_none(),
+            "the template must default to the embedded station"
+        );
+    }
+
+    #[test]
+    fn typos_are_pointed_at() {
+        let e = parse("c.toml", "[station]\nid_ppa = \"1\"\n").unwrap_err();
+        assert_eq!(e.position, Some((2, 1)));
+        assert_eq!(e.help.as_deref(), Some("did you mean `id_pa`?"));
+        let e = parse("c.toml", "[fixtures]\npayabel = \"301000000000000144\"\n").unwrap_err();
+        assert_eq!(e.help.as_deref(), Some("did you mean `payable`?"));
+        let e = parse("c.toml", "[fixtures]\npayable = \"30100\"\n").unwrap_err();
+        assert!(e.title.contains("18-digit"));
+    }
+
+    #[test]
+    fn environment_overrides_the_file() {
+        let mut cfg = parse("c.toml", "[station]\nurl = \"http://a\"\n").unwrap();
+        apply_env(&mut cfg, |k| {
+            (k == "COLLAUDO_STATION_URL").then(|| "http://b".to_string())
+        })
+        .unwrap();
+        assert_eq!(cfg.station.url.as_deref(), Some("http://b"));
+        assert!(
+            apply_env(&mut cfg, |k| (k == "COLLAUDO_SEED")
+                .then(|| "x".to_string()))
+            .is_err()
+        );
+    }
+}

@@ -1,0 +1,264 @@
+//! The scenario engine: runs each selected scenario's steps through the mock Nodo against the
+//! station, turns the Nodo's judgements into check records and verdicts, and emits one typed
+//! event stream to the reporters. It never formats text for a terminal.
+
+mod actions;
+mod expect;
+mod receipt;
+mod step;
+
+pub use actions::Actions;
+
+use crate::scenario::{Scenario, SourceFile};
+use collaudo_nodo::{BackOffice, CheckPolicy, Clock, Journal, Timeouts, VirtualClock, VirtualTime};
+use collaudo_reports::{
+    CaseMeta, CaseResult, Event, EventEnvelope, Reporter, RunInfo, RunResult, StepRecord, Verdict,
+};
+use collaudo_wire::{Amount, Caller};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Instant;
+
+/// Where the station under test comes from, per scenario.
+#[derive(Debug, Clone)]
+pub struct StationInstance {
+    /// The URL the Nodo calls.
+    pub url: String,
+    /// Role → notice number.
+    pub fixtures: BTreeMap<String, String>,
+    /// ECs and IBANs the Nodo knows.
+    pub backoffice: BackOffice,
+    /// How EC back-office actions are performed.
+    pub actions: Actions,
+}
+
+/// Gives each scenario its station: the embedded reference station is started fresh for each
+/// scenario (so no scenario sees another's payments); an external station is the same one.
+pub trait StationProvider {
+    /// The station for the next scenario.
+    fn instance(
+        &mut self,
+    ) -> impl std::future::Future<Output = Result<StationInstance, String>> + Send;
+    /// Release it after the scenario.
+    fn release(&mut self) -> impl std::future::Future<Output = ()> + Send;
+}
+
+/// Everything the engine needs, already validated.
+#[derive(Debug, Clone)]
+pub struct EngineConfig {
+    /// The Nodo's identities toward the station.
+    pub caller: Caller,
+    /// paGetPayment version (1 or 2) when a step does not say.
+    pub get_payment_version: u8,
+    /// paSendRT version (1 or 2) when a step does not say.
+    pub send_rt_version: u8,
+    /// Per-primitive real timeouts.
+    pub timeouts: Timeouts,
+    /// Nodo choices where sources disagree.
+    pub policy: CheckPolicy,
+    /// Segregation codes of the station (IUV-001); empty = not checked.
+    pub segregation_codes: Vec<String>,
+    /// Demand defaults: idServizio, idSoggettoServizio, service XML.
+    pub demand: (String, String, String),
+    /// Seed for tokens and fault plans.
+    pub seed: u64,
+    /// Where the journal goes (`None` = memory only).
+    pub journal_path: Option<std::path::PathBuf>,
+    /// Run metadata for reports.
+    pub info: RunInfo,
+}
+
+/// Wall-clock RFC 3339 (reports stamp events with real time; scenario time is separate).
+pub(crate) fn wall_now() -> String {
+    collaudo_nodo::SystemClock.now().to_string()
+}
+
+/// Where scenario time starts: a fixed instant, so runs are reproducible.
+pub const VIRTUAL_START: &str = "2026-11-25T09:00:00.000Z";
+
+/// The outcome of a run, for the exit code.
+#[derive(Debug)]
+pub struct RunOutcome {
+    /// The aggregated result.
+    pub result: RunResult,
+    /// Harness problems outside any scenario (journal write failures...).
+    pub harness_errors: Vec<String>,
+}
+
+fn meta(s: &Scenario, file: &SourceFile) -> CaseMeta {
+    CaseMeta {
+        id: s.id.get_ref().clone(),
+        official_id: s.official.as_ref().map(|o| o.get_ref().clone()),
+        title: s.title.clone(),
+        area: s.area().to_string(),
+        tags: s.tags.clone(),
+        class: s.class.as_ref().map(|c| c.get_ref().clone()),
+        phase: s.phase.as_ref().map(|p| p.get_ref().clone()).or_else(|| {
+            // TEST-PLAN.md §4: cases carrying an official id are BOTH, others COL.
+            Some(if s.official.is_some() { "BOTH" } else { "COL" }.into())
+        }),
+        source_file: Some(file.path.clone()),
+    }
+}
+
+/// Run `scenarios` in order, sending every event to `reporter`.
+pub async fn run<P: StationProvider>(
+    cfg: &EngineConfig,
+    scenarios: &[&(Scenario, SourceFile)],
+    provider: &mut P,
+    reporter: &mut dyn Reporter,
+) -> RunOutcome {
+    let started = Instant::now();
+    let mut harness_errors = Vec::new();
+    let emit = |reporter: &mut dyn Reporter, errors: &mut Vec<String>, event: Event| {
+        let env = EventEnvelope::new(wall_now(), started.elapsed().as_secs_f64() * 1e3, event);
+        if let Err(e) = reporter.write_event(&env) {
+            errors.push(format!("report: {e}"));
+        }
+    };
+    emit(
+        reporter,
+        &mut harness_errors,
+        Event::RunStarted {
+            info: cfg.info.clone(),
+            total_cases: scenarios.len(),
+        },
+    );
+    let journal = match &cfg.journal_path {
+        Some(p) => match Journal::create(p) {
+            Ok(j) => Arc::new(j),
+            Err(e) => {
+                harness_errors.push(format!("cannot create the journal {}: {e}", p.display()));
+                Arc::new(Journal::in_memory())
+            }
+        },
+        None => Arc::new(Journal::in_memory()),
+    };
+    let start = VirtualTime::parse_rfc3339(VIRTUAL_START).unwrap_or(VirtualTime::EPOCH);
+    let mut cases = Vec::new();
+    let mut token_counter = 0u64;
+    for (scenario, file) in scenarios {
+        let meta = meta(scenario, file);
+        emit(
+            reporter,
+            &mut harness_errors,
+            Event::ScenarioStarted { meta: meta.clone() },
+        );
+        let case_started = Instant::now();
+        let result = match provider.instance().await {
+            Err(e) => CaseResult::from_steps(
+                meta.clone(),
+                vec![StepRecord {
+                    index: 0,
+                    name: "start the station".into(),
+                    verdict: Verdict::Error,
+                    message: Some(e),
+                    duration_ms: case_started.elapsed().as_secs_f64() * 1e3,
+                    checks: Vec::new(),
+                    exchanges: Vec::new(),
+                    transcript: Vec::new(),
+                }],
+                case_started.elapsed().as_secs_f64() * 1e3,
+                Vec::new(),
+            ),
+            Ok(station) => {
+                let missing: Vec<String> = scenario
+                    .requires
+                    .iter()
+                    .map(|r| r.get_ref().clone())
+                    .filter(|r| !station.fixtures.contains_key(r))
+                    .collect();
+                if !missing.is_empty() {
+                    CaseResult::skipped(
+                        meta.clone(),
+                        format!(
+                            "fixture role{} {} not configured: map {} to notice numbers in [fixtures] of collaudo.toml",
+                            if missing.len() == 1 { "" } else { "s" },
+                            missing.join(", "),
+                            if missing.len() == 1 { "it" } else { "them" }
+                        ),
+                    )
+                } else {
+                    // Each scenario starts at the same virtual instant: scenarios are independent.
+                    let clock = Arc::new(VirtualClock::new(start));
+                    let mut ctx = step::ScenarioCtx {
+                        cfg,
+                        station: &station,
+                        clock: clock.clone(),
+                        journal: journal.clone(),
+                        scenario_id: scenario.id.get_ref().clone(),
+                        captures: BTreeMap::new(),
+                        activations: BTreeMap::new(),
+                        verified_amounts: BTreeMap::<String, Amount>::new(),
+                        token_counter: &mut token_counter,
+                    };
+                    let mut steps = Vec::new();
+                    let mut skip_reason = None;
+                    for (i, st) in scenario.steps.iter().enumerate() {
+                        match step::run_step(&mut ctx, i, st).await {
+                            step::StepOutcome::Done(record) => {
+                                emit(
+                                    reporter,
+                                    &mut harness_errors,
+                                    Event::StepFinished {
+                                        case_id: meta.id.clone(),
+                                        step: record.clone(),
+                                    },
+                                );
+                                let stop = record.verdict == Verdict::Error;
+                                steps.push(record);
+                                if stop {
+                                    // Later steps depend on this one; judging them would
+                                    // report consequences, not causes.
+                                    break;
+                                }
+                            }
+                            step::StepOutcome::Skip(reason) => {
+                                skip_reason = Some(reason);
+                                break;
+                            }
+                        }
+                    }
+                    match skip_reason {
+                        Some(reason) => CaseResult::skipped(meta.clone(), reason),
+                        None => CaseResult::from_steps(
+                            meta.clone(),
+                            steps,
+                            case_started.elapsed().as_secs_f64() * 1e3,
+                            Vec::new(),
+                        ),
+                    }
+                }
+            }
+        };
+        provider.release().await;
+        emit(
+            reporter,
+            &mut harness_errors,
+            Event::ScenarioFinished {
+                result: result.clone(),
+            },
+        );
+        cases.push(result);
+    }
+    if let Some(e) = journal.take_write_error() {
+        harness_errors.push(format!("journal write failed: {e}"));
+    }
+    let result = RunResult::new(
+        cfg.info.clone(),
+        cases,
+        wall_now(),
+        started.elapsed().as_secs_f64() * 1e3,
+    );
+    emit(
+        reporter,
+        &mut harness_errors,
+        Event::RunFinished {
+            result: result.clone(),
+        },
+    );
+    RunOutcome {
+        result,
+        harness_errors,
+    }
+}

@@ -1,0 +1,446 @@
+//! One scenario step: build the request, send it through the mock Nodo (with any fault), have
+//! the Nodo judge the reply, and check the step's expectations.
+
+use super::actions::{ActionArgs, ActionResult};
+use super::{EngineConfig, StationInstance, expect, receipt};
+use crate::scenario::{Step, parse_duration};
+use collaudo_nodo::{
+    Clock, Corruption, Exchange, Fault, Journal, Judgement, NodoClient, SoapActionStyle,
+    StationTarget, VirtualClock, judge,
+};
+use collaudo_reports::{CheckRecord, CheckVerdict, ExchangeRecord, StepRecord, Verdict};
+use collaudo_wire::ident::STAND_IN_PROBE;
+use collaudo_wire::{Amount, Message, PaymentData, QrCode, TransferType, base64};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Instant;
+
+/// State carried across the steps of one scenario.
+pub(crate) struct ScenarioCtx<'a> {
+    pub(crate) cfg: &'a EngineConfig,
+    pub(crate) station: &'a StationInstance,
+    pub(crate) clock: Arc<VirtualClock>,
+    pub(crate) journal: Arc<Journal>,
+    pub(crate) scenario_id: String,
+    pub(crate) captures: BTreeMap<String, String>,
+    /// Notice → (activation data, version used), to build receipts.
+    pub(crate) activations: BTreeMap<String, PaymentData>,
+    /// Notice → amount answered by the last verify (the Nodo passes it on at activation).
+    pub(crate) verified_amounts: BTreeMap<String, Amount>,
+    pub(crate) token_counter: &'a mut u64,
+}
+
+/// What a step produced.
+pub(crate) enum StepOutcome {
+    /// A record (pass, fail or error).
+    Done(StepRecord),
+    /// The whole scenario cannot run here (e.g. an EC action without a hook).
+    Skip(String),
+}
+
+fn check(name: &str, verdict: CheckVerdict, message: impl Into<String>) -> CheckRecord {
+    CheckRecord {
+        name: name.into(),
+        verdict,
+        message: message.into(),
+        expected: None,
+        actual: None,
+        nodo_outcome: None,
+    }
+}
+
+fn verdict_of(checks: &[CheckRecord]) -> Verdict {
+    if checks.iter().any(|c| c.verdict == CheckVerdict::Fail) {
+        Verdict::Fail
+    } else {
+        Verdict::Pass
+    }
+}
+
+fn error_record(index: usize, name: String, message: String, started: Instant) -> StepOutcome {
+    StepOutcome::Done(StepRecord {
+        index,
+        name,
+        verdict: Verdict::Error,
+        message: Some(message),
+        duration_ms: started.elapsed().as_secs_f64() * 1e3,
+        checks: Vec::new(),
+        exchanges: Vec::new(),
+        transcript: Vec::new(),
+    })
+}
+
+fn fault_of(step: &Step) -> Option<Fault> {
+    let f = step.fault.as_ref()?;
+    Some(match f.kind.get_ref().as_str() {
+        "latency" => Fault::Latency(
+            f.duration
+                .as_ref()
+                .and_then(|d| parse_duration(d.get_ref()))
+                .unwrap_or_default(),
+        ),
+        "timeout" => Fault::Timeout,
+        "refuse" => Fault::Refuse,
+        "corrupt" => Fault::Corrupt(match f.how.as_ref().map(|h| h.get_ref().as_str()) {
+            Some("truncate") => Corruption::Truncate,
+            Some("empty") => Corruption::Empty,
+            Some("invalid-utf8") => Corruption::InvalidUtf8,
+            _ => Corruption::Garbage,
+        }),
+        _ => Fault::HttpStatus(f.status.as_ref().map_or(500, |s| *s.get_ref())),
+    })
+}
+
+/// Corrupt a request body as the step asks (the station must answer with a KO, not crash).
+fn corrupt_request(body: String, how: &str) -> String {
+    match how {
+        "truncate" => body.chars().take(body.chars().count() / 2).collect(),
+        "garbage" => "this is not XML \u{1} <<<".into(),
+        // The payload bound to the PSP-side namespace, as in an old official sample.
+        _ => body.replace(
+            collaudo_wire::xml::NS_PAFORNODE,
+            "http://pagopa-api.pagopa.gov.it/node/nodeForPsp.xsd",
+        ),
+    }
+}
+
+fn exchange_record(ex: &Exchange, outcome: &str) -> ExchangeRecord {
+    ExchangeRecord {
+        seq: ex.seq,
+        primitive: ex.primitive.name().to_string(),
+        url: ex.url.clone(),
+        request_bytes: ex.request_body.len(),
+        response_status: ex.response.as_ref().map(|r| r.status),
+        latency_ms: ex.latency_ms,
+        virtual_time: Some(ex.virtual_at.to_string()),
+        outcome: outcome.to_string(),
+        attempt: None,
+    }
+}
+
+pub(crate) async fn run_step(cx: &mut ScenarioCtx<'_>, index: usize, st: &Step) -> StepOutcome {
+    let started = Instant::now();
+    let name = st.name.clone().unwrap_or_else(|| {
+        st.call
+            .as_ref()
+            .or(st.action.as_ref())
+            .map_or_else(|| format!("step {}", index + 1), |c| c.get_ref().clone())
+    });
+    let mut transcript = Vec::new();
+    if let Some(adv) = &st.advance {
+        if let Some(d) = parse_duration(adv.get_ref()) {
+            cx.clock.advance(d);
+            transcript.push(format!(
+                "virtual clock advanced by {} to {}",
+                adv.get_ref(),
+                cx.clock.now()
+            ));
+        }
+    }
+    if let Some(action) = &st.action {
+        let notice = match resolve_notice(cx, st) {
+            Ok(n) => n,
+            Err(e) => return error_record(index, name, e, started),
+        };
+        let args = ActionArgs {
+            notice: notice.clone().unwrap_or_default(),
+            delta_cents: st.amount_delta_cents.unwrap_or(0),
+        };
+        return match cx.station.actions.perform(action.get_ref(), &args).await {
+            ActionResult::Done(msg) => {
+                transcript.push(format!("EC action {}: {msg}", action.get_ref()));
+                StepOutcome::Done(StepRecord {
+                    index,
+                    name,
+                    verdict: Verdict::Pass,
+                    message: Some(msg),
+                    duration_ms: started.elapsed().as_secs_f64() * 1e3,
+                    checks: Vec::new(),
+                    exchanges: Vec::new(),
+                    transcript,
+                })
+            }
+            ActionResult::NotAvailable(why) => StepOutcome::Skip(why),
+            ActionResult::Failed(why) => error_record(
+                index,
+                name,
+                format!("EC action {} failed: {why}", action.get_ref()),
+                started,
+            ),
+        };
+    }
+    let Some(call) = st.call.as_ref().map(|c| c.get_ref().as_str()) else {
+        return StepOutcome::Done(StepRecord {
+            index,
+            name,
+            verdict: Verdict::Pass,
+            message: None,
+            duration_ms: started.elapsed().as_secs_f64() * 1e3,
+            checks: Vec::new(),
+            exchanges: Vec::new(),
+            transcript,
+        });
+    };
+
+    let client = match NodoClient::new(
+        StationTarget {
+            url: cx.station.url.clone(),
+            caller: cx.cfg.caller.clone(),
+            soap_action_style: SoapActionStyle::Quoted,
+        },
+        cx.cfg.timeouts.clone(),
+        cx.clock.clone() as Arc<dyn Clock>,
+        cx.journal.clone(),
+    ) {
+        Ok(c) => c,
+        Err(e) => return error_record(index, name, e.to_string(), started),
+    };
+
+    let notice = match resolve_notice(cx, st) {
+        Ok(n) => n,
+        Err(e) => return error_record(index, name, e, started),
+    };
+    let qr = |n: &str| QrCode {
+        fiscal_code: cx.cfg.caller.id_pa.clone(),
+        notice_number: n.to_string(),
+    };
+    let mut msg = match call {
+        "verify" => client.verify(qr(notice.as_deref().unwrap_or_default())),
+        "probe" => client.verify(qr(STAND_IN_PROBE)),
+        "activate" => {
+            let v2 = st
+                .version
+                .as_ref()
+                .map_or(cx.cfg.get_payment_version, |v| *v.get_ref())
+                == 2;
+            let n = notice.clone().unwrap_or_default();
+            let tt = st.transfer_type.as_ref().map(|t| {
+                if t.get_ref() == "POSTAL" {
+                    TransferType::Postal
+                } else {
+                    TransferType::Pagopa
+                }
+            });
+            client.get_payment(qr(&n), cx.verified_amounts.get(&n).copied(), v2, tt)
+        }
+        "send-rt" => {
+            let v2 = st
+                .version
+                .as_ref()
+                .map_or(cx.cfg.send_rt_version, |v| *v.get_ref())
+                == 2;
+            let n = notice.clone().unwrap_or_default();
+            let Some(data) = cx.activations.get(&n) else {
+                return error_record(
+                    index,
+                    name,
+                    format!(
+                        "no successful activation of {n} earlier in this scenario to build the receipt from"
+                    ),
+                    started,
+                );
+            };
+            *cx.token_counter += 1;
+            let token = receipt::token(cx.cfg.seed, *cx.token_counter);
+            let r = receipt::from_activation(
+                data,
+                &n,
+                &cx.cfg.caller.id_pa,
+                &token,
+                v2,
+                &cx.clock.now().to_string(),
+                "Ente creditore",
+            );
+            client.send_rt(r, v2)
+        }
+        "demand" => {
+            let d = st.demand.as_ref();
+            let id_servizio = d
+                .and_then(|d| d.id_servizio.as_ref())
+                .map_or_else(|| cx.cfg.demand.0.clone(), |s| s.get_ref().clone());
+            let id_soggetto = d
+                .and_then(|d| d.id_soggetto_servizio.as_ref())
+                .map_or_else(|| cx.cfg.demand.1.clone(), |s| s.get_ref().clone());
+            let data = match d.and_then(|d| d.raw_service_data.clone()) {
+                Some(raw) => raw,
+                None => base64::encode(
+                    d.and_then(|d| d.service_data.clone())
+                        .unwrap_or_else(|| cx.cfg.demand.2.clone())
+                        .as_bytes(),
+                ),
+            };
+            client.demand(id_servizio, id_soggetto, data)
+        }
+        other => return error_record(index, name, format!("unknown call {other}"), started),
+    };
+    if let Some(o) = &st.caller {
+        apply_caller(&mut msg, o);
+    }
+    let (primitive, _) = msg.kind();
+    let fault = fault_of(st);
+    let repeat = st.repeat.as_ref().map_or(1, |r| *r.get_ref());
+    let style = st
+        .soap_action
+        .as_ref()
+        .map_or("quoted", |s| s.get_ref().as_str());
+    let soap_action = match style {
+        "unquoted" => Some(primitive.name().to_string()),
+        "none" => None,
+        _ => Some(collaudo_wire::soap_action(primitive)),
+    };
+    let mut body = msg.to_xml();
+    if let Some(c) = &st.corrupt_request {
+        body = corrupt_request(body, c.get_ref());
+    }
+
+    let mut checks: Vec<CheckRecord> = Vec::new();
+    let mut exchanges = Vec::new();
+    let mut latencies = Vec::new();
+    let mut last: Option<(Exchange, Judgement)> = None;
+    for _ in 0..repeat {
+        let ex = client
+            .send_raw(
+                primitive,
+                body.clone(),
+                soap_action.clone(),
+                fault.clone(),
+                Some(&cx.scenario_id),
+                Some(index),
+            )
+            .await;
+        let j = judge(&ex, &msg, &cx.station.backoffice, &cx.cfg.policy);
+        let label = j.outcome.label();
+        cx.journal.update_classification(ex.seq, label.clone());
+        transcript.push(format!(
+            "→ {} {}{} [SOAPAction {}]",
+            primitive,
+            notice
+                .as_deref()
+                .map_or(String::new(), |n| format!("notice {n} ")),
+            fault
+                .as_ref()
+                .map_or(String::new(), |f| format!("with injected fault {f} ")),
+            soap_action.as_deref().unwrap_or("absent"),
+        ));
+        transcript.push(format!(
+            "← {} in {:.1} ms: the Nodo concludes {}",
+            ex.response.as_ref().map_or_else(
+                || ex
+                    .transport_error
+                    .as_ref()
+                    .map_or("no answer".to_string(), |e| e.to_string()),
+                |r| format!("HTTP {} ({} bytes)", r.status, r.body.len())
+            ),
+            ex.latency_ms,
+            j.outcome
+        ));
+        latencies.push(ex.latency_ms);
+        exchanges.push(exchange_record(&ex, &label));
+        // Every repetition is judged; a repeated step fails if any answer fails.
+        let mut these = vec![expect::nodo_outcome(&j, &st.expect)];
+        these.extend(expect::fault_codes(&j, &st.expect));
+        these.extend(expect::findings(&j));
+        these.extend(expect::hygiene(&j, st.expect.strict_hygiene));
+        if repeat == 1 || these.iter().any(|c| c.verdict == CheckVerdict::Fail) {
+            for c in these {
+                if !checks
+                    .iter()
+                    .any(|o: &CheckRecord| o.name == c.name && o.message == c.message)
+                {
+                    checks.push(c);
+                }
+            }
+        }
+        last = Some((ex, j));
+    }
+    let Some((ex, j)) = last else {
+        return error_record(index, name, "no call was made".into(), started);
+    };
+    // Remember what later steps need.
+    if let Some(Message::GetPaymentRes(r) | Message::GetPaymentV2Res(r)) = &j.message {
+        if let (Some(d), Some(n)) = (&r.data, &notice) {
+            cx.activations.insert(n.clone(), d.clone());
+        }
+    }
+    if let Some(Message::VerifyPaymentNoticeRes(r)) = &j.message {
+        if let (Some(o), Some(n)) = (&r.payment_option, &notice) {
+            cx.verified_amounts.insert(n.clone(), o.amount);
+        }
+    }
+    checks.extend(expect::fields(&ex, &st.expect, &cx.captures));
+    let named_cx = expect::NamedCtx {
+        notice: notice.as_deref(),
+        segregation_codes: &cx.cfg.segregation_codes,
+        captures: &cx.captures,
+        backoffice: &cx.station.backoffice,
+        ec_fiscal_code: &cx.cfg.caller.id_pa,
+    };
+    checks.extend(expect::named(&j, &st.expect, &named_cx));
+    checks.extend(expect::latency(&latencies, &st.expect));
+    let body = ex
+        .response
+        .as_ref()
+        .map(|r| r.body.as_slice())
+        .unwrap_or(&[]);
+    for (cap, path) in &st.capture {
+        match expect::field(body, path.get_ref()) {
+            Some(v) => {
+                transcript.push(format!("captured {cap} = {v:?} from {}", path.get_ref()));
+                cx.captures.insert(cap.clone(), v);
+            }
+            None => checks.push(check(
+                &format!("capture {cap}"),
+                CheckVerdict::Fail,
+                format!("{} is absent from the answer", path.get_ref()),
+            )),
+        }
+    }
+    let verdict = verdict_of(&checks);
+    let message = checks
+        .iter()
+        .find(|c| c.verdict == CheckVerdict::Fail)
+        .map(|c| format!("{}: {}", c.name, c.message));
+    StepOutcome::Done(StepRecord {
+        index,
+        name,
+        verdict,
+        message,
+        duration_ms: started.elapsed().as_secs_f64() * 1e3,
+        checks,
+        exchanges,
+        transcript,
+    })
+}
+
+fn resolve_notice(cx: &ScenarioCtx<'_>, st: &Step) -> Result<Option<String>, String> {
+    let Some(n) = &st.notice else { return Ok(None) };
+    let n = n.get_ref();
+    if n.len() == 18 && n.bytes().all(|b| b.is_ascii_digit()) {
+        return Ok(Some(n.clone()));
+    }
+    cx.station
+        .fixtures
+        .get(n)
+        .cloned()
+        .map(Some)
+        .ok_or_else(|| format!("fixture role `{n}` is not configured"))
+}
+
+fn apply_caller(msg: &mut Message, o: &crate::scenario::CallerOverride) {
+    let caller = match msg {
+        Message::VerifyPaymentNoticeReq(r) => &mut r.caller,
+        Message::GetPaymentReq(r) | Message::GetPaymentV2Req(r) => &mut r.caller,
+        Message::SendRtReq(r) | Message::SendRtV2Req(r) => &mut r.caller,
+        Message::DemandPaymentNoticeReq(r) => &mut r.caller,
+        _ => return,
+    };
+    if let Some(v) = &o.id_pa {
+        caller.id_pa = v.clone();
+    }
+    if let Some(v) = &o.id_broker_pa {
+        caller.id_broker_pa = v.clone();
+    }
+    if let Some(v) = &o.id_station {
+        caller.id_station = v.clone();
+    }
+}

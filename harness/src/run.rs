@@ -1,0 +1,380 @@
+//! `collaudo run`: raw arguments + `collaudo.toml` + environment → a validated plan, then the
+//! engine against the embedded reference station or the user's station, then the reports.
+
+use crate::config::{self, ConfigFile};
+use crate::engine::{self, Actions, EngineConfig, StationInstance, StationProvider};
+use crate::exit;
+use crate::scenario::Catalogue;
+use collaudo_nodo::{BackOffice, CheckPolicy, Timeouts};
+use collaudo_reports::{ConsoleReporter, FileReporters, ReportFormat, Reporters, RunInfo, Verdict};
+use collaudo_station::{FixtureRole, Profile, StationConfig, StationHandle};
+use collaudo_wire::{Caller, FaultCode, Primitive};
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// What the user asked for on the command line.
+#[derive(Debug, Clone, Default)]
+pub struct RunArgs {
+    /// `--config FILE` (default `./collaudo.toml` when present).
+    pub config: Option<PathBuf>,
+    /// `--station URL`.
+    pub station: Option<String>,
+    /// `--profile NAME` for the embedded station.
+    pub profile: Option<String>,
+    /// `--only`.
+    pub only: Vec<String>,
+    /// `--scenarios DIR`.
+    pub scenarios: Vec<PathBuf>,
+    /// `--out DIR`.
+    pub out: Option<PathBuf>,
+    /// `--seed N`.
+    pub seed: Option<u64>,
+    /// `--report FORMAT` (repeatable); default all.
+    pub reports: Vec<ReportFormat>,
+    /// `--no-progress`.
+    pub no_progress: bool,
+    /// `--timeout-ms N`: one real timeout for every primitive.
+    pub timeout_ms: Option<u64>,
+}
+
+fn fnv1a(bytes: &[u8]) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in bytes {
+        h ^= u64::from(*b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("fnv1a64:{h:016x}")
+}
+
+fn timestamp_dir() -> String {
+    // 2026-11-25T10:15:30.123Z → 20261125-101530
+    let now = engine_now();
+    let digits: String = now.chars().filter(char::is_ascii_digit).take(14).collect();
+    format!(
+        "{}-{}",
+        digits.get(..8).unwrap_or(""),
+        digits.get(8..).unwrap_or("")
+    )
+}
+
+fn engine_now() -> String {
+    use collaudo_nodo::Clock;
+    collaudo_nodo::SystemClock.now().to_string()
+}
+
+/// The embedded reference station, restarted for every scenario.
+struct Embedded {
+    config: StationConfig,
+    current: Option<StationHandle>,
+}
+
+impl StationProvider for Embedded {
+    async fn instance(&mut self) -> Result<StationInstance, String> {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .map_err(|e| format!("cannot bind 127.0.0.1 for the embedded station: {e}"))?;
+        let handle = collaudo_station::start(self.config.clone(), listener)
+            .await
+            .map_err(|e| format!("cannot start the embedded station: {e}"))?;
+        let fixtures = handle
+            .fixtures()
+            .iter()
+            .filter(|f| f.state != "unknown" || f.role == FixtureRole::Unknown)
+            .map(|f| {
+                (
+                    f.role.name().to_string(),
+                    f.notice_number.as_str().to_string(),
+                )
+            })
+            .collect();
+        let mut bo = BackOffice::default();
+        for ec in &handle.back_office().ecs {
+            bo = bo.with_ec(&ec.fiscal_code, Some(&ec.company_name));
+            if let Some(info) = bo.ecs.get_mut(&ec.fiscal_code) {
+                info.enabled = ec.enabled;
+            }
+            for i in &ec.ibans {
+                bo = bo.with_iban(&ec.fiscal_code, &i.iban, i.postal);
+            }
+        }
+        let inst = StationInstance {
+            url: handle.url.clone(),
+            fixtures,
+            backoffice: bo,
+            actions: Actions::Embedded(handle.state().clone()),
+        };
+        self.current = Some(handle);
+        Ok(inst)
+    }
+
+    async fn release(&mut self) {
+        if let Some(h) = self.current.take() {
+            let _ = h.shutdown().await;
+        }
+    }
+}
+
+/// A station the user runs.
+struct External {
+    instance: StationInstance,
+}
+
+impl StationProvider for External {
+    async fn instance(&mut self) -> Result<StationInstance, String> {
+        Ok(self.instance.clone())
+    }
+
+    async fn release(&mut self) {}
+}
+
+fn usage(err: &mut dyn Write, msg: impl std::fmt::Display) -> i32 {
+    let _ = writeln!(err, "error: {msg}");
+    exit::USAGE
+}
+
+/// Run the suite. Output: progress and summary on `err` (stderr), nothing on stdout.
+pub async fn run(args: RunArgs, env: impl Fn(&str) -> Option<String>, err: &mut dyn Write) -> i32 {
+    // ---- configuration: file, then environment, then flags ----
+    let default_path = PathBuf::from("collaudo.toml");
+    let (mut cfg, cfg_text) = match &args.config {
+        Some(p) => match config::load(p) {
+            Ok(c) => (c, std::fs::read(p).unwrap_or_default()),
+            Err(problem) => {
+                let _ = write!(err, "{}", problem.render());
+                return exit::USAGE;
+            }
+        },
+        None if default_path.is_file() => match config::load(&default_path) {
+            Ok(c) => (c, std::fs::read(&default_path).unwrap_or_default()),
+            Err(problem) => {
+                let _ = write!(err, "{}", problem.render());
+                return exit::USAGE;
+            }
+        },
+        None => (ConfigFile::default(), Vec::new()),
+    };
+    if let Err(e) = config::apply_env(&mut cfg, &env) {
+        return usage(err, e);
+    }
+    if let Some(url) = &args.station {
+        cfg.station.url = Some(url.clone());
+    }
+    let seed = args.seed.or(cfg.run.seed).unwrap_or(42);
+    let profile: Profile = match args.profile.as_deref().map(str::parse) {
+        None => Profile::Conformant,
+        Some(Ok(p)) => p,
+        Some(Err(e)) => return usage(err, e),
+    };
+    if cfg.station.url.is_some() && args.profile.is_some() {
+        return usage(
+            err,
+            "--profile applies to the embedded station only; drop it or drop --station",
+        );
+    }
+    let station_defaults = StationConfig::default();
+    let caller = Caller {
+        id_pa: cfg
+            .station
+            .id_pa
+            .clone()
+            .unwrap_or(station_defaults.id_pa.clone()),
+        id_broker_pa: cfg
+            .station
+            .id_broker_pa
+            .clone()
+            .unwrap_or(station_defaults.id_broker_pa.clone()),
+        id_station: cfg
+            .station
+            .id_station
+            .clone()
+            .unwrap_or(station_defaults.id_station.clone()),
+    };
+    let mut timeouts = Timeouts::nodo();
+    if let Some(ms) = cfg.timeouts.sync_ms {
+        for p in [
+            Primitive::VerifyPaymentNotice,
+            Primitive::GetPayment,
+            Primitive::GetPaymentV2,
+            Primitive::DemandPaymentNotice,
+        ] {
+            timeouts = timeouts.with(p, Duration::from_millis(ms));
+        }
+    }
+    if let Some(ms) = cfg.timeouts.receipt_ms {
+        for p in [Primitive::SendRt, Primitive::SendRtV2] {
+            timeouts = timeouts.with(p, Duration::from_millis(ms));
+        }
+    }
+    if let Some(ms) = args.timeout_ms {
+        timeouts = Timeouts::uniform(Duration::from_millis(ms));
+    }
+    let mut policy = CheckPolicy::default();
+    if let Some(code) = &cfg.checks.unknown_iban_code {
+        policy.unknown_iban_code = FaultCode::parse(code.get_ref());
+    }
+    // Without back-office data every IBAN of an external station would look unregistered.
+    policy.check_ibans = cfg
+        .checks
+        .check_ibans
+        .unwrap_or(cfg.station.url.is_none() || cfg.backoffice.is_some());
+
+    // ---- scenarios ----
+    let mut dirs = cfg.run.scenarios.clone();
+    dirs.extend(args.scenarios.iter().cloned());
+    let catalogue = match Catalogue::with_dirs(&dirs, true) {
+        Ok(c) => c,
+        Err(e) => return usage(err, e),
+    };
+    if catalogue.has_errors() {
+        for p in &catalogue.problems {
+            let _ = write!(err, "{}", p.render());
+        }
+        let _ = writeln!(
+            err,
+            "error: fix the scenario files above (`collaudo check` shows the same without running)"
+        );
+        return exit::USAGE;
+    }
+    let selected = catalogue.select(&args.only);
+    if selected.is_empty() {
+        let _ = writeln!(
+            err,
+            "no scenario matches --only {} (see `collaudo list`)",
+            args.only.join(",")
+        );
+        return exit::NOTHING_SELECTED;
+    }
+
+    // ---- reports ----
+    let out_dir = args
+        .out
+        .clone()
+        .or_else(|| cfg.run.out.clone())
+        .unwrap_or_else(|| PathBuf::from("collaudo-report").join(timestamp_dir()));
+    let formats = if args.reports.is_empty() {
+        ReportFormat::ALL.to_vec()
+    } else {
+        args.reports.clone()
+    };
+    let files = match FileReporters::new(&out_dir, &formats) {
+        Ok(f) => f,
+        Err(e) => {
+            let _ = writeln!(err, "error: {e}");
+            return exit::HARNESS;
+        }
+    };
+    let mut reporters = Reporters::new();
+    reporters.push(Box::new(ConsoleReporter::stderr(args.no_progress)));
+    reporters.push(Box::new(files));
+
+    let external = cfg.station.url.clone();
+    let info = RunInfo {
+        tool_version: env!("CARGO_PKG_VERSION").to_string(),
+        run_id: format!("run-{}-{seed}", timestamp_dir()),
+        seed,
+        started_at: engine_now(),
+        station_url: external
+            .clone()
+            .unwrap_or_else(|| "embedded reference station (fresh per scenario, 127.0.0.1)".into()),
+        station_kind: if external.is_some() {
+            "external".into()
+        } else {
+            format!("embedded reference station, profile {profile}")
+        },
+        config_digest: fnv1a(&cfg_text),
+        clock: "virtual".into(),
+    };
+    let get_payment_version = cfg
+        .station
+        .get_payment_version
+        .as_ref()
+        .map_or(2, |v| *v.get_ref());
+    let send_rt_version = cfg
+        .station
+        .send_rt_version
+        .as_ref()
+        .map_or(2, |v| *v.get_ref());
+    let engine_cfg = EngineConfig {
+        caller: caller.clone(),
+        get_payment_version,
+        send_rt_version,
+        timeouts,
+        policy,
+        segregation_codes: if cfg.station.segregation_codes.is_empty() && external.is_none() {
+            vec!["01".into()]
+        } else {
+            cfg.station.segregation_codes.clone()
+        },
+        demand: (
+            cfg.demand
+                .id_servizio
+                .clone()
+                .unwrap_or_else(|| "00001".into()),
+            cfg.demand
+                .id_soggetto_servizio
+                .clone()
+                .unwrap_or_else(|| "00042".into()),
+            cfg.demand.service_data.clone().unwrap_or_else(|| {
+                "<servizio><targa>AB123CD</targa><importo>25.00</importo></servizio>".into()
+            }),
+        ),
+        seed,
+        journal_path: Some(out_dir.join("journal.jsonl")),
+        info,
+    };
+    let _ = writeln!(
+        err,
+        "collaudo {} · seed {seed} · {} scenario{} · station: {} · reports: {}",
+        env!("CARGO_PKG_VERSION"),
+        selected.len(),
+        if selected.len() == 1 { "" } else { "s" },
+        engine_cfg.info.station_kind,
+        out_dir.display()
+    );
+    let outcome = match external {
+        None => {
+            let mut provider = Embedded {
+                config: StationConfig {
+                    id_pa: caller.id_pa.clone(),
+                    id_broker_pa: caller.id_broker_pa.clone(),
+                    id_station: caller.id_station.clone(),
+                    profile,
+                    seed,
+                    ..StationConfig::default()
+                },
+                current: None,
+            };
+            engine::run(&engine_cfg, &selected, &mut provider, &mut reporters).await
+        }
+        Some(url) => {
+            let fixtures: BTreeMap<String, String> = cfg
+                .fixtures
+                .iter()
+                .map(|(k, v)| (k.clone(), v.get_ref().clone()))
+                .collect();
+            let mut provider = External {
+                instance: StationInstance {
+                    url,
+                    fixtures,
+                    backoffice: cfg.backoffice.clone().unwrap_or_default(),
+                    actions: Actions::Hooks(cfg.ec.actions.clone()),
+                },
+            };
+            engine::run(&engine_cfg, &selected, &mut provider, &mut reporters).await
+        }
+    };
+    for e in &outcome.harness_errors {
+        let _ = writeln!(err, "error: {e}");
+    }
+    let _ = writeln!(err, "reports written to {}", out_dir.display());
+    if !outcome.harness_errors.is_empty() {
+        return exit::HARNESS;
+    }
+    match outcome.result.verdict() {
+        Verdict::Error => exit::HARNESS,
+        Verdict::Fail => exit::FAILED,
+        Verdict::Pass | Verdict::Skipped => exit::OK,
+    }
+}

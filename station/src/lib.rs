@@ -1,0 +1,36 @@
+//! The reference EC station: a correct implementation of the creditor side of pagoPA
+//! (DOMAIN.md §1, §3–§7, §10–§11), served over HTTP with axum.
+//!
+//! It has three uses:
+//!
+//! * the embedded default that `collaudo run` tests when no station URL is given;
+//! * a small, readable example for EC teams of what a conforming station answers;
+//! * with a [`Profile`] other than [`Profile::Conformant`], a station that is wrong on
+//!   purpose, so the harness can test its own checks.
+//!
+//! Layers, from data to network: [`positions`] (debt positions, fixture roles, back-office
+//! registry), [`handler`] (one SOAP request in, one [`StationReply`] out, no I/O),
+//! [`profiles`] (the deliberate deviations), [`server`] (axum transport and admin API).
+
+mod config;
+mod date;
+mod error;
+pub mod handler;
+pub mod positions;
+pub mod profiles;
+pub mod server;
+mod state;
+#[cfg(test)]
+mod test_support;
+
+pub use config::{DEFAULT_SLOW_DELAY, StationConfig};
+pub use error::StationError;
+pub use handler::{CONTENT_TYPE_XML, StationReply, handle};
+pub use positions::{
+    BackOffice, Booking, EcEntry, Fixture, FixtureRole, Fixtures, IbanEntry, Payee, Position,
+    PositionState, PositionStore, PositionView, SECONDARY_EC_FISCAL_CODE, TransferSpec,
+    TransferSummary, UnknownFixtureRole,
+};
+pub use profiles::{Profile, UnknownProfile};
+pub use server::{ADMIN_PREFIX, STATION_PATH, StationHandle, app, bind, start};
+pub use state::StationState;
