@@ -120,20 +120,22 @@ pub struct RunSection {
 pub const TEMPLATE: &str = include_str!("../collaudo.example.toml");
 
 /// Read and parse a config file, reporting problems with line:column.
-pub fn load(path: &Path) -> Result<ConfigFile, Problem> {
-    let text = std::fs::read_to_string(path).map_err(|e| Problem {
-        file: path.display().to_string(),
-        position: None,
-        severity: crate::scenario::Severity::Error,
-        title: format!("cannot read the configuration: {e}"),
-        help: Some("create one with `collaudo init`".into()),
-        src: String::new(),
+pub fn load(path: &Path) -> Result<ConfigFile, Box<Problem>> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        Box::new(Problem {
+            file: path.display().to_string(),
+            position: None,
+            severity: crate::scenario::Severity::Error,
+            title: format!("cannot read the configuration: {e}"),
+            help: Some("create one with `collaudo init`".into()),
+            src: String::new(),
+        })
     })?;
     parse(&path.display().to_string(), &text)
 }
 
 /// Parse a config text.
-pub fn parse(file: &str, text: &str) -> Result<ConfigFile, Problem> {
+pub fn parse(file: &str, text: &str) -> Result<ConfigFile, Box<Problem>> {
     let cfg: ConfigFile = toml::from_str(text).map_err(|e| {
         let mut help = None;
         let msg = e.message().trim().to_string();
@@ -144,7 +146,7 @@ pub fn parse(file: &str, text: &str) -> Result<ConfigFile, Problem> {
                     .map(|c| format!("did you mean `{c}`?"));
             }
         }
-        Problem {
+        Box::new(Problem {
             file: file.to_string(),
             position: e.span().map(|s| {
                 let p = collaudo_wire::Position::of(text.as_bytes(), s.start);
@@ -154,18 +156,20 @@ pub fn parse(file: &str, text: &str) -> Result<ConfigFile, Problem> {
             title: msg,
             help,
             src: text.to_string(),
-        }
+        })
     })?;
-    let bad = |at: &dyn Fn() -> usize, title: String, help: Option<String>| Problem {
-        file: file.to_string(),
-        position: Some({
-            let p = collaudo_wire::Position::of(text.as_bytes(), at());
-            (p.line, p.column)
-        }),
-        severity: crate::scenario::Severity::Error,
-        title,
-        help,
-        src: text.to_string(),
+    let bad = |at: &dyn Fn() -> usize, title: String, help: Option<String>| {
+        Box::new(Problem {
+            file: file.to_string(),
+            position: Some({
+                let p = collaudo_wire::Position::of(text.as_bytes(), at());
+                (p.line, p.column)
+            }),
+            severity: crate::scenario::Severity::Error,
+            title,
+            help,
+            src: text.to_string(),
+        })
     };
     for v in [
         &cfg.station.get_payment_version,

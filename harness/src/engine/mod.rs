@@ -191,6 +191,7 @@ pub async fn run<P: StationProvider>(
                         activations: BTreeMap::new(),
                         verified_amounts: BTreeMap::<String, Amount>::new(),
                         token_counter: &mut token_counter,
+                        failed_before: false,
                     };
                     let mut steps = Vec::new();
                     let mut skip_reason = None;
@@ -206,6 +207,7 @@ pub async fn run<P: StationProvider>(
                                     },
                                 );
                                 let stop = record.verdict == Verdict::Error;
+                                ctx.failed_before |= record.verdict == Verdict::Fail;
                                 steps.push(record);
                                 if stop {
                                     // Later steps depend on this one; judging them would

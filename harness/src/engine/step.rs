@@ -28,6 +28,8 @@ pub(crate) struct ScenarioCtx<'a> {
     /// Notice → amount answered by the last verify (the Nodo passes it on at activation).
     pub(crate) verified_amounts: BTreeMap<String, Amount>,
     pub(crate) token_counter: &'a mut u64,
+    /// Whether an earlier step of this scenario failed.
+    pub(crate) failed_before: bool,
 }
 
 /// What a step produced.
@@ -231,6 +233,21 @@ pub(crate) async fn run_step(cx: &mut ScenarioCtx<'_>, index: usize, st: &Step) 
                 == 2;
             let n = notice.clone().unwrap_or_default();
             let Some(data) = cx.activations.get(&n) else {
+                if cx.failed_before {
+                    // The activation this receipt needs failed: a consequence, not a new finding.
+                    return StepOutcome::Done(StepRecord {
+                        index,
+                        name,
+                        verdict: Verdict::Skipped,
+                        message: Some(format!(
+                            "not run: the activation of {n} failed in an earlier step"
+                        )),
+                        duration_ms: started.elapsed().as_secs_f64() * 1e3,
+                        checks: Vec::new(),
+                        exchanges: Vec::new(),
+                        transcript,
+                    });
+                }
                 return error_record(
                     index,
                     name,
