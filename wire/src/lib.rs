@@ -16,6 +16,7 @@ pub mod fault;
 pub mod ident;
 pub mod message;
 pub mod model;
+pub mod samples;
 pub mod soap;
 pub mod violation;
 pub mod xml;
