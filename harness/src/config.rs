@@ -38,6 +38,41 @@ pub struct ConfigFile {
     /// `[run]`.
     #[serde(default)]
     pub run: RunSection,
+    /// `[receipts]`: the paSendRT retry schedule.
+    #[serde(default)]
+    pub receipts: ReceiptsSection,
+    /// `[[broadcast]]`: broadcast stations of other ECs that receive receipts too.
+    #[serde(default)]
+    pub broadcast: Vec<BroadcastSection>,
+}
+
+/// `[receipts]`. The sources disagree on the schedule (DOMAIN.md §15 item 3); the default is
+/// SANP 3's 48 attempts an hour apart.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReceiptsSection {
+    /// Attempts in all (default 48).
+    pub max_attempts: Option<u32>,
+    /// Between attempts, virtual time (default `"1h"`).
+    pub interval: Option<Spanned<String>>,
+    /// Whether `PAA_RECEIPT_DUPLICATA` ends a delivery as success (default true).
+    pub duplicate_is_final: Option<bool>,
+}
+
+/// One `[[broadcast]]` station.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BroadcastSection {
+    /// The EC this station belongs to (receives receipts with a transfer to it).
+    pub fiscal_code: String,
+    /// Its URL.
+    pub url: String,
+    /// idBrokerPA toward it (default: the EC's fiscal code).
+    pub id_broker_pa: Option<String>,
+    /// idStation toward it.
+    pub id_station: String,
+    /// paSendRT version: 1 or 2 (default 2).
+    pub send_rt_version: Option<u8>,
 }
 
 /// `[station]`.
@@ -209,6 +244,15 @@ pub fn parse(file: &str, text: &str) -> Result<ConfigFile, Box<Problem>> {
                 &|| notice.span().start,
                 format!("`{n}` is not an 18-digit notice number"),
                 None,
+            ));
+        }
+    }
+    if let Some(i) = &cfg.receipts.interval {
+        if crate::scenario::parse_duration(i.get_ref()).is_none_or(|d| d.is_zero()) {
+            return Err(bad(
+                &|| i.span().start,
+                format!("`{}` is not a positive duration", i.get_ref()),
+                Some("e.g. \"1h\" or \"30m\"".into()),
             ));
         }
     }

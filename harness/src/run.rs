@@ -2,7 +2,9 @@
 //! engine against the embedded reference station or the user's station, then the reports.
 
 use crate::config::{self, ConfigFile};
-use crate::engine::{self, Actions, EngineConfig, StationInstance, StationProvider};
+use crate::engine::{
+    self, Actions, BroadcastStation, EngineConfig, StationInstance, StationProvider,
+};
 use crate::exit;
 use crate::scenario::Catalogue;
 use collaudo_nodo::{BackOffice, CheckPolicy, Timeouts};
@@ -64,20 +66,47 @@ fn engine_now() -> String {
     collaudo_nodo::SystemClock.now().to_string()
 }
 
-/// The embedded reference station, restarted for every scenario.
+/// The embedded reference station, restarted for every scenario, with a second instance as
+/// the broadcast station of the secondary EC.
 struct Embedded {
     config: StationConfig,
-    current: Option<StationHandle>,
+    current: Vec<StationHandle>,
+}
+
+async fn start_station(config: StationConfig) -> Result<StationHandle, String> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .map_err(|e| format!("cannot bind 127.0.0.1 for the embedded station: {e}"))?;
+    collaudo_station::start(config, listener)
+        .await
+        .map_err(|e| format!("cannot start the embedded station: {e}"))
 }
 
 impl StationProvider for Embedded {
     async fn instance(&mut self) -> Result<StationInstance, String> {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .map_err(|e| format!("cannot bind 127.0.0.1 for the embedded station: {e}"))?;
-        let handle = collaudo_station::start(self.config.clone(), listener)
-            .await
-            .map_err(|e| format!("cannot start the embedded station: {e}"))?;
+        let handle = start_station(self.config.clone()).await?;
+        let secondary = collaudo_station::SECONDARY_EC_FISCAL_CODE;
+        let broadcast_handle = start_station(StationConfig {
+            id_pa: secondary.to_string(),
+            id_broker_pa: secondary.to_string(),
+            id_station: format!("{secondary}_01"),
+            company_name: "Provincia di Collaudo".into(),
+            ..self.config.clone()
+        })
+        .await?;
+        let broadcast = vec![BroadcastStation {
+            fiscal_code: secondary.to_string(),
+            url: broadcast_handle.url.clone(),
+            caller: Caller {
+                id_pa: secondary.to_string(),
+                id_broker_pa: secondary.to_string(),
+                id_station: format!("{secondary}_01"),
+            },
+            // The secondary EC's station is configured for paSendRT V1, so fan-out exercises
+            // both versions.
+            v2: false,
+            state: Some(broadcast_handle.state().clone()),
+        }];
         let fixtures = handle
             .fixtures()
             .iter()
@@ -104,13 +133,14 @@ impl StationProvider for Embedded {
             fixtures,
             backoffice: bo,
             actions: Actions::Embedded(handle.state().clone()),
+            broadcast,
         };
-        self.current = Some(handle);
+        self.current = vec![handle, broadcast_handle];
         Ok(inst)
     }
 
     async fn release(&mut self) {
-        if let Some(h) = self.current.take() {
+        for h in self.current.drain(..) {
             let _ = h.shutdown().await;
         }
     }
@@ -321,6 +351,16 @@ pub async fn run(args: RunArgs, env: impl Fn(&str) -> Option<String>, err: &mut 
             }),
         ),
         seed,
+        retry: collaudo_nodo::RetryPolicy {
+            max_attempts: cfg.receipts.max_attempts.unwrap_or(48),
+            interval: cfg
+                .receipts
+                .interval
+                .as_ref()
+                .and_then(|i| crate::scenario::parse_duration(i.get_ref()))
+                .unwrap_or(Duration::from_secs(3600)),
+            duplicate_is_final: cfg.receipts.duplicate_is_final.unwrap_or(true),
+        },
         journal_path: Some(out_dir.join("journal.jsonl")),
         info,
     };
@@ -344,7 +384,7 @@ pub async fn run(args: RunArgs, env: impl Fn(&str) -> Option<String>, err: &mut 
                     seed,
                     ..StationConfig::default()
                 },
-                current: None,
+                current: Vec::new(),
             };
             engine::run(&engine_cfg, &selected, &mut provider, &mut reporters).await
         }
@@ -360,6 +400,24 @@ pub async fn run(args: RunArgs, env: impl Fn(&str) -> Option<String>, err: &mut 
                     fixtures,
                     backoffice: cfg.backoffice.clone().unwrap_or_default(),
                     actions: Actions::Hooks(cfg.ec.actions.clone()),
+                    broadcast: cfg
+                        .broadcast
+                        .iter()
+                        .map(|b| BroadcastStation {
+                            fiscal_code: b.fiscal_code.clone(),
+                            url: b.url.clone(),
+                            caller: Caller {
+                                id_pa: b.fiscal_code.clone(),
+                                id_broker_pa: b
+                                    .id_broker_pa
+                                    .clone()
+                                    .unwrap_or_else(|| b.fiscal_code.clone()),
+                                id_station: b.id_station.clone(),
+                            },
+                            v2: b.send_rt_version.unwrap_or(2) == 2,
+                            state: None,
+                        })
+                        .collect(),
                 },
             };
             engine::run(&engine_cfg, &selected, &mut provider, &mut reporters).await

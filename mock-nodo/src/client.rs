@@ -352,7 +352,16 @@ impl NodoClient {
                             Some(format!("http-status {s} (station sent {})", reply.status));
                         reply.status = *s;
                     }
-                    (Some(f @ (Fault::Corrupt(_) | Fault::HttpStatus(_))), _, _) => {
+                    (Some(Fault::Ko), Some(reply), None) => {
+                        reply.body = ko_answer(primitive).into_bytes();
+                        injected_fault = Some(format!(
+                            "ko PAA_SYSTEM_ERROR (station sent HTTP {}, {} bytes)",
+                            reply.status,
+                            reply.body.len()
+                        ));
+                        reply.status = 200;
+                    }
+                    (Some(f @ (Fault::Corrupt(_) | Fault::HttpStatus(_) | Fault::Ko)), _, _) => {
                         injected_fault = Some(format!("{f} (not applied: the real call failed)"));
                     }
                     _ => {}
@@ -549,6 +558,61 @@ fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
         src = s.source();
     }
     out
+}
+
+/// A valid KO answer for `primitive` with `PAA_SYSTEM_ERROR`, for [`Fault::Ko`].
+fn ko_answer(primitive: Primitive) -> String {
+    use collaudo_wire::{
+        DemandPaymentNoticeRes, FaultBean, FaultCode, GetPaymentRes, Outcome, SimpleRes,
+        VerifyPaymentNoticeRes,
+    };
+    let fault = Some(FaultBean::new(
+        FaultCode::PaaSystemError,
+        "Errore generico (injected by collaudo)",
+        "collaudo",
+    ));
+    let msg = match primitive {
+        Primitive::VerifyPaymentNotice => Message::VerifyPaymentNoticeRes(VerifyPaymentNoticeRes {
+            outcome: Outcome::Ko,
+            fault,
+            payment_option: None,
+            payment_description: None,
+            fiscal_code_pa: None,
+            company_name: None,
+            office_name: None,
+        }),
+        Primitive::GetPayment | Primitive::GetPaymentV2 => {
+            let r = GetPaymentRes {
+                outcome: Outcome::Ko,
+                fault,
+                data: None,
+            };
+            if primitive == Primitive::GetPayment {
+                Message::GetPaymentRes(r)
+            } else {
+                Message::GetPaymentV2Res(r)
+            }
+        }
+        Primitive::SendRt => Message::SendRtRes(SimpleRes {
+            outcome: Outcome::Ko,
+            fault,
+        }),
+        Primitive::SendRtV2 => Message::SendRtV2Res(SimpleRes {
+            outcome: Outcome::Ko,
+            fault,
+        }),
+        Primitive::DemandPaymentNotice => Message::DemandPaymentNoticeRes(DemandPaymentNoticeRes {
+            outcome: Outcome::Ko,
+            fault,
+            qr_code: None,
+            payment_option: None,
+            payment_description: None,
+            fiscal_code_pa: None,
+            company_name: None,
+            office_name: None,
+        }),
+    };
+    msg.to_xml()
 }
 
 #[cfg(test)]

@@ -5,11 +5,13 @@
 //! * [`transport`]: fault injection as data (a seeded [`FaultPlan`]).
 //! * [`client`]: builds the Nodo's requests and sends them with real timeouts.
 //! * [`checks`]: the Nodo's judgement of a reply ([`judge`] → [`NodoOutcome`]).
+//! * [`receipts`]: paSendRT delivery to every recipient with the retry schedule.
 
 pub mod checks;
 pub mod client;
 pub mod clock;
 pub mod journal;
+pub mod receipts;
 pub mod transport;
 
 pub use checks::{
@@ -19,4 +21,7 @@ pub use checks::{
 pub use client::{ClientError, NodoClient, SoapActionStyle, StationTarget, Timeouts};
 pub use clock::{Clock, SystemClock, VirtualClock, VirtualTime};
 pub use journal::{Exchange, HttpReply, Journal, TransportError, TransportErrorKind};
+pub use receipts::{
+    Attempt, AttemptOutcome, Delivery, DeliveryResult, Outage, Recipient, RetryPolicy, deliver,
+};
 pub use transport::{CallRange, Corruption, Fault, FaultPlan, FaultRule};

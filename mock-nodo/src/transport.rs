@@ -36,6 +36,9 @@ pub enum Fault {
     Corrupt(Corruption),
     /// Make the real call, then replace the HTTP status.
     HttpStatus(u16),
+    /// Make the real call, then replace the answer with a valid `outcome=KO` carrying
+    /// `PAA_SYSTEM_ERROR`: the station says it failed (a receipt must then be retried).
+    Ko,
 }
 
 impl Fault {
@@ -53,6 +56,7 @@ impl fmt::Display for Fault {
             Fault::Refuse => f.write_str("refuse"),
             Fault::Corrupt(c) => write!(f, "corrupt {c}"),
             Fault::HttpStatus(s) => write!(f, "http-status {s}"),
+            Fault::Ko => f.write_str("ko PAA_SYSTEM_ERROR"),
         }
     }
 }

@@ -3,6 +3,7 @@
 //! event stream to the reporters. It never formats text for a terminal.
 
 mod actions;
+mod delivery;
 mod expect;
 mod receipt;
 mod step;
@@ -30,6 +31,23 @@ pub struct StationInstance {
     pub backoffice: BackOffice,
     /// How EC back-office actions are performed.
     pub actions: Actions,
+    /// Broadcast stations of other ECs that also receive receipts (DOMAIN.md §6).
+    pub broadcast: Vec<BroadcastStation>,
+}
+
+/// A broadcast station of a beneficiary EC: receives every receipt with a transfer to that EC.
+#[derive(Debug, Clone)]
+pub struct BroadcastStation {
+    /// The EC's fiscal code.
+    pub fiscal_code: String,
+    /// The station URL.
+    pub url: String,
+    /// idPA (the EC), idBrokerPA, idStation as the Nodo sends them to this station.
+    pub caller: Caller,
+    /// paSendRTV2 (true) or paSendRT.
+    pub v2: bool,
+    /// The station's state when it is an embedded reference station (to observe bookings).
+    pub state: Option<std::sync::Arc<collaudo_station::StationState>>,
 }
 
 /// Gives each scenario its station: the embedded reference station is started fresh for each
@@ -62,6 +80,8 @@ pub struct EngineConfig {
     pub demand: (String, String, String),
     /// Seed for tokens and fault plans.
     pub seed: u64,
+    /// The receipt retry schedule.
+    pub retry: collaudo_nodo::RetryPolicy,
     /// Where the journal goes (`None` = memory only).
     pub journal_path: Option<std::path::PathBuf>,
     /// Run metadata for reports.
@@ -190,6 +210,7 @@ pub async fn run<P: StationProvider>(
                         captures: BTreeMap::new(),
                         activations: BTreeMap::new(),
                         verified_amounts: BTreeMap::<String, Amount>::new(),
+                        verifies: BTreeMap::new(),
                         token_counter: &mut token_counter,
                         failed_before: false,
                     };

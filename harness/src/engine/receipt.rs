@@ -1,7 +1,10 @@
 //! Building the receipt the Nodo sends after a successful payment, from what the station
 //! answered at activation (DOMAIN.md §3.4, §3.5, §13).
 
-use collaudo_wire::{Amount, Beneficiary, PaymentData, Receipt, Transfer, base64};
+use collaudo_wire::{
+    Amount, Beneficiary, EntityType, PaymentData, Receipt, Subject, Transfer,
+    VerifyPaymentNoticeRes, base64,
+};
 
 /// The simulated PSP that "paid": its identities appear in every receipt.
 pub(crate) const PSP_ID: &str = "COLLAUDOPSP";
@@ -82,6 +85,109 @@ pub(crate) fn from_activation(
         },
         stand_in: Some(false),
     }
+}
+
+/// The receipt for a notice the run never activated, from its verify: one transfer of the
+/// total to the EC, as the Nodo builds it when it paid the notice without calling the station
+/// (Stand-In, DOMAIN.md §7.5: category `STAND-IN` when `stand_in`).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn from_verify(
+    v: &VerifyPaymentNoticeRes,
+    notice: &str,
+    ec_fiscal_code: &str,
+    token: &str,
+    v2: bool,
+    now_rfc3339: &str,
+    iban: &str,
+    stand_in: bool,
+) -> Result<Receipt, String> {
+    let option = v
+        .payment_option
+        .as_ref()
+        .ok_or("the verify answer has no paymentList")?;
+    let iuv = collaudo_wire::ident::NoticeNumber::parse(notice)
+        .map_err(|e| e.to_string())?
+        .iuv()
+        .to_string();
+    let description = v
+        .payment_description
+        .clone()
+        .unwrap_or_else(|| "Pagamento".into());
+    let company = v
+        .company_name
+        .clone()
+        .unwrap_or_else(|| "Ente creditore".into());
+    let data = PaymentData {
+        creditor_reference_id: iuv,
+        payment_amount: option.amount,
+        due_date: option
+            .due_date
+            .clone()
+            .unwrap_or_else(|| "2099-12-31".into()),
+        retention_date: None,
+        last_payment: None,
+        description: description.clone(),
+        company_name: Some(company.clone()),
+        office_name: None,
+        debtor: Subject {
+            entity_type: EntityType::F,
+            entity_value: "ANONIMO".into(),
+            full_name: "ANONIMO".into(),
+            street_name: None,
+            civic_number: None,
+            postal_code: None,
+            city: None,
+            state_province_region: None,
+            country: None,
+            email: None,
+        },
+        transfers: vec![Transfer {
+            id_transfer: 1,
+            transfer_amount: option.amount,
+            fiscal_code_pa: ec_fiscal_code.to_string(),
+            company_name: v2.then(|| company.clone()),
+            beneficiary: Beneficiary::Iban(iban.to_string()),
+            remittance_information: description,
+            transfer_category: if stand_in {
+                "STAND-IN".into()
+            } else {
+                "9/0101101IM/".into()
+            },
+            metadata: Vec::new(),
+        }],
+        metadata: Vec::new(),
+    };
+    let mut r = from_activation(
+        &data,
+        notice,
+        ec_fiscal_code,
+        token,
+        v2,
+        now_rfc3339,
+        &company,
+    );
+    r.stand_in = Some(stand_in);
+    Ok(r)
+}
+
+/// Change the receipt's amount by `delta` cents, on its first transfer, so the receipt stays
+/// internally consistent while differing from the EC's archive (RT-006).
+pub(crate) fn shift_amount(r: &mut Receipt, delta: i64) -> Result<(), String> {
+    let shift = |a: Amount| -> Result<Amount, String> {
+        let c = i128::from(a.cents()) + i128::from(delta);
+        u64::try_from(c)
+            .ok()
+            .filter(|c| *c > 0)
+            .map(Amount::from_cents)
+            .ok_or_else(|| format!("{a} shifted by {delta} cents is not a positive amount"))
+    };
+    r.payment_amount = shift(r.payment_amount)?;
+    let first = r
+        .transfers
+        .first_mut()
+        .ok_or("the receipt has no transfer")?;
+    first.transfer_amount = shift(first.transfer_amount)?;
+    Ok(())
 }
 
 /// A payment token (the receipt id / IUR): 32 hex characters, deterministic for a seed.

@@ -27,6 +27,8 @@ pub(crate) struct ScenarioCtx<'a> {
     pub(crate) activations: BTreeMap<String, PaymentData>,
     /// Notice → amount answered by the last verify (the Nodo passes it on at activation).
     pub(crate) verified_amounts: BTreeMap<String, Amount>,
+    /// Notice → the last valid verify answer (for receipts built without an activation).
+    pub(crate) verifies: BTreeMap<String, collaudo_wire::VerifyPaymentNoticeRes>,
     pub(crate) token_counter: &'a mut u64,
     /// Whether an earlier step of this scenario failed.
     pub(crate) failed_before: bool,
@@ -232,42 +234,31 @@ pub(crate) async fn run_step(cx: &mut ScenarioCtx<'_>, index: usize, st: &Step) 
                 .map_or(cx.cfg.send_rt_version, |v| *v.get_ref())
                 == 2;
             let n = notice.clone().unwrap_or_default();
-            let Some(data) = cx.activations.get(&n) else {
-                if cx.failed_before {
-                    // The activation this receipt needs failed: a consequence, not a new finding.
+            let r = match build_receipt(cx, st, &n, v2) {
+                Ok(r) => r,
+                Err(ReceiptSource::Missing(why)) if cx.failed_before => {
+                    // What this receipt needs failed earlier: a consequence, not a new finding.
                     return StepOutcome::Done(StepRecord {
                         index,
                         name,
                         verdict: Verdict::Skipped,
-                        message: Some(format!(
-                            "not run: the activation of {n} failed in an earlier step"
-                        )),
+                        message: Some(format!("not run: {why} (an earlier step failed)")),
                         duration_ms: started.elapsed().as_secs_f64() * 1e3,
                         checks: Vec::new(),
                         exchanges: Vec::new(),
                         transcript,
                     });
                 }
-                return error_record(
-                    index,
-                    name,
-                    format!(
-                        "no successful activation of {n} earlier in this scenario to build the receipt from"
-                    ),
-                    started,
-                );
+                Err(ReceiptSource::Missing(why) | ReceiptSource::Invalid(why)) => {
+                    return error_record(index, name, why, started);
+                }
             };
-            *cx.token_counter += 1;
-            let token = receipt::token(cx.cfg.seed, *cx.token_counter);
-            let r = receipt::from_activation(
-                data,
-                &n,
-                &cx.cfg.caller.id_pa,
-                &token,
-                v2,
-                &cx.clock.now().to_string(),
-                "Ente creditore",
-            );
+            if let Some(spec) = &st.delivery {
+                return super::delivery::run(
+                    cx, index, st, spec, name, &n, r, v2, &client, started, transcript,
+                )
+                .await;
+            }
             client.send_rt(r, v2)
         }
         "demand" => {
@@ -382,6 +373,7 @@ pub(crate) async fn run_step(cx: &mut ScenarioCtx<'_>, index: usize, st: &Step) 
     if let Some(Message::VerifyPaymentNoticeRes(r)) = &j.message {
         if let (Some(o), Some(n)) = (&r.payment_option, &notice) {
             cx.verified_amounts.insert(n.clone(), o.amount);
+            cx.verifies.insert(n.clone(), r.clone());
         }
     }
     checks.extend(expect::fields(&ex, &st.expect, &cx.captures));
@@ -427,6 +419,79 @@ pub(crate) async fn run_step(cx: &mut ScenarioCtx<'_>, index: usize, st: &Step) 
         exchanges,
         transcript,
     })
+}
+
+/// Why a receipt could not be built.
+pub(crate) enum ReceiptSource {
+    /// The data it is built from is missing (no earlier activation / verify).
+    Missing(String),
+    /// The configuration cannot supply it (e.g. no IBAN for the EC).
+    Invalid(String),
+}
+
+/// The receipt a `send-rt` step delivers: from the scenario's earlier activation of the notice
+/// or, with `receipt_from = "verify"`, from its verify (as the Nodo does after Stand-In, with one
+/// transfer of the total to the EC).
+pub(crate) fn build_receipt(
+    cx: &mut ScenarioCtx<'_>,
+    st: &Step,
+    notice: &str,
+    v2: bool,
+) -> Result<collaudo_wire::Receipt, ReceiptSource> {
+    *cx.token_counter += 1;
+    let token = receipt::token(cx.cfg.seed, *cx.token_counter);
+    let now = cx.clock.now().to_string();
+    let stand_in = st.stand_in.unwrap_or(false);
+    let mut r = match st
+        .receipt_from
+        .as_ref()
+        .map_or("activation", |s| s.get_ref().as_str())
+    {
+        "verify" => {
+            let Some(v) = cx.verifies.get(notice) else {
+                return Err(ReceiptSource::Missing(format!(
+                    "no successful verify of {notice} earlier in this scenario to build the receipt from"
+                )));
+            };
+            let ec = &cx.cfg.caller.id_pa;
+            let iban = cx
+                .station
+                .backoffice
+                .ibans
+                .get(ec)
+                .and_then(|l| l.iter().find(|i| !i.postal).or_else(|| l.first()))
+                .map(|i| i.iban.clone())
+                .ok_or_else(|| {
+                    ReceiptSource::Invalid(format!(
+                        "no IBAN registered for EC {ec} in [backoffice] to credit the receipt to"
+                    ))
+                })?;
+            receipt::from_verify(v, notice, ec, &token, v2, &now, &iban, stand_in)
+                .map_err(ReceiptSource::Invalid)?
+        }
+        _ => {
+            let Some(data) = cx.activations.get(notice) else {
+                return Err(ReceiptSource::Missing(format!(
+                    "no successful activation of {notice} earlier in this scenario to build the receipt from"
+                )));
+            };
+            let mut r = receipt::from_activation(
+                data,
+                notice,
+                &cx.cfg.caller.id_pa,
+                &token,
+                v2,
+                &now,
+                "Ente creditore",
+            );
+            r.stand_in = Some(stand_in);
+            r
+        }
+    };
+    if let Some(delta) = st.amount_delta_cents {
+        receipt::shift_amount(&mut r, delta).map_err(ReceiptSource::Invalid)?;
+    }
+    Ok(r)
 }
 
 fn resolve_notice(cx: &ScenarioCtx<'_>, st: &Step) -> Result<Option<String>, String> {

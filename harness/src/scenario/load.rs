@@ -421,6 +421,52 @@ fn check_step(cx: &mut Ctx<'_>, st: &Step) {
             cx.error(code, format!("`{v}` is not a pagoPA fault code"), help);
         }
     }
+    if let Some(src) = &st.receipt_from {
+        cx.one_of("receipt source", src, RECEIPT_SOURCES);
+    }
+    if let Some(d) = &st.delivery {
+        if st.call.as_ref().is_none_or(|c| c.get_ref() != "send-rt") {
+            cx.push(
+                None,
+                Severity::Error,
+                "`delivery` applies to `call = \"send-rt\"` only".into(),
+                None,
+            );
+        }
+        if let Some(f) = &d.fault {
+            cx.one_of("delivery fault", f, DELIVERY_FAULTS);
+        }
+        if let Some(span) = &d.down_for {
+            if parse_duration(span.get_ref()).is_none() {
+                cx.error(
+                    span,
+                    format!("`{}` is not a duration", span.get_ref()),
+                    None,
+                );
+            }
+        }
+        let outages = usize::from(d.down_attempts.is_some())
+            + usize::from(d.down_for.is_some())
+            + usize::from(d.down_always);
+        if outages > 1 {
+            cx.push(
+                None,
+                Severity::Error,
+                "give at most one of `down_attempts`, `down_for`, `down_always`".into(),
+                None,
+            );
+        }
+        if let Some(m) = &d.max_attempts {
+            if *m.get_ref() == 0 || *m.get_ref() > 1000 {
+                cx.error(m, "max_attempts must be between 1 and 1000".into(), None);
+            }
+        }
+        if let Some(t) = &d.times {
+            if !(1..=10).contains(t.get_ref()) {
+                cx.error(t, "times must be between 1 and 10".into(), None);
+            }
+        }
+    }
     for c in &st.expect.checks {
         cx.one_of("check", c, CHECKS);
     }

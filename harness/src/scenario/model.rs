@@ -88,6 +88,16 @@ pub struct Step {
     /// For `demand`: `idServizio`, `idSoggettoServizio` and the service data (plain XML, base64-encoded by collaudo).
     #[serde(default)]
     pub demand: Option<DemandSpec>,
+    /// For `send-rt`: deliver with the Nodo's retry schedule, outages and broadcast.
+    #[serde(default)]
+    pub delivery: Option<DeliverySpec>,
+    /// For `send-rt`: build the receipt from the earlier `activation` (default) or, for a
+    /// receipt on a notice this run never activated (as after Stand-In), from the `verify`.
+    #[serde(default)]
+    pub receipt_from: Option<Spanned<String>>,
+    /// For `send-rt`: mark the receipt `standIn=true`.
+    #[serde(default)]
+    pub stand_in: Option<bool>,
     /// Expectations on the exchange.
     #[serde(default)]
     pub expect: Expect,
@@ -126,6 +136,36 @@ pub struct FaultSpec {
     /// For `http-status`: the status that replaces the station's.
     #[serde(default)]
     pub status: Option<Spanned<u16>>,
+}
+
+/// How a receipt is delivered (DOMAIN.md §6).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeliverySpec {
+    /// The primary station fails its first N attempts.
+    #[serde(default)]
+    pub down_attempts: Option<Spanned<u32>>,
+    /// The primary station fails for this virtual time span from the first attempt (`"10h"`).
+    #[serde(default)]
+    pub down_for: Option<Spanned<String>>,
+    /// The primary station never recovers.
+    #[serde(default)]
+    pub down_always: bool,
+    /// How it fails: `refuse`, `timeout`, `http-500`, `garbage`, `ko` (default `refuse`).
+    #[serde(default)]
+    pub fault: Option<Spanned<String>>,
+    /// Also deliver to the broadcast stations of the receipt's beneficiary ECs.
+    #[serde(default)]
+    pub broadcast: bool,
+    /// Which broadcast station is down (by EC fiscal code), with the same outage fields.
+    #[serde(default)]
+    pub broadcast_down_attempts: Option<u32>,
+    /// Deliver the same receipt this many times in a row (duplicate deliveries; default 1).
+    #[serde(default)]
+    pub times: Option<Spanned<u32>>,
+    /// Override the configured number of attempts.
+    #[serde(default)]
+    pub max_attempts: Option<Spanned<u32>>,
 }
 
 /// A paDemandPaymentNotice request.
@@ -175,6 +215,12 @@ pub struct Expect {
     /// No call may take longer than this many milliseconds.
     #[serde(default)]
     pub max_ms: Option<u64>,
+    /// For deliveries: every recipient eventually accepts (true) or the receipt gets stuck (false).
+    #[serde(default)]
+    pub delivered: Option<bool>,
+    /// For deliveries: how many attempts the primary station took (the last delivery when `times` > 1).
+    #[serde(default)]
+    pub attempts: Option<u32>,
 }
 
 /// The calls a step can make.
@@ -185,6 +231,10 @@ pub const ACTIONS: &[&str] = &["change-amount", "cancel-position"];
 pub const FAULT_KINDS: &[&str] = &["latency", "timeout", "refuse", "corrupt", "http-status"];
 /// Corruptions.
 pub const CORRUPTIONS: &[&str] = &["truncate", "garbage", "empty", "invalid-utf8"];
+/// How a station fails a receipt delivery.
+pub const DELIVERY_FAULTS: &[&str] = &["refuse", "timeout", "http-500", "garbage", "ko"];
+/// Receipt sources.
+pub const RECEIPT_SOURCES: &[&str] = &["activation", "verify"];
 /// Request corruptions.
 pub const REQUEST_CORRUPTIONS: &[&str] = &["truncate", "garbage", "wrong-namespace"];
 /// SOAPAction styles.
@@ -198,6 +248,7 @@ pub const CHECKS: &[&str] = &[
     "stamp-present",
     "multi-beneficiary",
     "receipt-booked-once",
+    "receipt-not-booked",
 ];
 /// Areas of the id scheme (TEST-PLAN.md §3).
 pub const AREAS: &[&str] = &[

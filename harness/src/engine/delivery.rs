@@ -1,0 +1,332 @@
+//! A `send-rt` step with `[step.delivery]`: the receipt goes through the Nodo's delivery engine
+//! (retries on the virtual clock, outages, broadcast fan-out, repeated deliveries), and the
+//! step checks where each delivery ended, with the attempt timeline in the transcript and in
+//! the report's exchanges.
+
+use super::actions::Actions;
+use super::step::{ScenarioCtx, StepOutcome};
+use crate::scenario::{DeliverySpec, Step, parse_duration};
+use collaudo_nodo::{
+    Clock, Corruption, Delivery, DeliveryResult, Fault, NodoClient, Outage, Recipient, RetryPolicy,
+    SoapActionStyle, StationTarget, deliver,
+};
+use collaudo_reports::{CheckRecord, CheckVerdict, ExchangeRecord, StepRecord, Verdict};
+use collaudo_wire::{Primitive, Receipt};
+use std::sync::Arc;
+use std::time::Instant;
+
+fn check(
+    name: &str,
+    ok: bool,
+    message: String,
+    expected: Option<String>,
+    actual: Option<String>,
+) -> CheckRecord {
+    CheckRecord {
+        name: name.into(),
+        verdict: if ok {
+            CheckVerdict::Pass
+        } else {
+            CheckVerdict::Fail
+        },
+        message,
+        expected,
+        actual,
+        nodo_outcome: None,
+    }
+}
+
+fn fault_named(name: &str) -> Fault {
+    match name {
+        "timeout" => Fault::Timeout,
+        "http-500" => Fault::HttpStatus(500),
+        "garbage" => Fault::Corrupt(Corruption::Garbage),
+        "ko" => Fault::Ko,
+        _ => Fault::Refuse,
+    }
+}
+
+fn primary_outage(spec: &DeliverySpec) -> Outage {
+    let fault = fault_named(
+        spec.fault
+            .as_ref()
+            .map_or("refuse", |f| f.get_ref().as_str()),
+    );
+    if let Some(n) = &spec.down_attempts {
+        Outage::FirstAttempts {
+            count: *n.get_ref(),
+            fault,
+        }
+    } else if let Some(span) = spec
+        .down_for
+        .as_ref()
+        .and_then(|s| parse_duration(s.get_ref()))
+    {
+        Outage::For { span, fault }
+    } else if spec.down_always {
+        Outage::Always { fault }
+    } else {
+        Outage::None
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn run(
+    cx: &mut ScenarioCtx<'_>,
+    index: usize,
+    st: &Step,
+    spec: &DeliverySpec,
+    name: String,
+    notice: &str,
+    receipt: Receipt,
+    v2: bool,
+    primary: &NodoClient,
+    started: Instant,
+    mut transcript: Vec<String>,
+) -> StepOutcome {
+    let policy = RetryPolicy {
+        max_attempts: spec
+            .max_attempts
+            .as_ref()
+            .map_or(cx.cfg.retry.max_attempts, |m| *m.get_ref()),
+        ..cx.cfg.retry
+    };
+    // Broadcast stations of the beneficiary ECs other than the creditor (DOMAIN.md §6).
+    let mut broadcast_clients = Vec::new();
+    if spec.broadcast {
+        for b in &cx.station.broadcast {
+            let beneficiary = receipt
+                .transfers
+                .iter()
+                .any(|t| t.fiscal_code_pa == b.fiscal_code);
+            if !beneficiary || b.fiscal_code == cx.cfg.caller.id_pa {
+                continue;
+            }
+            match NodoClient::new(
+                StationTarget {
+                    url: b.url.clone(),
+                    caller: b.caller.clone(),
+                    soap_action_style: SoapActionStyle::Quoted,
+                },
+                cx.cfg.timeouts.clone(),
+                cx.clock.clone() as Arc<dyn Clock>,
+                cx.journal.clone(),
+            ) {
+                Ok(c) => broadcast_clients.push((b, c)),
+                Err(e) => {
+                    return StepOutcome::Done(StepRecord {
+                        index,
+                        name,
+                        verdict: Verdict::Error,
+                        message: Some(format!("broadcast station {}: {e}", b.url)),
+                        duration_ms: started.elapsed().as_secs_f64() * 1e3,
+                        checks: Vec::new(),
+                        exchanges: Vec::new(),
+                        transcript,
+                    });
+                }
+            }
+        }
+        if broadcast_clients.is_empty() {
+            return StepOutcome::Skip(format!(
+                "no broadcast station is configured for the secondary ECs of {notice}: add [[broadcast]] entries to collaudo.toml"
+            ));
+        }
+    }
+    let mut recipients = vec![Recipient {
+        label: format!("station {}", cx.cfg.caller.id_station),
+        client: primary,
+        message: primary.send_rt(receipt.clone(), v2),
+        outage: primary_outage(spec),
+    }];
+    for (b, client) in &broadcast_clients {
+        recipients.push(Recipient {
+            label: format!(
+                "broadcast station {} of EC {}",
+                b.caller.id_station, b.fiscal_code
+            ),
+            client,
+            message: client.send_rt(receipt.clone(), b.v2),
+            outage: spec.broadcast_down_attempts.map_or(Outage::None, |count| {
+                Outage::FirstAttempts {
+                    count,
+                    fault: fault_named(
+                        spec.fault
+                            .as_ref()
+                            .map_or("refuse", |f| f.get_ref().as_str()),
+                    ),
+                }
+            }),
+        });
+    }
+
+    let times = spec.times.as_ref().map_or(1, |t| *t.get_ref());
+    let mut checks = Vec::new();
+    let mut exchanges = Vec::new();
+    let mut last: Vec<Delivery> = Vec::new();
+    transcript.push(format!(
+        "receipt {} for notice {notice} ({}), {} recipient{}, up to {} attempts {} s apart",
+        receipt.receipt_id,
+        if v2 {
+            Primitive::SendRtV2
+        } else {
+            Primitive::SendRt
+        },
+        recipients.len(),
+        if recipients.len() == 1 { "" } else { "s" },
+        policy.max_attempts,
+        policy.interval.as_secs()
+    ));
+    for round in 1..=times {
+        let start = cx.clock.now();
+        let deliveries = deliver(
+            &recipients,
+            &policy,
+            start,
+            &cx.station.backoffice,
+            &cx.cfg.policy,
+            Some(&cx.scenario_id),
+            Some(index),
+        )
+        .await;
+        for d in &deliveries {
+            if times > 1 {
+                transcript.push(format!("delivery {round} of {times}:"));
+            }
+            transcript.extend(d.timeline());
+            for a in &d.attempts {
+                exchanges.push(ExchangeRecord {
+                    seq: a.seq,
+                    primitive: if v2 { "paSendRTV2" } else { "paSendRT" }.into(),
+                    url: String::new(),
+                    request_bytes: 0,
+                    response_status: a.status,
+                    latency_ms: a.latency_ms,
+                    virtual_time: Some(a.virtual_at.to_string()),
+                    outcome: a.outcome.to_string(),
+                    attempt: Some(a.n),
+                });
+            }
+            let want = st.expect.delivered.unwrap_or(true);
+            let got = d.result == DeliveryResult::Delivered;
+            let summary = match d.result {
+                DeliveryResult::Delivered => format!(
+                    "{}: delivered at attempt {} of {}",
+                    d.recipient,
+                    d.attempts.len(),
+                    policy.max_attempts
+                ),
+                DeliveryResult::Stuck => format!(
+                    "{}: stuck after {} attempts; last: {}",
+                    d.recipient,
+                    d.attempts.len(),
+                    d.attempts
+                        .last()
+                        .map_or(String::new(), |a| a.outcome.to_string())
+                ),
+            };
+            checks.push(check(
+                "delivery",
+                want == got,
+                summary,
+                Some(if want { "delivered" } else { "stuck" }.into()),
+                Some(if got { "delivered" } else { "stuck" }.into()),
+            ));
+        }
+        last = deliveries;
+    }
+    if let (Some(want), Some(d)) = (st.expect.attempts, last.first()) {
+        let got = u32::try_from(d.attempts.len()).unwrap_or(u32::MAX);
+        checks.push(check(
+            "attempts",
+            got == want,
+            format!("{}: {got} attempts", d.recipient),
+            Some(want.to_string()),
+            Some(got.to_string()),
+        ));
+    }
+    for c in &st.expect.checks {
+        let record = match c.get_ref().as_str() {
+            name @ ("receipt-booked-once" | "receipt-not-booked") => {
+                let want = usize::from(name == "receipt-booked-once");
+                let mut stations = Vec::new();
+                if let Actions::Embedded(state) = &cx.station.actions {
+                    stations.push((
+                        format!("station {}", cx.cfg.caller.id_station),
+                        state.clone(),
+                    ));
+                }
+                for (b, _) in &broadcast_clients {
+                    if let Some(state) = &b.state {
+                        stations.push((
+                            format!("broadcast station {}", b.caller.id_station),
+                            state.clone(),
+                        ));
+                    }
+                }
+                if stations.is_empty() {
+                    CheckRecord {
+                        name: name.into(),
+                        verdict: CheckVerdict::Warn,
+                        message: "bookings are not observable on an external station: a follow-up verify answering PAA_PAGAMENTO_DUPLICATO is the evidence".into(),
+                        expected: None,
+                        actual: None,
+                        nodo_outcome: None,
+                    }
+                } else {
+                    let counts: Vec<(String, usize)> = stations
+                        .iter()
+                        .map(|(label, s)| (label.clone(), s.booking_count(notice)))
+                        .collect();
+                    let ok = counts.iter().all(|(_, n)| *n == want);
+                    check(
+                        name,
+                        ok,
+                        counts
+                            .iter()
+                            .map(|(l, n)| {
+                                format!("{l} booked {n} time{}", if *n == 1 { "" } else { "s" })
+                            })
+                            .collect::<Vec<_>>()
+                            .join("; "),
+                        Some(format!("{want} booking per station")),
+                        Some(
+                            counts
+                                .iter()
+                                .map(|(_, n)| n.to_string())
+                                .collect::<Vec<_>>()
+                                .join(", "),
+                        ),
+                    )
+                }
+            }
+            other => check(
+                other,
+                false,
+                format!("check `{other}` does not apply to a delivery"),
+                None,
+                None,
+            ),
+        };
+        checks.push(record);
+    }
+    let verdict = if checks.iter().any(|c| c.verdict == CheckVerdict::Fail) {
+        Verdict::Fail
+    } else {
+        Verdict::Pass
+    };
+    let message = checks
+        .iter()
+        .find(|c| c.verdict == CheckVerdict::Fail)
+        .map(|c| format!("{}: {}", c.name, c.message));
+    StepOutcome::Done(StepRecord {
+        index,
+        name,
+        verdict,
+        message,
+        duration_ms: started.elapsed().as_secs_f64() * 1e3,
+        checks,
+        exchanges,
+        transcript,
+    })
+}
