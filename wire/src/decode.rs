@@ -36,7 +36,10 @@ struct Seq<'e, 'a> {
     children: &'e [Element<'a>],
     pos: usize,
     parent_offset: usize,
-    seen: Vec<&'static str>,
+    /// Names the sequence asked for so far (the longest type, ctReceiptV2, has 31), kept on
+    /// the stack: this runs once per complex element on the hot path.
+    seen: [&'static str; 40],
+    seen_len: usize,
 }
 
 impl<'e, 'a> Seq<'e, 'a> {
@@ -151,12 +154,16 @@ impl<'d, 'a> Decoder<'d, 'a> {
             children: &el.children,
             pos: 0,
             parent_offset: el.offset,
-            seen: Vec::new(),
+            seen: [""; 40],
+            seen_len: 0,
         }
     }
 
     fn take<'e>(&mut self, s: &mut Seq<'e, 'a>, name: &'static str) -> Option<&'e Element<'a>> {
-        s.seen.push(name);
+        if s.seen_len < s.seen.len() {
+            s.seen[s.seen_len] = name;
+            s.seen_len += 1;
+        }
         let el = s.peek().filter(|e| e.local == name)?;
         s.pos += 1;
         if el.ns != 0 {
@@ -266,7 +273,7 @@ impl<'d, 'a> Decoder<'d, 'a> {
     fn finish(&mut self, s: Seq<'_, 'a>) {
         for el in &s.children[s.pos..] {
             // A known name past its slot is an ordering mistake, anything else a stranger.
-            let rule = if s.seen.contains(&el.local) {
+            let rule = if s.seen[..s.seen_len].contains(&el.local) {
                 Rule::OutOfOrder { expected: None }
             } else {
                 Rule::Unexpected
