@@ -4,7 +4,8 @@
 # (Debian packages), a release build, and ../shared/pagopa-api for the XSD.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build --release --locked -p collaudo -p collaudo-wire --examples 2>/dev/null || cargo build --release --locked -p collaudo
+cargo build --release --locked -p collaudo --bin collaudo
+cargo build --release --locked -p collaudo-wire --example write_bench_messages
 BIN=target/release/collaudo
 OUT=$(mktemp -d)
 trap 'rm -rf "$OUT"; kill $STATION_PID 2>/dev/null || true' EXIT
