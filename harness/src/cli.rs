@@ -205,6 +205,7 @@ pub fn dispatch(cli: Cli) -> i32 {
                 reports: reports.iter().filter_map(|r| r.parse().ok()).collect(),
                 no_progress,
                 timeout_ms,
+                live_console: true,
             };
             match runtime() {
                 Ok(rt) => rt.block_on(crate::run::run(

@@ -39,6 +39,29 @@ pub struct RunArgs {
     pub no_progress: bool,
     /// `--timeout-ms N`: one real timeout for every primitive.
     pub timeout_ms: Option<u64>,
+    /// Show progress and case lines live on the process's stderr (the CLI). Otherwise they are
+    /// collected and written to the `err` writer given to [`run`] when the run ends, so
+    /// in-process callers capture everything.
+    pub live_console: bool,
+}
+
+/// A `Write` shared between the console reporter and the caller.
+#[derive(Clone, Default)]
+struct SharedBuf(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl Write for SharedBuf {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let mut v = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        v.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 fn fnv1a(bytes: &[u8]) -> String {
@@ -296,7 +319,15 @@ pub async fn run(args: RunArgs, env: impl Fn(&str) -> Option<String>, err: &mut 
         }
     };
     let mut reporters = Reporters::new();
-    reporters.push(Box::new(ConsoleReporter::stderr(args.no_progress)));
+    let captured = SharedBuf::default();
+    if args.live_console {
+        reporters.push(Box::new(ConsoleReporter::stderr(args.no_progress)));
+    } else {
+        reporters.push(Box::new(ConsoleReporter::new(
+            Box::new(captured.clone()),
+            true,
+        )));
+    }
     reporters.push(Box::new(files));
 
     let external = cfg.station.url.clone();
@@ -423,6 +454,14 @@ pub async fn run(args: RunArgs, env: impl Fn(&str) -> Option<String>, err: &mut 
             engine::run(&engine_cfg, &selected, &mut provider, &mut reporters).await
         }
     };
+    drop(reporters);
+    {
+        let buf = captured
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let _ = err.write_all(&buf);
+    }
     for e in &outcome.harness_errors {
         let _ = writeln!(err, "error: {e}");
     }

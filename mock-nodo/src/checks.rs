@@ -308,6 +308,13 @@ pub fn judge(
                 FaultCode::PptStazioneIntPaIrraggiungibile,
                 "the connection to the station could not be made",
             ),
+            // Closed before any response: for the Nodo the station is not there (a crashed
+            // process behind a listening balancer looks like this), and the Stand-In monitor
+            // counts it as unreachable. Closed after the headers: a broken response.
+            TransportErrorKind::Reset if ex.response.is_none() => (
+                FaultCode::PptStazioneIntPaIrraggiungibile,
+                "the connection was closed before any response",
+            ),
             TransportErrorKind::Reset => (
                 FaultCode::PptStazioneIntPaErroreResponse,
                 "the connection broke before a complete response",

@@ -516,7 +516,7 @@ async fn a_refused_connection_is_irraggiungibile() {
 }
 
 #[tokio::test]
-async fn a_connection_closed_without_answer_is_errore_response() {
+async fn a_connection_closed_without_answer_is_irraggiungibile() {
     let h = Harness::new();
     let (url, _) = raw_station(|mut s: TcpStream| async move {
         if read_request(&mut s).await {
@@ -532,8 +532,11 @@ async fn a_connection_closed_without_answer_is_errore_response() {
         TransportErrorKind::Reset,
         "{ex:?}"
     );
+    // No response at all: for the Nodo the station is not there (DOMAIN.md §4.2), and the
+    // Stand-In monitor counts it.
     let j = judge(&ex, &req, &backoffice(), &CheckPolicy::default());
-    assert_eq!(code(&j.outcome), ERRORE_RESPONSE);
+    assert_eq!(code(&j.outcome), "PPT_STAZIONE_INT_PA_IRRAGGIUNGIBILE");
+    assert!(j.outcome.is_station_unavailable());
 }
 
 #[tokio::test]

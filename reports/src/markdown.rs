@@ -48,9 +48,10 @@ fn header(out: &mut String, run: &RunResult) {
     );
     let _ = writeln!(
         out,
-        "- Verdict: {} ({s}; {} cases)",
+        "- Verdict: {} ({s}; {} case{})",
         verdict_cell(verdict),
-        s.total
+        s.total,
+        if s.total == 1 { "" } else { "s" }
     );
     let _ = writeln!(
         out,

@@ -11,7 +11,7 @@ use crate::fault::{FaultBean, FaultCode};
 use crate::message::{Direction, Message, Primitive};
 use crate::model::*;
 use crate::violation::{Kind, Rule, Severity, Violation};
-use crate::xml::{Document, Element};
+use crate::xml::{Children, Document, Element};
 use std::borrow::Cow;
 
 /// How transfers look in each message type.
@@ -32,9 +32,12 @@ pub(crate) struct Decoder<'d, 'a> {
     pub(crate) out: Vec<Violation>,
 }
 
-struct Seq<'e, 'a> {
-    children: &'e [Element<'a>],
-    pos: usize,
+struct Seq<'d, 'a> {
+    nodes: &'d [Element<'a>],
+    /// First child of the sequence's element.
+    first: u32,
+    /// Next child not yet consumed (`NONE` at the end).
+    next: u32,
     parent_offset: usize,
     /// Names the sequence asked for so far (the longest type, ctReceiptV2, has 31), kept on
     /// the stack: this runs once per complex element on the hot path.
@@ -42,9 +45,43 @@ struct Seq<'e, 'a> {
     seen_len: usize,
 }
 
-impl<'e, 'a> Seq<'e, 'a> {
-    fn peek(&self) -> Option<&'e Element<'a>> {
-        self.children.get(self.pos)
+impl<'d, 'a> Seq<'d, 'a> {
+    fn peek(&self) -> Option<&'d Element<'a>> {
+        self.nodes.get(usize::try_from(self.next).ok()?)
+    }
+
+    fn advance(&mut self) {
+        if let Some(el) = self.peek() {
+            self.next = el.next_sibling;
+        }
+    }
+
+    /// The children not consumed yet.
+    fn rest(&self) -> Children<'d, 'a> {
+        Children::new(self.nodes, self.next)
+    }
+
+    /// Whether a child named `name` was already consumed.
+    fn consumed_any(&self, name: &str) -> bool {
+        let mut cursor = self.first;
+        while cursor != self.next {
+            let Some(el) = self
+                .nodes
+                .get(usize::try_from(cursor).unwrap_or(usize::MAX))
+            else {
+                return false;
+            };
+            if el.local == name {
+                return true;
+            }
+            cursor = el.next_sibling;
+        }
+        false
+    }
+
+    /// Every child.
+    fn all(&self) -> Children<'d, 'a> {
+        Children::new(self.nodes, self.first)
     }
 
     fn here(&self) -> usize {
@@ -142,30 +179,31 @@ impl<'d, 'a> Decoder<'d, 'a> {
         }
     }
 
-    fn seq<'e>(&mut self, el: &'e Element<'a>) -> Seq<'e, 'a> {
+    fn seq(&mut self, el: &'d Element<'a>) -> Seq<'d, 'a> {
         self.attributes(el);
         if let Some(off) = el.stray_text {
             self.error(off, Rule::UnexpectedText, Kind::Xsd, None);
-        } else if el.children.is_empty() && !el.text.trim().is_empty() {
+        } else if !el.has_children() && !el.text.trim().is_empty() {
             let text = el.text.clone();
             self.error(el.offset, Rule::UnexpectedText, Kind::Xsd, Some(&text));
         }
         Seq {
-            children: &el.children,
-            pos: 0,
+            nodes: &self.doc.nodes,
+            first: el.first_child,
+            next: el.first_child,
             parent_offset: el.offset,
             seen: [""; 40],
             seen_len: 0,
         }
     }
 
-    fn take<'e>(&mut self, s: &mut Seq<'e, 'a>, name: &'static str) -> Option<&'e Element<'a>> {
+    fn take(&mut self, s: &mut Seq<'d, 'a>, name: &'static str) -> Option<&'d Element<'a>> {
         if s.seen_len < s.seen.len() {
             s.seen[s.seen_len] = name;
             s.seen_len += 1;
         }
         let el = s.peek().filter(|e| e.local == name)?;
-        s.pos += 1;
+        s.advance();
         if el.ns != 0 {
             let found = self.doc.ns_of(el).to_string();
             self.push(
@@ -183,11 +221,11 @@ impl<'d, 'a> Decoder<'d, 'a> {
         Some(el)
     }
 
-    fn opt<'e, T>(
+    fn opt<T>(
         &mut self,
-        s: &mut Seq<'e, 'a>,
+        s: &mut Seq<'d, 'a>,
         name: &'static str,
-        f: impl FnOnce(&mut Self, &'e Element<'a>) -> Option<T>,
+        f: impl FnOnce(&mut Self, &'d Element<'a>) -> Option<T>,
     ) -> Option<T> {
         let el = self.take(s, name)?;
         self.enter(name, None);
@@ -196,11 +234,11 @@ impl<'d, 'a> Decoder<'d, 'a> {
         r
     }
 
-    fn req<'e, T>(
+    fn req<T>(
         &mut self,
-        s: &mut Seq<'e, 'a>,
+        s: &mut Seq<'d, 'a>,
         name: &'static str,
-        f: impl FnOnce(&mut Self, &'e Element<'a>) -> Option<T>,
+        f: impl FnOnce(&mut Self, &'d Element<'a>) -> Option<T>,
     ) -> Option<T> {
         match self.take(s, name) {
             Some(el) => {
@@ -224,13 +262,13 @@ impl<'d, 'a> Decoder<'d, 'a> {
         }
     }
 
-    fn many<'e, T>(
+    fn many<T>(
         &mut self,
-        s: &mut Seq<'e, 'a>,
+        s: &mut Seq<'d, 'a>,
         name: &'static str,
         min: usize,
         max: usize,
-        mut f: impl FnMut(&mut Self, &'e Element<'a>) -> Option<T>,
+        mut f: impl FnMut(&mut Self, &'d Element<'a>) -> Option<T>,
     ) -> Vec<T> {
         let mut items = Vec::new();
         let mut count = 0;
@@ -239,11 +277,7 @@ impl<'d, 'a> Decoder<'d, 'a> {
             // A single-occurrence element keeps a plain path; repeated ones are numbered.
             self.enter(name, (max > 1 || count > 1).then_some(count));
             if count == max + 1 {
-                let total = count
-                    + s.children[s.pos..]
-                        .iter()
-                        .filter(|e| e.local == name)
-                        .count();
+                let total = count + s.rest().filter(|e| e.local == name).count();
                 self.error(
                     el.offset,
                     Rule::TooMany { max, found: total },
@@ -271,7 +305,7 @@ impl<'d, 'a> Decoder<'d, 'a> {
     }
 
     fn finish(&mut self, s: Seq<'_, 'a>) {
-        for el in &s.children[s.pos..] {
+        for el in s.rest() {
             // A known name past its slot is an ordering mistake, anything else a stranger.
             let rule = if s.seen[..s.seen_len].contains(&el.local) {
                 Rule::OutOfOrder { expected: None }
@@ -291,9 +325,9 @@ impl<'d, 'a> Decoder<'d, 'a> {
 
     // ---- simple types ----------------------------------------------------------------------
 
-    fn leaf<'e>(&mut self, el: &'e Element<'a>) -> Option<&'e Cow<'a, str>> {
+    fn leaf<'x>(&mut self, el: &'x Element<'a>) -> Option<&'x Cow<'a, str>> {
         self.attributes(el);
-        if el.children.is_empty() {
+        if !el.has_children() {
             Some(&el.text)
         } else {
             self.error(el.offset, Rule::UnexpectedChildren, Kind::Xsd, None);
@@ -301,7 +335,7 @@ impl<'d, 'a> Decoder<'d, 'a> {
         }
     }
 
-    fn check<T>(&mut self, el: &Element<'a>, r: Result<T, Rule>) -> Option<T> {
+    fn check<T>(&mut self, el: &'d Element<'a>, r: Result<T, Rule>) -> Option<T> {
         match r {
             Ok(v) => Some(v),
             Err(rule) => {
@@ -312,36 +346,36 @@ impl<'d, 'a> Decoder<'d, 'a> {
         }
     }
 
-    fn string(&mut self, el: &Element<'a>, min: usize, max: usize) -> Option<String> {
+    fn string(&mut self, el: &'d Element<'a>, min: usize, max: usize) -> Option<String> {
         let t = self.leaf(el)?;
         let r = facets::text(t, min, max).map(|()| t.to_string());
         self.check(el, r)
     }
 
-    fn any_string(&mut self, el: &Element<'a>) -> Option<String> {
+    fn any_string(&mut self, el: &'d Element<'a>) -> Option<String> {
         self.leaf(el).map(|t| t.to_string())
     }
 
-    fn text16(&mut self, el: &Element<'a>) -> Option<String> {
+    fn text16(&mut self, el: &'d Element<'a>) -> Option<String> {
         self.string(el, 1, 16)
     }
-    fn text35(&mut self, el: &Element<'a>) -> Option<String> {
+    fn text35(&mut self, el: &'d Element<'a>) -> Option<String> {
         self.string(el, 1, 35)
     }
-    fn text70(&mut self, el: &Element<'a>) -> Option<String> {
+    fn text70(&mut self, el: &'d Element<'a>) -> Option<String> {
         self.string(el, 1, 70)
     }
-    fn text140(&mut self, el: &Element<'a>) -> Option<String> {
+    fn text140(&mut self, el: &'d Element<'a>) -> Option<String> {
         self.string(el, 1, 140)
     }
 
-    fn fiscal_code_pa(&mut self, el: &Element<'a>) -> Option<String> {
+    fn fiscal_code_pa(&mut self, el: &'d Element<'a>) -> Option<String> {
         let t = self.leaf(el)?;
         let r = facets::fiscal_code_pa(t).map(|()| t.to_string());
         self.check(el, r)
     }
 
-    fn notice_number(&mut self, el: &Element<'a>) -> Option<String> {
+    fn notice_number(&mut self, el: &'d Element<'a>) -> Option<String> {
         let t = self.leaf(el)?;
         let r = facets::notice_number(t).map(|()| t.to_string());
         let n = self.check(el, r)?;
@@ -356,61 +390,65 @@ impl<'d, 'a> Decoder<'d, 'a> {
         Some(n)
     }
 
-    fn amount(&mut self, el: &Element<'a>, not_zero: bool) -> Option<Amount> {
+    fn amount(&mut self, el: &'d Element<'a>, not_zero: bool) -> Option<Amount> {
         let t = self.leaf(el)?;
         let r = facets::amount(t, not_zero);
         self.check(el, r)
     }
 
-    fn date(&mut self, el: &Element<'a>) -> Option<String> {
+    fn date(&mut self, el: &'d Element<'a>) -> Option<String> {
         let t = self.leaf(el)?;
         let r = facets::date(t).map(|()| t.to_string());
         self.check(el, r)
     }
 
-    fn date_time(&mut self, el: &Element<'a>) -> Option<String> {
+    fn date_time(&mut self, el: &'d Element<'a>) -> Option<String> {
         let t = self.leaf(el)?;
         let r = facets::date_time(t).map(|()| t.to_string());
         self.check(el, r)
     }
 
-    fn boolean(&mut self, el: &Element<'a>) -> Option<bool> {
+    fn boolean(&mut self, el: &'d Element<'a>) -> Option<bool> {
         let t = self.leaf(el)?;
         let r = facets::boolean(t);
         self.check(el, r)
     }
 
-    fn int(&mut self, el: &Element<'a>) -> Option<i32> {
+    fn int(&mut self, el: &'d Element<'a>) -> Option<i32> {
         let t = self.leaf(el)?;
         let r = facets::int(t);
         self.check(el, r)
     }
 
-    fn enumeration(&mut self, el: &Element<'a>, allowed: &'static [&'static str]) -> Option<usize> {
+    fn enumeration(
+        &mut self,
+        el: &'d Element<'a>,
+        allowed: &'static [&'static str],
+    ) -> Option<usize> {
         let t = self.leaf(el)?;
         let r = facets::enumeration(t, allowed)
             .map(|()| allowed.iter().position(|a| *a == t.as_ref()).unwrap_or(0));
         self.check(el, r)
     }
 
-    fn base64(&mut self, el: &Element<'a>) -> Option<String> {
+    fn base64(&mut self, el: &'d Element<'a>) -> Option<String> {
         let t = self.leaf(el)?;
         let r = facets::base64(t).map(|()| t.to_string());
         self.check(el, r)
     }
 
-    fn nation_province(&mut self, el: &Element<'a>) -> Option<String> {
+    fn nation_province(&mut self, el: &'d Element<'a>) -> Option<String> {
         let t = self.leaf(el)?;
         let r = facets::nation_province(t).map(|()| t.to_string());
         self.check(el, r)
     }
 
-    fn outcome(&mut self, el: &Element<'a>) -> Option<Outcome> {
+    fn outcome(&mut self, el: &'d Element<'a>) -> Option<Outcome> {
         self.enumeration(el, &["OK", "KO"])
             .map(|i| if i == 0 { Outcome::Ok } else { Outcome::Ko })
     }
 
-    fn id_transfer(&mut self, el: &Element<'a>) -> Option<u8> {
+    fn id_transfer(&mut self, el: &'d Element<'a>) -> Option<u8> {
         let t = self.leaf(el)?;
         let r = facets::int(t).and_then(|v| {
             u8::try_from(v)
@@ -425,7 +463,7 @@ impl<'d, 'a> Decoder<'d, 'a> {
 
     // ---- complex types ---------------------------------------------------------------------
 
-    fn caller(&mut self, s: &mut Seq<'_, 'a>) -> Option<Caller> {
+    fn caller(&mut self, s: &mut Seq<'d, 'a>) -> Option<Caller> {
         let id_pa = self.req(s, "idPA", Self::text35);
         let id_broker_pa = self.req(s, "idBrokerPA", Self::text35);
         let id_station = self.req(s, "idStation", Self::text35);
@@ -436,7 +474,7 @@ impl<'d, 'a> Decoder<'d, 'a> {
         })
     }
 
-    fn qr_code(&mut self, el: &Element<'a>) -> Option<QrCode> {
+    fn qr_code(&mut self, el: &'d Element<'a>) -> Option<QrCode> {
         let mut s = self.seq(el);
         let fiscal_code = self.req(&mut s, "fiscalCode", Self::fiscal_code_pa);
         let notice_number = self.req(&mut s, "noticeNumber", Self::notice_number);
@@ -447,7 +485,7 @@ impl<'d, 'a> Decoder<'d, 'a> {
         })
     }
 
-    fn fault(&mut self, el: &Element<'a>) -> Option<FaultBean> {
+    fn fault(&mut self, el: &'d Element<'a>) -> Option<FaultBean> {
         let mut s = self.seq(el);
         let code = self.req(&mut s, "faultCode", Self::any_string);
         let fault_string = self.req(&mut s, "faultString", Self::any_string);
@@ -470,7 +508,7 @@ impl<'d, 'a> Decoder<'d, 'a> {
         })
     }
 
-    fn metadata(&mut self, el: &Element<'a>) -> Option<Vec<MapEntry>> {
+    fn metadata(&mut self, el: &'d Element<'a>) -> Option<Vec<MapEntry>> {
         let mut s = self.seq(el);
         let entries = self.many(&mut s, "mapEntry", 1, 15, |d, e| {
             let mut s = d.seq(e);
@@ -486,7 +524,7 @@ impl<'d, 'a> Decoder<'d, 'a> {
         Some(entries)
     }
 
-    fn payment_option_list(&mut self, el: &Element<'a>) -> Option<PaymentOption> {
+    fn payment_option_list(&mut self, el: &'d Element<'a>) -> Option<PaymentOption> {
         let mut s = self.seq(el);
         let opts = self.many(&mut s, "paymentOptionDescription", 1, 1, |d, e| {
             let mut s = d.seq(e);
@@ -527,7 +565,7 @@ impl<'d, 'a> Decoder<'d, 'a> {
         opts.into_iter().next()
     }
 
-    fn subject(&mut self, el: &Element<'a>) -> Option<Subject> {
+    fn subject(&mut self, el: &'d Element<'a>) -> Option<Subject> {
         let mut s = self.seq(el);
         let id = self.req(&mut s, "uniqueIdentifier", |d, e| {
             let mut s = d.seq(e);
@@ -582,7 +620,7 @@ impl<'d, 'a> Decoder<'d, 'a> {
         })
     }
 
-    fn marca_da_bollo(&mut self, el: &Element<'a>) -> Option<MarcaDaBollo> {
+    fn marca_da_bollo(&mut self, el: &'d Element<'a>) -> Option<MarcaDaBollo> {
         let mut s = self.seq(el);
         let hash = self.req(&mut s, "hashDocumento", |d, e| {
             let t = d.leaf(e)?;
@@ -606,7 +644,11 @@ impl<'d, 'a> Decoder<'d, 'a> {
         })
     }
 
-    fn transfer(&mut self, el: &Element<'a>, flavor: TransferFlavor) -> Option<(Transfer, usize)> {
+    fn transfer(
+        &mut self,
+        el: &'d Element<'a>,
+        flavor: TransferFlavor,
+    ) -> Option<(Transfer, usize)> {
         let mut s = self.seq(el);
         let id = self.req(&mut s, "idTransfer", Self::id_transfer);
         let amount = self.req(&mut s, "transferAmount", |d, e| d.amount(e, true));
@@ -659,7 +701,11 @@ impl<'d, 'a> Decoder<'d, 'a> {
         ))
     }
 
-    fn transfer_list(&mut self, el: &Element<'a>, flavor: TransferFlavor) -> Option<Vec<Transfer>> {
+    fn transfer_list(
+        &mut self,
+        el: &'d Element<'a>,
+        flavor: TransferFlavor,
+    ) -> Option<Vec<Transfer>> {
         let mut s = self.seq(el);
         let items = self.many(&mut s, "transfer", 1, 5, |d, e| d.transfer(e, flavor));
         self.finish(s);
@@ -702,7 +748,7 @@ impl<'d, 'a> Decoder<'d, 'a> {
         }
     }
 
-    fn payment_data(&mut self, el: &Element<'a>, v2: bool) -> Option<PaymentData> {
+    fn payment_data(&mut self, el: &'d Element<'a>, v2: bool) -> Option<PaymentData> {
         let mut s = self.seq(el);
         let creditor_reference_id = self.req(&mut s, "creditorReferenceId", Self::text35);
         let amount_offset = s.here();
@@ -742,7 +788,7 @@ impl<'d, 'a> Decoder<'d, 'a> {
         })
     }
 
-    fn receipt(&mut self, el: &Element<'a>, v2: bool) -> Option<Receipt> {
+    fn receipt(&mut self, el: &'d Element<'a>, v2: bool) -> Option<Receipt> {
         let mut s = self.seq(el);
         let receipt_id = self.req(&mut s, "receiptId", Self::any_string);
         let notice_number = self.req(&mut s, "noticeNumber", Self::notice_number);
@@ -827,7 +873,7 @@ impl<'d, 'a> Decoder<'d, 'a> {
     /// `outcome` + `fault` of ctResponse, with the KO/OK rules of DOMAIN.md §4.
     fn response_head(
         &mut self,
-        s: &mut Seq<'_, 'a>,
+        s: &mut Seq<'d, 'a>,
         wrapper_offset: usize,
     ) -> (Option<Outcome>, Option<FaultBean>) {
         let outcome = self.req(s, "outcome", Self::outcome);
@@ -861,8 +907,8 @@ impl<'d, 'a> Decoder<'d, 'a> {
 
     /// Whether a `fault` element was present (even if invalid), so KO-without-fault is only
     /// reported when it is really absent.
-    fn fault_present(&self, s: &Seq<'_, 'a>) -> bool {
-        s.children[..s.pos].iter().any(|e| e.local == "fault")
+    fn fault_present(&self, s: &Seq<'d, 'a>) -> bool {
+        s.consumed_any("fault")
     }
 
     fn require_on_ok<T>(
@@ -878,8 +924,8 @@ impl<'d, 'a> Decoder<'d, 'a> {
         }
     }
 
-    fn present(s: &Seq<'_, 'a>, name: &str) -> bool {
-        s.children.iter().any(|e| e.local == name)
+    fn present(s: &Seq<'d, 'a>, name: &str) -> bool {
+        s.all().any(|e| e.local == name)
     }
 
     // ---- wrappers --------------------------------------------------------------------------
@@ -887,7 +933,7 @@ impl<'d, 'a> Decoder<'d, 'a> {
     /// Decode the payload element for `prim`/`dir`; `el` is the wrapper element.
     pub(crate) fn message(
         &mut self,
-        el: &Element<'a>,
+        el: &'d Element<'a>,
         prim: Primitive,
         dir: Direction,
     ) -> Option<Message> {

@@ -113,7 +113,7 @@ fn parse_impl(bytes: &[u8], expected: Option<(Primitive, Direction)>) -> Parsed 
         violations: Vec::new(),
     };
     let mut dec = Decoder::new(&doc, bytes);
-    let root = &doc.root;
+    let root = doc.root();
     let root_ns = doc.ns_of(root);
 
     let payload: &Element<'_> =
@@ -128,9 +128,8 @@ fn parse_impl(bytes: &[u8], expected: Option<(Primitive, Direction)>) -> Parsed 
                 ));
             }
             let in_env = |e: &&Element<'_>| doc.ns_of(e) == root_ns;
-            let body = root
-                .children
-                .iter()
+            let body = doc
+                .children(root)
                 .filter(in_env)
                 .find(|e| e.local == "Body");
             let Some(body) = body else {
@@ -142,7 +141,7 @@ fn parse_impl(bytes: &[u8], expected: Option<(Primitive, Direction)>) -> Parsed 
                 ));
                 return parsed;
             };
-            let mut items = body.children.iter();
+            let mut items = doc.children(body);
             let Some(first) = items.next() else {
                 parsed.violations.push(envelope_error(
                     bytes,
@@ -162,9 +161,7 @@ fn parse_impl(bytes: &[u8], expected: Option<(Primitive, Direction)>) -> Parsed 
             }
             if first.local == "Fault" && doc.ns_of(first) == root_ns {
                 let child = |name: &str| {
-                    first
-                        .children
-                        .iter()
+                    doc.children(first)
                         .find(|c| c.local == name)
                         .map(|c| c.text.trim().to_string())
                         .unwrap_or_default()

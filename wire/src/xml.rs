@@ -28,8 +28,12 @@ pub struct Element<'a> {
     pub local: &'a str,
     /// Text content (entity references resolved). For elements with children it is empty.
     pub text: Cow<'a, str>,
-    /// Child elements in document order.
-    pub children: Vec<Element<'a>>,
+    /// First child (index into [`Document::nodes`]), [`NONE`] when there is none.
+    pub first_child: u32,
+    /// Next sibling, [`NONE`] for the last child.
+    pub next_sibling: u32,
+    /// Last child, to append in O(1) while parsing.
+    last_child: u32,
     /// Byte offset of the `<` that opens the element.
     pub offset: usize,
     /// Offset of the first non-whitespace text found among child elements (mixed content).
@@ -39,15 +43,51 @@ pub struct Element<'a> {
     pub stray_attribute: Option<&'a str>,
 }
 
-/// A parsed document: the root element and the namespace table.
+/// "No node" in the links between elements.
+pub const NONE: u32 = u32::MAX;
+
+impl Element<'_> {
+    /// True when the element has child elements.
+    pub fn has_children(&self) -> bool {
+        self.first_child != NONE
+    }
+}
+
+/// A parsed document: every element in one arena, in document order (the root first), linked
+/// to its first child and next sibling. One allocation for the whole tree, and no element is
+/// ever moved after it is created: this is the hot path of every exchange.
 #[derive(Debug, Clone)]
 pub struct Document<'a> {
     /// The source text.
     pub src: &'a str,
     /// Namespace URIs seen; index 0 is the empty "no namespace".
     pub namespaces: Vec<String>,
-    /// The root element.
-    pub root: Element<'a>,
+    /// The elements; `nodes[0]` is the root.
+    pub nodes: Vec<Element<'a>>,
+}
+
+/// The children of an element, in document order.
+#[derive(Debug, Clone)]
+pub struct Children<'d, 'a> {
+    nodes: &'d [Element<'a>],
+    next: u32,
+}
+
+impl<'d, 'a> Children<'d, 'a> {
+    /// The sibling chain starting at `first` in `nodes`.
+    pub fn new(nodes: &'d [Element<'a>], first: u32) -> Self {
+        Children { nodes, next: first }
+    }
+}
+
+impl<'d, 'a> Iterator for Children<'d, 'a> {
+    type Item = &'d Element<'a>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let el = self.nodes.get(usize::try_from(self.next).ok()?)?;
+        self.next = el.next_sibling;
+        Some(el)
+    }
 }
 
 /// Why the input is not a well-formed XML document.
@@ -61,7 +101,34 @@ pub struct XmlError {
     pub not_utf8: bool,
 }
 
-impl Document<'_> {
+impl<'a> Document<'a> {
+    /// The root element.
+    pub fn root(&self) -> &Element<'a> {
+        // `parse` only returns documents with a root.
+        &self.nodes[0]
+    }
+
+    /// The element at an arena index.
+    pub fn node(&self, index: u32) -> Option<&Element<'a>> {
+        self.nodes.get(usize::try_from(index).ok()?)
+    }
+
+    /// The children of `el`.
+    pub fn children<'d>(&'d self, el: &Element<'a>) -> Children<'d, 'a> {
+        Children {
+            nodes: &self.nodes,
+            next: el.first_child,
+        }
+    }
+
+    /// The children starting at the sibling chain beginning with `index`.
+    pub fn siblings_from<'d>(&'d self, index: u32) -> Children<'d, 'a> {
+        Children {
+            nodes: &self.nodes,
+            next: index,
+        }
+    }
+
     /// The namespace URI of an element ("" for none).
     pub fn ns_of(&self, el: &Element<'_>) -> &str {
         self.namespaces
@@ -136,8 +203,10 @@ pub fn parse(src: &str, base: usize) -> Result<Document<'_>, XmlError> {
 
     let mut namespaces = vec![String::new()];
     let mut bindings: Vec<Binding<'_>> = Vec::new();
-    let mut stack: Vec<Element<'_>> = Vec::new();
-    let mut root: Option<Element<'_>> = None;
+    // A 6 KB message has ~200 elements; one element per ~30 bytes avoids most regrowth.
+    let mut nodes: Vec<Element<'_>> = Vec::with_capacity(src.len() / 30 + 4);
+    let mut stack: Vec<u32> = Vec::new();
+    let mut root_closed = false;
 
     let err = |offset: u64, reason: String| XmlError {
         offset: base + usize::try_from(offset).unwrap_or(usize::MAX),
@@ -154,7 +223,7 @@ pub fn parse(src: &str, base: usize) -> Result<Document<'_>, XmlError> {
         let offset = base + usize::try_from(before).unwrap_or(usize::MAX);
         match event {
             Event::Start(ref start) | Event::Empty(ref start) => {
-                if root.is_some() {
+                if root_closed {
                     return Err(err(before, "content after the root element".into()));
                 }
                 if stack.len() >= MAX_DEPTH {
@@ -214,39 +283,54 @@ pub fn parse(src: &str, base: usize) -> Result<Document<'_>, XmlError> {
                         ));
                     }
                 };
-                if let Some(parent) = stack.last_mut() {
+                if !nodes.is_empty() && stack.is_empty() {
+                    return Err(err(before, "content after the root element".into()));
+                }
+                let index = u32::try_from(nodes.len())
+                    .map_err(|_| err(before, "too many elements".into()))?;
+                if let Some(&p) = stack.last() {
+                    let parent = &mut nodes[p as usize];
                     if parent.stray_text.is_none() && !is_blank(&parent.text) {
                         parent.stray_text = Some(offset);
                     }
                     parent.text = Cow::Borrowed("");
+                    let last = parent.last_child;
+                    parent.last_child = index;
+                    if last == NONE {
+                        parent.first_child = index;
+                    } else {
+                        nodes[last as usize].next_sibling = index;
+                    }
                 }
-                let el = Element {
+                nodes.push(Element {
                     ns,
                     local,
                     text: Cow::Borrowed(""),
-                    children: Vec::new(),
+                    first_child: NONE,
+                    next_sibling: NONE,
+                    last_child: NONE,
                     offset,
                     stray_text: None,
                     stray_attribute,
-                };
+                });
                 if matches!(event, Event::Start(_)) {
-                    stack.push(el);
+                    stack.push(index);
                 } else {
                     pop_bindings(&mut bindings, depth);
-                    attach(&mut stack, &mut root, el);
+                    root_closed |= stack.is_empty();
                 }
             }
             Event::End(_) => match stack.pop() {
-                Some(el) => {
+                Some(_) => {
                     pop_bindings(&mut bindings, stack.len());
-                    attach(&mut stack, &mut root, el)
+                    root_closed |= stack.is_empty();
                 }
                 None => return Err(err(before, "unmatched end tag".into())),
             },
             Event::Text(t) => {
                 let content = t.xml10_content();
-                match stack.last_mut() {
-                    Some(el) if el.children.is_empty() => push_text(&mut el.text, content),
+                match stack.last().map(|&i| &mut nodes[i as usize]) {
+                    Some(el) if !el.has_children() => push_text(&mut el.text, content),
                     Some(el) => {
                         if el.stray_text.is_none() && !is_blank(&content) {
                             el.stray_text = Some(offset);
@@ -261,8 +345,8 @@ pub fn parse(src: &str, base: usize) -> Result<Document<'_>, XmlError> {
             }
             Event::CData(c) => {
                 let content = c.xml10_content();
-                match stack.last_mut() {
-                    Some(el) if el.children.is_empty() => push_text(&mut el.text, content),
+                match stack.last().map(|&i| &mut nodes[i as usize]) {
+                    Some(el) if !el.has_children() => push_text(&mut el.text, content),
                     Some(el) => {
                         if el.stray_text.is_none() {
                             el.stray_text = Some(offset);
@@ -282,8 +366,8 @@ pub fn parse(src: &str, base: usize) -> Result<Document<'_>, XmlError> {
                     },
                     Err(e) => return Err(err(before, e.to_string())),
                 };
-                match stack.last_mut() {
-                    Some(el) if el.children.is_empty() => el.text.to_mut().push(ch),
+                match stack.last().map(|&i| &mut nodes[i as usize]) {
+                    Some(el) if !el.has_children() => el.text.to_mut().push(ch),
                     Some(el) => {
                         if el.stray_text.is_none() {
                             el.stray_text = Some(offset);
@@ -304,20 +388,23 @@ pub fn parse(src: &str, base: usize) -> Result<Document<'_>, XmlError> {
             Event::Eof => break,
         }
     }
-    if let Some(open) = stack.last() {
+    if let Some(&open) = stack.last() {
         return Err(XmlError {
             offset: base + src.len(),
-            reason: format!("unexpected end of input: <{}> is not closed", open.local),
+            reason: format!(
+                "unexpected end of input: <{}> is not closed",
+                nodes[open as usize].local
+            ),
             not_utf8: false,
         });
     }
-    match root {
-        Some(root) => Ok(Document {
+    match nodes.is_empty() {
+        false => Ok(Document {
             src,
             namespaces,
-            root,
+            nodes,
         }),
-        None => Err(XmlError {
+        true => Err(XmlError {
             offset: base + src.len(),
             reason: "no root element (empty document)".into(),
             not_utf8: false,
@@ -360,13 +447,6 @@ fn pop_bindings(bindings: &mut Vec<Binding<'_>>, depth: usize) {
     }
 }
 
-fn attach<'a>(stack: &mut [Element<'a>], root: &mut Option<Element<'a>>, el: Element<'a>) {
-    match stack.last_mut() {
-        Some(parent) => parent.children.push(el),
-        None => *root = Some(el),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -375,24 +455,27 @@ mod tests {
     fn namespaces_are_resolved_by_uri_whatever_the_prefix() {
         let src = r#"<a:x xmlns:a="urn:one" xmlns="urn:two"><y>t&amp;u&#65;</y><a:z/></a:x>"#;
         let doc = parse(src, 0).unwrap();
-        assert_eq!(doc.ns_of(&doc.root), "urn:one");
-        assert_eq!(doc.root.local, "x");
-        let y = &doc.root.children[0];
+        assert_eq!(doc.ns_of(doc.root()), "urn:one");
+        assert_eq!(doc.root().local, "x");
+        let y = &doc.children(doc.root()).next().unwrap();
         assert_eq!(doc.ns_of(y), "urn:two");
         assert_eq!(y.text, "t&uA");
-        assert_eq!(doc.ns_of(&doc.root.children[1]), "urn:one");
+        assert_eq!(
+            doc.ns_of(doc.children(doc.root()).nth(1).unwrap()),
+            "urn:one"
+        );
     }
 
     #[test]
     fn namespace_scopes_end_with_their_element() {
         let src = r#"<r xmlns="urn:a" xmlns:p="urn:p"><x xmlns="urn:b" xmlns:p="urn:q"><p:y/></x><p:z/><w/><e xmlns=""/></r>"#;
         let doc = parse(src, 0).unwrap();
-        let x = &doc.root.children[0];
+        let x = &doc.children(doc.root()).next().unwrap();
         assert_eq!(doc.ns_of(x), "urn:b");
-        assert_eq!(doc.ns_of(&x.children[0]), "urn:q");
-        assert_eq!(doc.ns_of(&doc.root.children[1]), "urn:p");
-        assert_eq!(doc.ns_of(&doc.root.children[2]), "urn:a");
-        assert_eq!(doc.ns_of(&doc.root.children[3]), "");
+        assert_eq!(doc.ns_of(doc.children(x).next().unwrap()), "urn:q");
+        assert_eq!(doc.ns_of(doc.children(doc.root()).nth(1).unwrap()), "urn:p");
+        assert_eq!(doc.ns_of(doc.children(doc.root()).nth(2).unwrap()), "urn:a");
+        assert_eq!(doc.ns_of(doc.children(doc.root()).nth(3).unwrap()), "");
     }
 
     #[test]
@@ -419,9 +502,15 @@ mod tests {
             0,
         )
         .unwrap();
-        assert_eq!(doc.root.stray_attribute, None);
-        assert_eq!(doc.root.children[0].stray_attribute, Some("lang"));
-        assert_eq!(doc.root.children[1].stray_attribute, None);
+        assert_eq!(doc.root().stray_attribute, None);
+        assert_eq!(
+            doc.children(doc.root()).next().unwrap().stray_attribute,
+            Some("lang")
+        );
+        assert_eq!(
+            doc.children(doc.root()).nth(1).unwrap().stray_attribute,
+            None
+        );
     }
 
     #[test]
@@ -434,9 +523,9 @@ mod tests {
     #[test]
     fn mixed_text_is_flagged() {
         let doc = parse("<a>oops<b/></a>", 0).unwrap();
-        assert!(doc.root.stray_text.is_some());
+        assert!(doc.root().stray_text.is_some());
         let doc = parse("<a>\n  <b/>\n</a>", 0).unwrap();
-        assert!(doc.root.stray_text.is_none());
+        assert!(doc.root().stray_text.is_none());
     }
 
     #[test]

@@ -13,6 +13,9 @@ pub struct ActionArgs {
     pub notice: String,
     /// For `change-amount`: cents added to the current amount.
     pub delta_cents: i64,
+    /// The amount the action leaves on the position, when known (the last verify's amount plus
+    /// `delta_cents`).
+    pub amount_cents: Option<i64>,
 }
 
 /// What performing an action gave.
@@ -45,10 +48,20 @@ impl Actions {
                     "the EC action `{action}` has no hook: add `{action} = \"<command>\"` under [ec.actions] in collaudo.toml"
                 )),
                 Some(template) => {
+                    if template.contains("{amount_cents}") && args.amount_cents.is_none() {
+                        return ActionResult::NotAvailable(format!(
+                            "the `{action}` hook uses {{amount_cents}}, but no verify of {} came before this step to know the amount",
+                            args.notice
+                        ));
+                    }
                     let cmd = template
                         .replace("{notice}", &args.notice)
                         .replace("{iuv}", args.notice.get(1..).unwrap_or(""))
-                        .replace("{delta_cents}", &args.delta_cents.to_string());
+                        .replace("{delta_cents}", &args.delta_cents.to_string())
+                        .replace(
+                            "{amount_cents}",
+                            &args.amount_cents.map(|a| a.to_string()).unwrap_or_default(),
+                        );
                     let out = tokio::process::Command::new("sh")
                         .arg("-c")
                         .arg(&cmd)

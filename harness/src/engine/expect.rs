@@ -179,19 +179,18 @@ pub(crate) fn findings(j: &Judgement) -> Vec<CheckRecord> {
 pub(crate) fn field(body: &[u8], path: &str) -> Option<String> {
     let (src, base) = xml::as_utf8(body).ok()?;
     let doc = xml::parse(src, base).ok()?;
-    let mut el = &doc.root;
+    let mut el = doc.root();
     if el.local == "Envelope" {
-        el = el.children.iter().find(|c| c.local == "Body")?;
-        el = el.children.first()?;
+        el = doc.children(el).find(|c| c.local == "Body")?;
+        el = doc.children(el).next()?;
     }
     for seg in path.split('/').filter(|s| !s.is_empty()) {
         let (name, index) = match seg.split_once('[') {
             Some((n, rest)) => (n, rest.trim_end_matches(']').parse::<usize>().ok()?),
             None => (seg, 1),
         };
-        el = el
-            .children
-            .iter()
+        el = doc
+            .children(el)
             .filter(|c| c.local == name)
             .nth(index.checked_sub(1)?)?;
     }

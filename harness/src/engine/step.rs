@@ -146,9 +146,15 @@ pub(crate) async fn run_step(cx: &mut ScenarioCtx<'_>, index: usize, st: &Step) 
             Ok(n) => n,
             Err(e) => return error_record(index, name, e, started),
         };
+        let delta = st.amount_delta_cents.unwrap_or(0);
         let args = ActionArgs {
             notice: notice.clone().unwrap_or_default(),
-            delta_cents: st.amount_delta_cents.unwrap_or(0),
+            delta_cents: delta,
+            amount_cents: notice
+                .as_ref()
+                .and_then(|n| cx.verified_amounts.get(n))
+                .and_then(|a| i64::try_from(a.cents()).ok())
+                .map(|a| a + delta),
         };
         return match cx.station.actions.perform(action.get_ref(), &args).await {
             ActionResult::Done(msg) => {

@@ -362,7 +362,11 @@ fn check_step(cx: &mut Ctx<'_>, st: &Step) {
             match f.kind.get_ref().as_str() {
                 "latency" => match &f.duration {
                     Some(d) if parse_duration(d.get_ref()).is_some() => {}
-                    Some(d) => cx.error(d, format!("`{}` is not a duration", d.get_ref()), None),
+                    Some(d) => cx.error(
+                        d,
+                        format!("`{}` is not a duration", d.get_ref()),
+                        Some("write e.g. \"500ms\", \"7s\", \"30m\", \"1h\", \"2d\"".into()),
+                    ),
                     None => cx.error(&f.kind, "a `latency` fault needs a `duration`".into(), None),
                 },
                 "corrupt" => match &f.how {
@@ -468,7 +472,19 @@ fn check_step(cx: &mut Ctx<'_>, st: &Step) {
         }
     }
     for c in &st.expect.checks {
-        cx.one_of("check", c, CHECKS);
+        if cx.one_of("check", c, CHECKS)
+            && matches!(
+                c.get_ref().as_str(),
+                "receipt-booked-once" | "receipt-not-booked"
+            )
+            && st.delivery.is_none()
+        {
+            cx.error(
+                c,
+                format!("`{}` judges a receipt delivery", c.get_ref()),
+                Some("use it on a `call = \"send-rt\"` step with a [step.delivery] table".into()),
+            );
+        }
     }
     if let Some(r) = &st.repeat {
         if *r.get_ref() == 0 || *r.get_ref() > 10_000 {
