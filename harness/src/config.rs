@@ -44,6 +44,9 @@ pub struct ConfigFile {
     /// `[[broadcast]]`: broadcast stations of other ECs that receive receipts too.
     #[serde(default)]
     pub broadcast: Vec<BroadcastSection>,
+    /// `[standin]`: the Stand-In monitor's rules (defaults: the implementation's values).
+    #[serde(default)]
+    pub standin: Option<collaudo_nodo::standin::StandInRules>,
 }
 
 /// `[receipts]`. The sources disagree on the schedule (DOMAIN.md §15 item 3); the default is

@@ -17,4 +17,5 @@ pub const KNOWN_ROLES: &[&str] = &[
     "unknown",
     "receipt-target",
     "in-progress",
+    "no-stand-in",
 ];

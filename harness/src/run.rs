@@ -157,6 +157,7 @@ impl StationProvider for Embedded {
             backoffice: bo,
             actions: Actions::Embedded(handle.state().clone()),
             broadcast,
+            aca: None,
         };
         self.current = vec![handle, broadcast_handle];
         Ok(inst)
@@ -393,6 +394,7 @@ pub async fn run(args: RunArgs, env: impl Fn(&str) -> Option<String>, err: &mut 
             duplicate_is_final: cfg.receipts.duplicate_is_final.unwrap_or(true),
         },
         journal_path: Some(out_dir.join("journal.jsonl")),
+        standin_rules: cfg.standin.clone().unwrap_or_default(),
         info,
     };
     let _ = writeln!(
@@ -449,6 +451,7 @@ pub async fn run(args: RunArgs, env: impl Fn(&str) -> Option<String>, err: &mut 
                             state: None,
                         })
                         .collect(),
+                    aca: None,
                 },
             };
             engine::run(&engine_cfg, &selected, &mut provider, &mut reporters).await

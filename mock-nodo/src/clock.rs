@@ -238,6 +238,15 @@ pub trait Clock: Send + Sync + fmt::Debug {
     fn advance(&self, d: Duration);
     /// True when time moves only through [`Clock::advance`].
     fn is_virtual(&self) -> bool;
+    /// Move scenario time forward to `t` unless it is already later. The default reads then
+    /// advances; clocks shared between tasks override it with one atomic step, so two callers
+    /// never add up their moves.
+    fn advance_to(&self, t: VirtualTime) {
+        let now = self.now();
+        if t > now {
+            self.advance(t.since(now));
+        }
+    }
 }
 
 /// The real wall clock.
@@ -304,6 +313,10 @@ impl Clock for VirtualClock {
 
     fn is_virtual(&self) -> bool {
         true
+    }
+
+    fn advance_to(&self, t: VirtualTime) {
+        VirtualClock::advance_to(self, t);
     }
 }
 

@@ -7,6 +7,11 @@
 //!
 //! Response bodies are raw bytes (a station may send anything): they are written as UTF-8 text
 //! when they are valid UTF-8, else as base64 with `"body_encoding": "base64"`.
+//!
+//! By default a journal also keeps every exchange in memory, for the checks and reports of the
+//! run. Long runs (a benchmark delivering hundreds of thousands of receipt attempts) use
+//! [`Journal::create_streaming`], which writes the same file but keeps nothing in memory, or
+//! [`Journal::counting`], which only counts; [`Journal::entries`] is then empty.
 
 use crate::clock::VirtualTime;
 use collaudo_wire::Primitive;
@@ -205,8 +210,25 @@ enum Line {
 #[derive(Debug)]
 struct Inner {
     file: Option<File>,
+    /// Every exchange, when the journal retains them.
     entries: Vec<Exchange>,
+    /// Whether exchanges are kept in `entries`.
+    retain: bool,
+    /// Exchanges recorded so far (the last sequence number given).
+    recorded: u64,
     write_error: Option<io::Error>,
+}
+
+impl Inner {
+    fn new(file: Option<File>, retain: bool) -> Inner {
+        Inner {
+            file,
+            entries: Vec::new(),
+            retain,
+            recorded: 0,
+            write_error: None,
+        }
+    }
 }
 
 /// The journal of one run. Shared between tasks behind an `Arc`; every method takes `&self`.
@@ -217,21 +239,30 @@ pub struct Journal {
 }
 
 impl Journal {
-    /// A journal streamed to `path` (created or truncated), one JSON line per record.
+    /// A journal streamed to `path` (created or truncated), one JSON line per record, that also
+    /// keeps every exchange in memory ([`Journal::entries`]).
     pub fn create(path: impl AsRef<Path>) -> io::Result<Journal> {
-        let path = path.as_ref().to_path_buf();
+        Journal::open(path.as_ref(), true)
+    }
+
+    /// A journal streamed to `path` (created or truncated) exactly as [`Journal::create`] does,
+    /// line for line, but that keeps nothing in memory: for runs too long to hold every
+    /// exchange. [`Journal::entries`] returns an empty `Vec`; read the file back with
+    /// [`Journal::load`]. Sequence numbers, [`Journal::len`] and classification lines work as
+    /// usual.
+    pub fn create_streaming(path: impl AsRef<Path>) -> io::Result<Journal> {
+        Journal::open(path.as_ref(), false)
+    }
+
+    fn open(path: &Path, retain: bool) -> io::Result<Journal> {
         let file = OpenOptions::new()
             .create(true)
             .write(true)
             .truncate(true)
-            .open(&path)?;
+            .open(path)?;
         Ok(Journal {
-            path: Some(path),
-            inner: Mutex::new(Inner {
-                file: Some(file),
-                entries: Vec::new(),
-                write_error: None,
-            }),
+            path: Some(path.to_path_buf()),
+            inner: Mutex::new(Inner::new(Some(file), retain)),
         })
     }
 
@@ -239,12 +270,25 @@ impl Journal {
     pub fn in_memory() -> Journal {
         Journal {
             path: None,
-            inner: Mutex::new(Inner {
-                file: None,
-                entries: Vec::new(),
-                write_error: None,
-            }),
+            inner: Mutex::new(Inner::new(None, true)),
         }
+    }
+
+    /// A journal that writes nothing and keeps nothing: it only assigns sequence numbers and
+    /// counts exchanges ([`Journal::len`]). [`Journal::entries`] returns an empty `Vec` and
+    /// classifications are dropped. For benchmarks, where the journal must not be what is
+    /// measured.
+    pub fn counting() -> Journal {
+        Journal {
+            path: None,
+            inner: Mutex::new(Inner::new(None, false)),
+        }
+    }
+
+    /// Whether exchanges are kept in memory ([`Journal::in_memory`], [`Journal::create`]);
+    /// false for [`Journal::create_streaming`] and [`Journal::counting`].
+    pub fn retains_entries(&self) -> bool {
+        self.lock().retain
     }
 
     /// The file the journal streams to, if any.
@@ -265,30 +309,42 @@ impl Journal {
     /// collected with [`Journal::take_write_error`], so the harness can report it as an error.
     pub fn record(&self, mut exchange: Exchange) -> u64 {
         let mut inner = self.lock();
-        let seq = inner.entries.len() as u64 + 1;
+        inner.recorded += 1;
+        let seq = inner.recorded;
         exchange.seq = seq;
-        let line = serde_json::to_string(&exchange);
-        let result = match line {
-            Ok(line) => inner.append_line(&line),
-            Err(e) => Err(io::Error::other(e)),
-        };
-        inner.note(result);
-        inner.entries.push(exchange);
+        if inner.file.is_some() {
+            let result = match serde_json::to_string(&exchange) {
+                Ok(line) => inner.append_line(&line),
+                Err(e) => Err(io::Error::other(e)),
+            };
+            inner.note(result);
+        }
+        if inner.retain {
+            inner.entries.push(exchange);
+        }
         seq
     }
 
     /// Attach the Nodo's classification to exchange `seq`; appended as a
     /// `{"seq":..,"classification":..}` line. Unknown sequence numbers are ignored.
     pub fn update_classification(&self, seq: u64, classification: impl Into<String>) {
-        let classification = classification.into();
         let mut inner = self.lock();
-        let Some(idx) = seq.checked_sub(1).and_then(|i| usize::try_from(i).ok()) else {
+        if seq == 0 || seq > inner.recorded {
             return;
-        };
-        let Some(entry) = inner.entries.get_mut(idx) else {
+        }
+        let classification = classification.into();
+        if inner.retain {
+            let Some(entry) = usize::try_from(seq - 1)
+                .ok()
+                .and_then(|idx| inner.entries.get_mut(idx))
+            else {
+                return;
+            };
+            entry.classification = Some(classification.clone());
+        }
+        if inner.file.is_none() {
             return;
-        };
-        entry.classification = Some(classification.clone());
+        }
         let line = serde_json::to_string(&ClassificationLine {
             seq,
             classification,
@@ -300,14 +356,16 @@ impl Journal {
         inner.note(result);
     }
 
-    /// A copy of every exchange recorded so far, with classifications applied.
+    /// A copy of every exchange recorded so far, with classifications applied; always empty
+    /// for a journal that does not retain them ([`Journal::create_streaming`],
+    /// [`Journal::counting`]).
     pub fn entries(&self) -> Vec<Exchange> {
         self.lock().entries.clone()
     }
 
-    /// How many exchanges were recorded.
+    /// How many exchanges were recorded (retained or not).
     pub fn len(&self) -> usize {
-        self.lock().entries.len()
+        usize::try_from(self.lock().recorded).unwrap_or(usize::MAX)
     }
 
     /// True when nothing was recorded.
@@ -518,6 +576,47 @@ mod tests {
         let mut f = OpenOptions::new().append(true).open(&path).unwrap();
         f.write_all(b"{\"seq\":2,\"primi").unwrap();
         assert_eq!(Journal::load(&path).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn streaming_journal_writes_the_same_file_but_keeps_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let full_path = dir.path().join("full.jsonl");
+        let lean_path = dir.path().join("lean.jsonl");
+        let full = Journal::create(&full_path).unwrap();
+        let lean = Journal::create_streaming(&lean_path).unwrap();
+        assert!(full.retains_entries() && !lean.retains_entries());
+        for j in [&full, &lean] {
+            assert_eq!(j.record(exchange(b"<a/>".to_vec())), 1);
+            assert_eq!(j.record(exchange(vec![0x80])), 2);
+            j.update_classification(2, "PPT_STAZIONE_INT_PA_ERRORE_RESPONSE");
+            j.update_classification(3, "ignored: not recorded yet");
+            j.update_classification(0, "ignored");
+        }
+        assert_eq!(
+            std::fs::read_to_string(&lean_path).unwrap(),
+            std::fs::read_to_string(&full_path).unwrap()
+        );
+        assert!(lean.entries().is_empty());
+        assert_eq!(lean.len(), 2);
+        assert!(!lean.is_empty());
+        assert_eq!(lean.path(), Some(lean_path.as_path()));
+        assert_eq!(Journal::load(&lean_path).unwrap(), full.entries());
+        assert!(lean.take_write_error().is_none());
+    }
+
+    #[test]
+    fn counting_journal_only_counts() {
+        let j = Journal::counting();
+        assert!(j.is_empty() && !j.retains_entries());
+        for n in 1..=5 {
+            assert_eq!(j.record(exchange(Vec::new())), n);
+        }
+        j.update_classification(3, "OK");
+        assert_eq!(j.len(), 5);
+        assert!(j.entries().is_empty());
+        assert!(j.path().is_none());
+        assert!(j.take_write_error().is_none());
     }
 
     #[test]

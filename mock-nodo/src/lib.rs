@@ -7,11 +7,13 @@
 //! * [`checks`]: the Nodo's judgement of a reply ([`judge`] → [`NodoOutcome`]).
 //! * [`receipts`]: paSendRT delivery to every recipient with the retry schedule.
 
+pub mod aca;
 pub mod checks;
 pub mod client;
 pub mod clock;
 pub mod journal;
 pub mod receipts;
+pub mod standin;
 pub mod transport;
 
 pub use checks::{
@@ -24,4 +26,5 @@ pub use journal::{Exchange, HttpReply, Journal, TransportError, TransportErrorKi
 pub use receipts::{
     Attempt, AttemptOutcome, Delivery, DeliveryResult, Outage, Recipient, RetryPolicy, deliver,
 };
+pub use standin::{ExitRule, StandInRules, StandInState, StationMonitor, TrafficModel, Transition};
 pub use transport::{CallRange, Corruption, Fault, FaultPlan, FaultRule};

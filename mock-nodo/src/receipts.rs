@@ -270,14 +270,16 @@ pub async fn deliver(
             break;
         }
         let at = start.plus(policy.interval.saturating_mul(n - 1));
-        let elapsed = policy.interval.saturating_mul(n - 1);
         for (i, r) in recipients.iter().enumerate() {
             if !pending[i] {
                 continue;
             }
             // A recipient's earlier injected timeouts may have pushed the clock past `at`;
-            // advance_to never goes backwards, so attempt times stay increasing.
-            advance_to(r.client, at);
+            // advance_to never goes backwards (and is one atomic step on a shared clock), so
+            // attempt times stay increasing.
+            r.client.clock().advance_to(at);
+            // Outages are spans of virtual time: judge by when the attempt is really issued.
+            let elapsed = r.client.clock().now().since(start);
             let fault = r.outage.fault_at(n, elapsed);
             let ex = r.client.send(&r.message, fault, scenario, step).await;
             let j = judge(&ex, &r.message, backoffice, check_policy);
@@ -303,14 +305,6 @@ pub async fn deliver(
         }
     }
     deliveries
-}
-
-/// Move the client's clock to `at` unless it is already later.
-fn advance_to(client: &NodoClient, at: VirtualTime) {
-    let now = client.clock().now();
-    if at > now {
-        client.clock().advance(at.since(now));
-    }
 }
 
 #[cfg(test)]

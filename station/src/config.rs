@@ -8,6 +8,11 @@ use std::time::Duration;
 /// the Nodo would still get an answer.
 pub const DEFAULT_SLOW_DELAY: Duration = Duration::from_secs(3);
 
+/// How many deliveries of each receipt the `flaky-receipts` profile refuses unless told
+/// otherwise: a few, so that RT-004 sees the Nodo retry and the station accept a later attempt
+/// well within the 48 attempts (DOMAIN.md §6).
+pub(crate) const DEFAULT_FLAKY_RECEIPT_FAILURES: u32 = 3;
+
 /// Configuration of a reference station.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StationConfig {
@@ -23,6 +28,11 @@ pub struct StationConfig {
     pub profile: Profile,
     /// Delay of every answer under [`Profile::Slow`].
     pub slow_delay: Duration,
+    /// Under [`Profile::FlakyReceipts`], how many deliveries of each receipt (counted per
+    /// `receiptId`) are refused with `PAA_SYSTEM_ERROR` before one is accepted: delivery
+    /// `k + 1` is the first booked. Default 3; 0 makes the profile behave as conformant.
+    /// Ignored by every other profile.
+    pub flaky_receipt_failures: u32,
     /// Seed of the fixture positions (notice numbers, IUVs, debtors, tokens).
     pub seed: u64,
 }
@@ -36,6 +46,7 @@ impl Default for StationConfig {
             company_name: "Comune di Collaudo".to_string(),
             profile: Profile::Conformant,
             slow_delay: DEFAULT_SLOW_DELAY,
+            flaky_receipt_failures: DEFAULT_FLAKY_RECEIPT_FAILURES,
             seed: 0,
         }
     }

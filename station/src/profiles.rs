@@ -2,9 +2,11 @@
 //! prove that each of its checks catches the mistake it is about.
 //!
 //! Every deviation lives in this file: the handler computes the correct answer, and
-//! `Profile::apply` bends it (typed changes first, then the wire form, then timing). Two
+//! `Profile::apply` bends it (typed changes first, then the wire form, then timing). Four
 //! profiles act before the answer exists and have a hook each:
-//! [`Profile::rejects_soap_action`] and [`Profile::books_duplicate_receipts`].
+//! [`Profile::rejects_soap_action`], [`Profile::books_duplicate_receipts`],
+//! [`Profile::duplicate_receipt_fault`] and `Profile::refuses_receipt_delivery` (which counts
+//! deliveries in the station's [`ProfileMemory`]).
 
 use crate::config::StationConfig;
 use crate::handler::{Answer, StationReply, fault_bean, ko_message};
@@ -12,8 +14,10 @@ use crate::positions::BackOffice;
 use collaudo_wire::xml::NS_PAFORNODE;
 use collaudo_wire::{Amount, Beneficiary, FaultCode, Message, Outcome, Primitive, soap_fault_xml};
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 use std::fmt;
 use std::str::FromStr;
+use std::sync::{Mutex, PoisonError};
 
 /// How a reference station misbehaves, if at all.
 #[derive(
@@ -49,11 +53,17 @@ pub enum Profile {
     DuplicateBooking,
     /// Quoted SOAPAction rejected.
     UnquotedSoapactionOnly,
+    /// The first `flaky_receipt_failures` deliveries of each receipt refused with
+    /// `PAA_SYSTEM_ERROR`, later ones handled correctly (RT-004 with a real station).
+    FlakyReceipts,
+    /// A receipt already booked answered `PAA_SEMANTICA` when delivered again (RT-003 wants OK
+    /// or `PAA_RECEIPT_DUPLICATA`); nothing is booked twice.
+    RejectsDuplicatesWrongly,
 }
 
 impl Profile {
     /// Every profile.
-    pub const ALL: [Profile; 13] = [
+    pub const ALL: [Profile; 15] = [
         Profile::Conformant,
         Profile::Slow,
         Profile::Dead,
@@ -67,6 +77,8 @@ impl Profile {
         Profile::WrongProbeAnswer,
         Profile::DuplicateBooking,
         Profile::UnquotedSoapactionOnly,
+        Profile::FlakyReceipts,
+        Profile::RejectsDuplicatesWrongly,
     ];
 
     /// The kebab-case name.
@@ -85,6 +97,8 @@ impl Profile {
             Profile::WrongProbeAnswer => "wrong-probe-answer",
             Profile::DuplicateBooking => "duplicate-booking",
             Profile::UnquotedSoapactionOnly => "unquoted-soapaction-only",
+            Profile::FlakyReceipts => "flaky-receipts",
+            Profile::RejectsDuplicatesWrongly => "rejects-duplicates-wrongly",
         }
     }
 
@@ -106,6 +120,13 @@ impl Profile {
             Profile::WrongProbeAnswer => "Stand-In probe answered with PAA_SYSTEM_ERROR",
             Profile::DuplicateBooking => "books the same receipt again on every delivery",
             Profile::UnquotedSoapactionOnly => "rejects a quoted SOAPAction",
+            Profile::FlakyReceipts => {
+                "refuses the first k deliveries of each receipt with PAA_SYSTEM_ERROR \
+                 (k = 3 unless configured)"
+            }
+            Profile::RejectsDuplicatesWrongly => {
+                "answers PAA_SEMANTICA to a receipt it already booked"
+            }
         }
     }
 
@@ -123,6 +144,36 @@ impl Profile {
     /// Whether a receipt already booked is booked again when delivered again.
     pub fn books_duplicate_receipts(self) -> bool {
         self == Profile::DuplicateBooking
+    }
+
+    /// The fault a new delivery of an already booked receipt gets instead of `OK`:
+    /// `PAA_SEMANTICA` under `rejects-duplicates-wrongly`. A correct station answers OK (or
+    /// `PAA_RECEIPT_DUPLICATA`), since a receipt cannot be refused (DOMAIN.md §6, RT-003).
+    pub fn duplicate_receipt_fault(self) -> Option<FaultCode> {
+        (self == Profile::RejectsDuplicatesWrongly).then_some(FaultCode::PaaSemantica)
+    }
+
+    /// Under `flaky-receipts`, count this delivery of `receipt_id` and, while it is among the
+    /// first `config.flaky_receipt_failures` deliveries of that receipt, say why it is refused
+    /// (the station then answers `PAA_SYSTEM_ERROR` and books nothing). `None` means: handle
+    /// the receipt normally. Other profiles neither count nor refuse.
+    pub(crate) fn refuses_receipt_delivery(
+        self,
+        config: &StationConfig,
+        memory: &ProfileMemory,
+        receipt_id: &str,
+    ) -> Option<String> {
+        if self != Profile::FlakyReceipts {
+            return None;
+        }
+        let failures = config.flaky_receipt_failures;
+        let n = memory.count_receipt_delivery(receipt_id);
+        (n <= failures).then(|| {
+            format!(
+                "receipt {receipt_id} not booked: temporary failure on delivery {n} \
+                 (the first {failures} deliveries of each receipt fail)"
+            )
+        })
     }
 
     /// Turn the correct answer into what this profile sends.
@@ -208,6 +259,32 @@ impl Profile {
             body.truncate(body.len() / 2);
         }
         StationReply::xml(200, body)
+    }
+}
+
+/// What the profiles remember between requests, one per station: how many times each receipt
+/// was delivered (`flaky-receipts`). Entries are never dropped; a reference station sees at
+/// most a few hundred thousand receipts in a run.
+#[derive(Debug, Default)]
+pub(crate) struct ProfileMemory {
+    receipt_deliveries: Mutex<HashMap<String, u32>>,
+}
+
+impl ProfileMemory {
+    /// Count one more delivery of `receipt_id` and return how many there have been, this one
+    /// included.
+    pub(crate) fn count_receipt_delivery(&self, receipt_id: &str) -> u32 {
+        // A poisoned lock still holds valid counts (each update is one integer write).
+        let mut map = self
+            .receipt_deliveries
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let n = match map.get_mut(receipt_id) {
+            Some(n) => n,
+            None => map.entry(receipt_id.to_string()).or_insert(0),
+        };
+        *n = n.saturating_add(1);
+        *n
     }
 }
 
@@ -439,6 +516,134 @@ mod tests {
             assert_ok(&valid(&reply, &parsed));
         }
         assert_eq!(st.booking_count(f.notice_number.as_str()), 2);
+    }
+
+    fn receipt_station(profile: Profile, flaky_receipt_failures: u32) -> StationState {
+        let config = StationConfig {
+            flaky_receipt_failures,
+            ..StationConfig::with_profile(profile)
+        };
+        match StationState::new(config) {
+            Ok(s) => s,
+            Err(e) => panic!("station: {e}"),
+        }
+    }
+
+    #[test]
+    fn flaky_receipts_refuse_the_first_k_deliveries_of_each_receipt() {
+        for (k, v2) in [(3, false), (5, true)] {
+            let st = receipt_station(Profile::FlakyReceipts, k);
+            let f = fixture(&st, FixtureRole::ReceiptTarget);
+            let notice = f.notice_number.as_str();
+            let first = send_rt(&st, receipt_for(&f, "tok-flaky-1", None, v2), v2);
+            for _ in 0..k {
+                let (reply, parsed) = call(&st, &first);
+                assert_eq!(ko_code(&st, &valid(&reply, &parsed)), "PAA_SYSTEM_ERROR");
+                assert_eq!(
+                    st.booking_count(notice),
+                    0,
+                    "a refused receipt is not booked"
+                );
+            }
+            let view = st.positions().view(notice).map(|v| v.state);
+            assert_ne!(view.as_deref(), Some("paid"));
+            let (reply, parsed) = call(&st, &first);
+            assert_ok(&valid(&reply, &parsed));
+            assert_eq!(st.booking_count(notice), 1);
+            // Later deliveries are handled correctly: OK, not booked again.
+            let (reply, parsed) = call(&st, &first);
+            assert_ok(&valid(&reply, &parsed));
+            assert_eq!(st.booking_count(notice), 1);
+            // Another receipt has its own count.
+            let other = send_rt(&st, receipt_for(&f, "tok-flaky-2", None, v2), v2);
+            let (reply, parsed) = call(&st, &other);
+            assert_eq!(ko_code(&st, &valid(&reply, &parsed)), "PAA_SYSTEM_ERROR");
+        }
+    }
+
+    #[test]
+    fn flaky_receipts_leave_the_other_primitives_and_zero_failures_is_conformant() {
+        let st = receipt_station(Profile::FlakyReceipts, 3);
+        let n = notice(&st, FixtureRole::Payable);
+        for msg in [verify(&st, &n), get_payment(&st, &n, true, None)] {
+            let (reply, parsed) = call(&st, &msg);
+            assert_ok(&valid(&reply, &parsed));
+        }
+        let st = receipt_station(Profile::FlakyReceipts, 0);
+        let f = fixture(&st, FixtureRole::ReceiptTarget);
+        let (reply, parsed) = call(
+            &st,
+            &send_rt(&st, receipt_for(&f, "t0", None, false), false),
+        );
+        assert_ok(&valid(&reply, &parsed));
+        assert_eq!(st.booking_count(f.notice_number.as_str()), 1);
+        assert_eq!(StationConfig::default().flaky_receipt_failures, 3);
+    }
+
+    #[test]
+    fn flaky_receipts_check_the_caller_first() {
+        let st = receipt_station(Profile::FlakyReceipts, 1);
+        let f = fixture(&st, FixtureRole::ReceiptTarget);
+        let wrong = collaudo_wire::Caller {
+            id_station: "nope".into(),
+            ..caller(&st)
+        };
+        let misaddressed = Message::SendRtReq(collaudo_wire::SendRtReq {
+            caller: wrong,
+            receipt: receipt_for(&f, "tok-x", None, false),
+        });
+        let (reply, parsed) = call(&st, &misaddressed);
+        assert_eq!(
+            ko_code(&st, &valid(&reply, &parsed)),
+            "PAA_STAZIONE_INT_ERRATA"
+        );
+        // The misaddressed call did not use up the one refused delivery.
+        let rt = send_rt(&st, receipt_for(&f, "tok-x", None, false), false);
+        let (reply, parsed) = call(&st, &rt);
+        assert_eq!(ko_code(&st, &valid(&reply, &parsed)), "PAA_SYSTEM_ERROR");
+        let (reply, parsed) = call(&st, &rt);
+        assert_ok(&valid(&reply, &parsed));
+    }
+
+    #[test]
+    fn rejects_duplicates_wrongly_answers_semantica_and_books_once() {
+        let st = station(Profile::RejectsDuplicatesWrongly);
+        let f = fixture(&st, FixtureRole::ReceiptTarget);
+        let notice = f.notice_number.as_str();
+        for v2 in [false, true] {
+            let rt = send_rt(&st, receipt_for(&f, "tok-dup", None, v2), v2);
+            let (reply, parsed) = call(&st, &rt);
+            let first = valid(&reply, &parsed);
+            if v2 {
+                // Already booked by the V1 delivery: the same receipt, delivered again.
+                assert_eq!(ko_code(&st, &first), "PAA_SEMANTICA");
+            } else {
+                assert_ok(&first);
+            }
+            for _ in 0..2 {
+                let (reply, parsed) = call(&st, &rt);
+                assert_eq!(ko_code(&st, &valid(&reply, &parsed)), "PAA_SEMANTICA");
+            }
+        }
+        assert_eq!(st.booking_count(notice), 1, "nothing double-booked");
+        // A different receipt for the same notice is not a duplicate.
+        let other = send_rt(&st, receipt_for(&f, "tok-other", None, false), false);
+        let (reply, parsed) = call(&st, &other);
+        assert_ok(&valid(&reply, &parsed));
+        assert_eq!(st.booking_count(notice), 2);
+    }
+
+    #[test]
+    fn conformant_acknowledges_a_duplicate_receipt() {
+        let st = station(Profile::Conformant);
+        let f = fixture(&st, FixtureRole::ReceiptTarget);
+        let rt = send_rt(&st, receipt_for(&f, "tok-dup", None, true), true);
+        for _ in 0..3 {
+            let (reply, parsed) = call(&st, &rt);
+            assert_ok(&valid(&reply, &parsed));
+        }
+        assert_eq!(st.booking_count(f.notice_number.as_str()), 1);
+        assert_eq!(Profile::Conformant.duplicate_receipt_fault(), None);
     }
 
     #[test]

@@ -3,6 +3,7 @@
 use crate::config::StationConfig;
 use crate::error::StationError;
 use crate::positions::{self, BackOffice, Fixtures, Issuer, PositionStore};
+use crate::profiles::ProfileMemory;
 
 /// The state shared by the HTTP server, the handler and whoever inspects the station.
 #[derive(Debug)]
@@ -11,6 +12,7 @@ pub struct StationState {
     back_office: BackOffice,
     fixtures: Fixtures,
     positions: PositionStore,
+    profile_memory: ProfileMemory,
 }
 
 impl StationState {
@@ -35,6 +37,7 @@ impl StationState {
             fixtures: seeded.fixtures,
             back_office,
             config,
+            profile_memory: ProfileMemory::default(),
         })
     }
 
@@ -56,6 +59,11 @@ impl StationState {
     /// The positions and the receipt ledger.
     pub fn positions(&self) -> &PositionStore {
         &self.positions
+    }
+
+    /// What the fault profiles remember between requests.
+    pub(crate) fn profile_memory(&self) -> &ProfileMemory {
+        &self.profile_memory
     }
 
     /// How many receipts were booked for a notice.

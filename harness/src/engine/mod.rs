@@ -6,6 +6,7 @@ mod actions;
 mod delivery;
 mod expect;
 mod receipt;
+mod standin;
 mod step;
 
 pub use actions::Actions;
@@ -33,6 +34,8 @@ pub struct StationInstance {
     pub actions: Actions,
     /// Broadcast stations of other ECs that also receive receipts (DOMAIN.md §6).
     pub broadcast: Vec<BroadcastStation>,
+    /// The mock ACA's archive, when the run has one (Stand-In answers come from it).
+    pub aca: Option<collaudo_nodo::aca::AcaStore>,
 }
 
 /// A broadcast station of a beneficiary EC: receives every receipt with a transfer to that EC.
@@ -82,6 +85,8 @@ pub struct EngineConfig {
     pub seed: u64,
     /// The receipt retry schedule.
     pub retry: collaudo_nodo::RetryPolicy,
+    /// The Stand-In monitor's rules.
+    pub standin_rules: collaudo_nodo::standin::StandInRules,
     /// Where the journal goes (`None` = memory only).
     pub journal_path: Option<std::path::PathBuf>,
     /// Run metadata for reports.
@@ -213,6 +218,9 @@ pub async fn run<P: StationProvider>(
                         verifies: BTreeMap::new(),
                         token_counter: &mut token_counter,
                         failed_before: false,
+                        monitor: None,
+                        standin_notices: std::collections::BTreeSet::new(),
+                        traffic: None,
                     };
                     let mut steps = Vec::new();
                     let mut skip_reason = None;

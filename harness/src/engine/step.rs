@@ -32,6 +32,12 @@ pub(crate) struct ScenarioCtx<'a> {
     pub(crate) token_counter: &'a mut u64,
     /// Whether an earlier step of this scenario failed.
     pub(crate) failed_before: bool,
+    /// The Nodo's health monitor of the station, once a Stand-In step started it.
+    pub(crate) monitor: Option<collaudo_nodo::standin::StationMonitor>,
+    /// Notices paid in Stand-In (their receipts carry `standIn=true`).
+    pub(crate) standin_notices: std::collections::BTreeSet<String>,
+    /// The Nodo's total traffic model in force (set by outage/recover steps).
+    pub(crate) traffic: Option<collaudo_nodo::standin::TrafficModel>,
 }
 
 /// What a step produced.
@@ -61,6 +67,15 @@ fn verdict_of(checks: &[CheckRecord]) -> Verdict {
     }
 }
 
+pub(crate) fn error_outcome(
+    index: usize,
+    name: String,
+    message: String,
+    started: Instant,
+) -> StepOutcome {
+    error_record(index, name, message, started)
+}
+
 fn error_record(index: usize, name: String, message: String, started: Instant) -> StepOutcome {
     StepOutcome::Done(StepRecord {
         index,
@@ -74,7 +89,7 @@ fn error_record(index: usize, name: String, message: String, started: Instant) -
     })
 }
 
-fn fault_of(step: &Step) -> Option<Fault> {
+pub(crate) fn fault_of(step: &Step) -> Option<Fault> {
     let f = step.fault.as_ref()?;
     Some(match f.kind.get_ref().as_str() {
         "latency" => Fault::Latency(
@@ -133,12 +148,44 @@ pub(crate) async fn run_step(cx: &mut ScenarioCtx<'_>, index: usize, st: &Step) 
     let mut transcript = Vec::new();
     if let Some(adv) = &st.advance {
         if let Some(d) = parse_duration(adv.get_ref()) {
+            let until = cx.clock.now().plus(d);
+            super::standin::settle_monitor(cx, until, &mut transcript);
             cx.clock.advance(d);
             transcript.push(format!(
                 "virtual clock advanced by {} to {}",
                 adv.get_ref(),
                 cx.clock.now()
             ));
+        }
+    }
+    super::standin::apply_local_time(cx, st, &mut transcript);
+    if let Some(call) = st.call.as_ref().map(|c| c.get_ref().as_str()) {
+        let notice = match resolve_notice(cx, st) {
+            Ok(n) => n,
+            Err(e) => return error_record(index, name, e, started),
+        };
+        match call {
+            "outage" => {
+                return super::standin::outage(cx, index, st, name, notice, started, transcript)
+                    .await;
+            }
+            "recover" => {
+                return super::standin::recover(cx, index, st, name, started, transcript).await;
+            }
+            "aca" => {
+                let n = notice.unwrap_or_default();
+                return super::standin::aca_step(cx, index, st, name, &n, started, transcript);
+            }
+            "aca-consistency" => {
+                return super::standin::aca_consistency(cx, index, name, started, transcript).await;
+            }
+            "verify" | "activate" if super::standin::in_stand_in(cx) => {
+                let n = notice.unwrap_or_default();
+                return super::standin::answer_from_aca(
+                    cx, index, st, name, call, &n, started, transcript,
+                );
+            }
+            _ => {}
         }
     }
     if let Some(action) = &st.action {
@@ -323,6 +370,11 @@ pub(crate) async fn run_step(cx: &mut ScenarioCtx<'_>, index: usize, st: &Step) 
             )
             .await;
         let j = judge(&ex, &msg, &cx.station.backoffice, &cx.cfg.policy);
+        if matches!(call, "verify" | "activate") {
+            if let Some(m) = cx.monitor.as_mut() {
+                m.observe_outcome(ex.virtual_at, &j.outcome);
+            }
+        }
         let label = j.outcome.label();
         cx.journal.update_classification(ex.seq, label.clone());
         transcript.push(format!(
@@ -490,7 +542,14 @@ pub(crate) fn build_receipt(
                 &now,
                 "Ente creditore",
             );
-            r.stand_in = Some(stand_in);
+            let paid_in_stand_in = cx.standin_notices.contains(notice);
+            r.stand_in = Some(stand_in || paid_in_stand_in);
+            if paid_in_stand_in {
+                // The PSP's outcome closes the payment: ACA now holds the position as paid.
+                if let Some(store) = &cx.station.aca {
+                    let _ = store.mark_paid(&cx.cfg.caller.id_pa, &data.creditor_reference_id);
+                }
+            }
             r
         }
     };

@@ -152,6 +152,13 @@ pub fn parse_duration(s: &str) -> Option<Duration> {
     Some(Duration::from_millis(ms))
 }
 
+/// Parse `HH:MM` into (hour, minute).
+pub fn parse_local_time(s: &str) -> Option<(u8, u8)> {
+    let (h, m) = s.trim().split_once(':')?;
+    let (h, m): (u8, u8) = (h.parse().ok()?, m.parse().ok()?);
+    (h < 24 && m < 60).then_some((h, m))
+}
+
 fn is_notice_literal(s: &str) -> bool {
     s.len() == 18 && s.bytes().all(|b| b.is_ascii_digit())
 }

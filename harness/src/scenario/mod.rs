@@ -5,5 +5,7 @@ mod load;
 mod model;
 
 pub use catalogue::{Catalogue, SourceFile, embedded};
-pub use load::{Problem, Severity, did_you_mean, load_dir, load_str, parse_duration};
+pub use load::{
+    Problem, Severity, did_you_mean, load_dir, load_str, parse_duration, parse_local_time,
+};
 pub use model::*;

@@ -98,6 +98,23 @@ pub struct Step {
     /// For `send-rt`: mark the receipt `standIn=true`.
     #[serde(default)]
     pub stand_in: Option<bool>,
+    /// For `outage` / `recover`: how long (virtual time), e.g. `"35m"`.
+    #[serde(default)]
+    pub duration: Option<Spanned<String>>,
+    /// For `outage`: the station's verify/activate requests per 5-minute slot.
+    #[serde(default)]
+    pub requests_per_slot: Option<Spanned<u32>>,
+    /// For `outage`: the share of those requests that fail with `fault`, in percent (default 100).
+    #[serde(default)]
+    pub failing_percent: Option<Spanned<u32>>,
+    /// For `outage` / `recover`: the Nodo's total payment traffic per 5-minute slot, all
+    /// stations included (the Stand-In threshold is a share of it).
+    #[serde(default)]
+    pub nodo_traffic_per_slot: Option<Spanned<u64>>,
+    /// Move the virtual clock forward to this Italian local time (`"23:30"`) before the step,
+    /// for day/night Stand-In thresholds.
+    #[serde(default)]
+    pub at_local_time: Option<Spanned<String>>,
     /// Expectations on the exchange.
     #[serde(default)]
     pub expect: Expect,
@@ -221,12 +238,48 @@ pub struct Expect {
     /// For deliveries: how many attempts the primary station took (the last delivery when `times` > 1).
     #[serde(default)]
     pub attempts: Option<u32>,
+    /// Whether the station is in Stand-In after the step.
+    #[serde(default)]
+    pub standin: Option<bool>,
+    /// For `aca`: the status of the notice's ACA position (`VALID`, `INVALID`, `PAID`,
+    /// `EXPIRED`, or `absent`).
+    #[serde(default)]
+    pub aca_status: Option<Spanned<String>>,
+    /// For `aca`: the stored amount (`"30.00"`, `${capture}` and `A+B` allowed).
+    #[serde(default)]
+    pub aca_amount: Option<Spanned<String>>,
+    /// For `aca`: the history of the position, oldest first (`created`, `updated`, `cancelled`).
+    #[serde(default)]
+    pub aca_history: Vec<Spanned<String>>,
+    /// For `aca`: the stored `payStandIn`.
+    #[serde(default)]
+    pub aca_pay_stand_in: Option<bool>,
+    /// For `aca`: the EC that created the position (`paFiscalCode`).
+    #[serde(default)]
+    pub aca_pa_fiscal_code: Option<String>,
 }
 
 /// The calls a step can make.
-pub const CALLS: &[&str] = &["verify", "activate", "send-rt", "demand", "probe"];
+pub const CALLS: &[&str] = &[
+    "verify",
+    "activate",
+    "send-rt",
+    "demand",
+    "probe",
+    "outage",
+    "recover",
+    "aca",
+    "aca-consistency",
+];
+/// ACA position statuses a scenario can expect.
+pub const ACA_STATUSES: &[&str] = &["VALID", "INVALID", "PAID", "EXPIRED", "absent"];
 /// The EC actions a step can request.
-pub const ACTIONS: &[&str] = &["change-amount", "cancel-position"];
+pub const ACTIONS: &[&str] = &[
+    "change-amount",
+    "cancel-position",
+    "close-position",
+    "create-position",
+];
 /// Fault kinds.
 pub const FAULT_KINDS: &[&str] = &["latency", "timeout", "refuse", "corrupt", "http-status"];
 /// Corruptions.

@@ -269,9 +269,20 @@ fn payment_data(
 /// payment and cannot be refused (DOMAIN.md §6, RT-006). A second delivery is answered OK
 /// rather than PAA_RECEIPT_DUPLICATA because how the Nodo treats that KO is undocumented, and
 /// OK surely ends its retries.
+///
+/// Profiles: `flaky-receipts` refuses the first deliveries of each receipt as soon as the caller
+/// is checked, before any booking; `rejects-duplicates-wrongly` refuses a new delivery of a
+/// receipt already booked; `duplicate-booking` books it again.
 fn receipt(state: &StationState, r: &SendRtReq, primitive: Primitive) -> Result<Message, Ko> {
     check_caller(state, &r.caller)?;
     let rc = &r.receipt;
+    let profile = state.config().profile;
+    if let Some(why) =
+        profile.refuses_receipt_delivery(state.config(), state.profile_memory(), &rc.receipt_id)
+    {
+        tracing::info!(receipt_id = %rc.receipt_id, "receipt delivery refused by the flaky-receipts profile");
+        return Err(Ko::new(FaultCode::PaaSystemError, why));
+    }
     let ok = SimpleRes {
         outcome: Outcome::Ok,
         fault: None,
@@ -286,15 +297,21 @@ fn receipt(state: &StationState, r: &SendRtReq, primitive: Primitive) -> Result<
         tracing::info!(receipt_id = %rc.receipt_id, "receipt with outcome KO acknowledged, not booked");
         return Ok(ok);
     }
-    let book_again = state.config().profile.books_duplicate_receipts();
+    let book_again = profile.books_duplicate_receipts();
     state.positions().with(|s| {
         let seen = s
             .bookings
             .iter()
             .any(|b| b.receipt_id == rc.receipt_id && b.notice_number == rc.notice_number);
         if seen && !book_again {
+            if let Some(code) = profile.duplicate_receipt_fault() {
+                return Err(Ko::new(
+                    code,
+                    format!("receipt {} was already received", rc.receipt_id),
+                ));
+            }
             tracing::info!(receipt_id = %rc.receipt_id, "duplicate receipt acknowledged, not booked again");
-            return;
+            return Ok(());
         }
         let position = s
             .positions
@@ -318,7 +335,8 @@ fn receipt(state: &StationState, r: &SendRtReq, primitive: Primitive) -> Result<
             stand_in: rc.stand_in.unwrap_or(false),
             known_position,
         });
-    });
+        Ok(())
+    })?;
     Ok(ok)
 }
 

@@ -1,0 +1,234 @@
+//! The axum transport of the mock ACA: reads the request, hands it to
+//! [`handle_request`](super::handler::handle_request), logs the call, writes the answer.
+//!
+//! Every path and method goes through the one fallback handler, so that a call to a wrong
+//! route or with a wrong method is logged like any other (an EC posting to the wrong URL is
+//! exactly what the checks must see) and answered with a ProblemJson instead of axum's empty
+//! 404/405.
+
+use super::calls::{AcaCall, REDACTED, logged_body};
+use super::config::AcaConfig;
+use super::handle::AcaError;
+use super::handler::{AcaReply, AcaRequest, Body, KEY_HEADER, handle_request};
+use super::query;
+use super::store::AcaStore;
+use crate::clock::{Clock, SystemClock};
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::Response;
+use http_body_util::BodyExt;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// How long a client may take to send its body; a stalled upload must not hold a task forever.
+const BODY_READ_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// An oversized body is still read (and discarded) up to this many times the limit, so that
+/// the client, still sending, reads the 413 instead of a connection reset. Beyond that the
+/// connection is dropped after the answer.
+const DRAIN_FACTOR: usize = 8;
+/// Lower bound of the drain cap, for small configured limits.
+const DRAIN_MIN: usize = 8 * 1024 * 1024;
+
+/// What the server shares between requests: the configuration and the store.
+#[derive(Debug)]
+pub struct AcaState {
+    config: AcaConfig,
+    store: AcaStore,
+}
+
+impl AcaState {
+    /// A state with a new, empty store whose call log follows the configuration
+    /// ([`AcaConfig::journal_path`], [`AcaConfig::retain_calls`]).
+    ///
+    /// # Errors
+    /// [`AcaError::Journal`] when the journal file cannot be created.
+    pub fn new(config: AcaConfig) -> Result<Self, AcaError> {
+        let store = match &config.journal_path {
+            Some(path) => AcaStore::with_journal(path, config.retain_calls).map_err(|source| {
+                AcaError::Journal {
+                    path: path.clone(),
+                    source,
+                }
+            })?,
+            None if config.retain_calls => AcaStore::new(),
+            None => AcaStore::counting_calls(),
+        };
+        Ok(AcaState { config, store })
+    }
+
+    /// A state over an existing store (e.g. one the Stand-In simulator already holds). The
+    /// store keeps its own call log: `journal_path` and `retain_calls` of `config` are not
+    /// used.
+    pub fn with_store(config: AcaConfig, store: AcaStore) -> Self {
+        AcaState { config, store }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &AcaConfig {
+        &self.config
+    }
+
+    /// The store (a cheap handle: clone it to keep it).
+    pub fn store(&self) -> &AcaStore {
+        &self.store
+    }
+}
+
+/// The mock ACA's router over shared state (tests may drive it with `oneshot`, no socket).
+pub fn app(state: Arc<AcaState>) -> Router {
+    Router::new().fallback(serve_call).with_state(state)
+}
+
+/// How far the body was read.
+enum ReadOutcome {
+    Complete,
+    TooLarge,
+    TimedOut,
+    Broken,
+}
+
+/// The body bytes kept (at most the limit) and the size sent.
+struct ReadBody {
+    kept: Vec<u8>,
+    len: usize,
+    outcome: ReadOutcome,
+}
+
+async fn serve_call(State(state): State<Arc<AcaState>>, request: Request) -> Response {
+    let at = state.config.clock.now();
+    let real_at = SystemClock.now().to_string();
+    let (parts, body) = request.into_parts();
+    let limit = state.config.body_limit;
+    let read = tokio::time::timeout(BODY_READ_TIMEOUT, read_body(body, &parts.headers, limit))
+        .await
+        .unwrap_or(ReadBody {
+            kept: Vec::new(),
+            len: 0,
+            outcome: ReadOutcome::TimedOut,
+        });
+    let body = match read.outcome {
+        ReadOutcome::Complete => Body::Complete(&read.kept),
+        ReadOutcome::TooLarge => Body::TooLarge,
+        ReadOutcome::TimedOut => Body::TimedOut,
+        ReadOutcome::Broken => Body::Broken,
+    };
+    let request = AcaRequest {
+        method: parts.method.as_str(),
+        path: parts.uri.path(),
+        query: parts.uri.query(),
+        headers: &parts.headers,
+        body,
+    };
+    // The handler is not expected to panic; if it ever does, the EC under test still gets an
+    // answer and the call is still logged, rather than a reset connection and no evidence.
+    let reply = catch_unwind(AssertUnwindSafe(|| {
+        handle_request(&state.config, &state.store, &request, at)
+    }))
+    .unwrap_or_else(|_| {
+        tracing::error!(path = request.path, "mock ACA handler panicked");
+        AcaReply::internal_error()
+    });
+    let (logged, body_truncated) = logged_body(&read.kept, read.len);
+    state.store.record_call(AcaCall {
+        seq: 0,
+        virtual_at: at,
+        real_at,
+        method: request.method.to_string(),
+        path: request.path.to_string(),
+        query: request.query.map(query::redact),
+        headers: logged_headers(&parts.headers),
+        body: logged,
+        body_len: read.len,
+        body_truncated,
+        status: reply.status,
+        response: String::from_utf8_lossy(&reply.body).into_owned(),
+        action: reply.action,
+        iupd: reply.iupd,
+    });
+    let incomplete = !matches!(read.outcome, ReadOutcome::Complete);
+    let mut response = Response::new(axum::body::Body::from(reply.body));
+    *response.status_mut() =
+        StatusCode::from_u16(reply.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    if reply.allow_post {
+        headers.insert(header::ALLOW, HeaderValue::from_static("POST"));
+    }
+    if incomplete {
+        // The rest of the body was not read, so the connection cannot carry another request.
+        headers.insert(header::CONNECTION, HeaderValue::from_static("close"));
+    }
+    response
+}
+
+/// Read the body, keeping at most `limit` bytes; past the limit, discard up to the drain cap.
+async fn read_body(mut body: axum::body::Body, headers: &HeaderMap, limit: usize) -> ReadBody {
+    let drain_cap = limit.saturating_mul(DRAIN_FACTOR).max(DRAIN_MIN);
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if let Some(declared) = declared.filter(|&d| d > drain_cap) {
+        // Not worth reading at all: answer now, the connection closes after the answer.
+        return ReadBody {
+            kept: Vec::new(),
+            len: declared,
+            outcome: ReadOutcome::TooLarge,
+        };
+    }
+    let mut kept = Vec::with_capacity(declared.unwrap_or(0).min(limit));
+    let mut len = 0usize;
+    while let Some(frame) = body.frame().await {
+        let data: Bytes = match frame {
+            Ok(frame) => match frame.into_data() {
+                Ok(data) => data,
+                // Trailers carry no body bytes.
+                Err(_) => continue,
+            },
+            Err(_) => {
+                return ReadBody {
+                    kept,
+                    len,
+                    outcome: ReadOutcome::Broken,
+                };
+            }
+        };
+        len = len.saturating_add(data.len());
+        let room = limit.saturating_sub(kept.len());
+        kept.extend_from_slice(data.get(..room).unwrap_or(&data));
+        if len > drain_cap {
+            break;
+        }
+    }
+    let outcome = if len > limit {
+        ReadOutcome::TooLarge
+    } else {
+        ReadOutcome::Complete
+    };
+    ReadBody { kept, len, outcome }
+}
+
+/// Headers for the log, in order, names lowercase, the subscription key masked.
+fn logged_headers(headers: &HeaderMap) -> Vec<(String, String)> {
+    headers
+        .iter()
+        .map(|(name, value)| {
+            let value = if name.as_str() == KEY_HEADER {
+                REDACTED.to_string()
+            } else {
+                String::from_utf8_lossy(value.as_bytes()).into_owned()
+            };
+            (name.as_str().to_string(), value)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests;

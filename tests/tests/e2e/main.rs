@@ -1,0 +1,18 @@
+//! End-to-end tests of collaudo: one binary, one module per concern (STYLE.md §9).
+//!
+//! * `profiles`: the whole built-in suite, in-process, against every fault profile of the
+//!   embedded reference station, judged against the expected-verdict table in `expected`.
+//! * `hostile`: wiremock servers as the *external* station, answering bytes no station should
+//!   send; the run must still finish, fail the case and write every report.
+//! * `external`: the rest of the external-station path (unmapped fixture roles, EC hooks).
+//! * `reports`: snapshots of junit.xml, report.json and summary.md, redacted.
+//!
+//! No test sleeps to wait for a server: every server is bound to 127.0.0.1 port 0 before its
+//! address is used.
+
+mod expected;
+mod external;
+mod hostile;
+mod profiles;
+mod reports;
+mod support;
