@@ -87,6 +87,10 @@ summary.md, events.jsonl and journal.jsonl (every exchange, raw bytes both ways)
         /// One real timeout for every primitive, in milliseconds (default: the Nodo's 7 s / 15 s).
         #[arg(long, value_name = "MS")]
         timeout_ms: Option<u64>,
+        /// Never ask at the terminal for an EC action without an [ec.actions] hook: skip the
+        /// case with the reason (the default when stdin is not a terminal).
+        #[arg(long)]
+        non_interactive: bool,
     },
     /// Run the reference EC station standalone (an example for EC teams, a target for trials).
     #[command(after_help = station_help())]
@@ -193,6 +197,7 @@ pub fn dispatch(cli: Cli) -> i32 {
             reports,
             no_progress,
             timeout_ms,
+            non_interactive,
         } => {
             let args = crate::run::RunArgs {
                 config,
@@ -206,6 +211,7 @@ pub fn dispatch(cli: Cli) -> i32 {
                 no_progress,
                 timeout_ms,
                 live_console: true,
+                non_interactive,
             };
             match runtime() {
                 Ok(rt) => rt.block_on(crate::run::run(

@@ -47,6 +47,23 @@ pub struct ConfigFile {
     /// `[standin]`: the Stand-In monitor's rules (defaults: the implementation's values).
     #[serde(default)]
     pub standin: Option<collaudo_nodo::standin::StandInRules>,
+    /// `[aca]`: the mock ACA your EC system calls during the run (external stations).
+    #[serde(default)]
+    pub aca: Option<AcaSection>,
+}
+
+/// `[aca]`: where collaudo serves the mock ACA for the EC system under test.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AcaSection {
+    /// Address to listen on, e.g. `127.0.0.1:9091`; point your EC's ACA client at
+    /// `http://ADDRESS/aca/v1/paCreatePosition`.
+    pub listen: std::net::SocketAddr,
+    /// The `Ocp-Apim-Subscription-Key` your EC sends.
+    pub subscription_key: String,
+    /// EC → default Stand-In IBAN (DOMAIN.md §7.5).
+    #[serde(default)]
+    pub standin_ibans: BTreeMap<String, String>,
 }
 
 /// `[receipts]`. The sources disagree on the schedule (DOMAIN.md §15 item 3); the default is

@@ -39,6 +39,8 @@ pub struct RunArgs {
     pub no_progress: bool,
     /// `--timeout-ms N`: one real timeout for every primitive.
     pub timeout_ms: Option<u64>,
+    /// Never ask the person at the terminal to perform an EC action without a hook.
+    pub non_interactive: bool,
     /// Show progress and case lines live on the process's stderr (the CLI). Otherwise they are
     /// collected and written to the `err` writer given to [`run`] when the run ends, so
     /// in-process callers capture everything.
@@ -94,6 +96,7 @@ fn engine_now() -> String {
 struct Embedded {
     config: StationConfig,
     current: Vec<StationHandle>,
+    aca: Option<collaudo_nodo::aca::AcaHandle>,
 }
 
 async fn start_station(config: StationConfig) -> Result<StationHandle, String> {
@@ -105,15 +108,59 @@ async fn start_station(config: StationConfig) -> Result<StationHandle, String> {
         .map_err(|e| format!("cannot start the embedded station: {e}"))
 }
 
+/// The key the embedded station uses toward the mock ACA.
+const EMBEDDED_ACA_KEY: &str = "collaudo-embedded-station";
+
+fn backoffice_of(bo: &collaudo_station::BackOffice) -> BackOffice {
+    let mut out = BackOffice::default();
+    for ec in &bo.ecs {
+        out = out.with_ec(&ec.fiscal_code, Some(&ec.company_name));
+        if let Some(info) = out.ecs.get_mut(&ec.fiscal_code) {
+            info.enabled = ec.enabled;
+        }
+        for i in &ec.ibans {
+            out = out.with_iban(&ec.fiscal_code, &i.iban, i.postal);
+        }
+    }
+    out
+}
+
 impl StationProvider for Embedded {
-    async fn instance(&mut self) -> Result<StationInstance, String> {
-        let handle = start_station(self.config.clone()).await?;
+    async fn instance(
+        &mut self,
+        clock: std::sync::Arc<collaudo_nodo::VirtualClock>,
+    ) -> Result<StationInstance, String> {
+        // The mock ACA first, so the station can register its positions at start-up (§8).
+        let probe_state = collaudo_station::StationState::new(self.config.clone())
+            .map_err(|e| format!("cannot seed the embedded station: {e}"))?;
+        let aca_config = collaudo_nodo::aca::AcaConfig {
+            backoffice: backoffice_of(probe_state.back_office()),
+            ..collaudo_nodo::aca::AcaConfig::new(clock as std::sync::Arc<dyn collaudo_nodo::Clock>)
+                .with_key(EMBEDDED_ACA_KEY)
+        };
+        let aca_listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .map_err(|e| format!("cannot bind 127.0.0.1 for the mock ACA: {e}"))?;
+        let aca = collaudo_nodo::aca::start(aca_config, aca_listener)
+            .await
+            .map_err(|e| format!("cannot start the mock ACA: {e}"))?;
+        let handle = start_station(StationConfig {
+            aca: Some(collaudo_station::AcaTarget {
+                url: aca.endpoint(),
+                subscription_key: EMBEDDED_ACA_KEY.into(),
+            }),
+            ..self.config.clone()
+        })
+        .await?;
         let secondary = collaudo_station::SECONDARY_EC_FISCAL_CODE;
         let broadcast_handle = start_station(StationConfig {
             id_pa: secondary.to_string(),
             id_broker_pa: secondary.to_string(),
             id_station: format!("{secondary}_01"),
             company_name: "Provincia di Collaudo".into(),
+            // The secondary EC's station only receives broadcast receipts here; its own
+            // fixtures are not part of the run, so it does not register them in ACA.
+            aca: None,
             ..self.config.clone()
         })
         .await?;
@@ -141,25 +188,17 @@ impl StationProvider for Embedded {
                 )
             })
             .collect();
-        let mut bo = BackOffice::default();
-        for ec in &handle.back_office().ecs {
-            bo = bo.with_ec(&ec.fiscal_code, Some(&ec.company_name));
-            if let Some(info) = bo.ecs.get_mut(&ec.fiscal_code) {
-                info.enabled = ec.enabled;
-            }
-            for i in &ec.ibans {
-                bo = bo.with_iban(&ec.fiscal_code, &i.iban, i.postal);
-            }
-        }
+        let bo = backoffice_of(handle.back_office());
         let inst = StationInstance {
             url: handle.url.clone(),
             fixtures,
             backoffice: bo,
             actions: Actions::Embedded(handle.state().clone()),
             broadcast,
-            aca: None,
+            aca: Some(aca.state().clone()),
         };
         self.current = vec![handle, broadcast_handle];
+        self.aca = Some(aca);
         Ok(inst)
     }
 
@@ -167,16 +206,23 @@ impl StationProvider for Embedded {
         for h in self.current.drain(..) {
             let _ = h.shutdown().await;
         }
+        if let Some(a) = self.aca.take() {
+            let _ = a.shutdown().await;
+        }
     }
 }
 
-/// A station the user runs.
+/// A station the user runs (and, when `[aca]` is configured, the mock ACA its EC calls).
 struct External {
     instance: StationInstance,
+    _aca: Option<collaudo_nodo::aca::AcaHandle>,
 }
 
 impl StationProvider for External {
-    async fn instance(&mut self) -> Result<StationInstance, String> {
+    async fn instance(
+        &mut self,
+        _clock: std::sync::Arc<collaudo_nodo::VirtualClock>,
+    ) -> Result<StationInstance, String> {
         Ok(self.instance.clone())
     }
 
@@ -418,10 +464,37 @@ pub async fn run(args: RunArgs, env: impl Fn(&str) -> Option<String>, err: &mut 
                     ..StationConfig::default()
                 },
                 current: Vec::new(),
+                aca: None,
             };
             engine::run(&engine_cfg, &selected, &mut provider, &mut reporters).await
         }
         Some(url) => {
+            let aca = match &cfg.aca {
+                None => None,
+                Some(a) => {
+                    let mut config = collaudo_nodo::aca::AcaConfig {
+                        backoffice: cfg.backoffice.clone().unwrap_or_default(),
+                        standin_ibans: a.standin_ibans.clone(),
+                        journal_path: Some(out_dir.join("aca.jsonl")),
+                        ..collaudo_nodo::aca::AcaConfig::default()
+                    };
+                    config = config.with_key(a.subscription_key.clone());
+                    match collaudo_nodo::aca::bind(config, a.listen).await {
+                        Ok(h) => {
+                            let _ = writeln!(err, "mock ACA listening on {}", h.endpoint());
+                            Some(h)
+                        }
+                        Err(e) => {
+                            let _ = writeln!(
+                                err,
+                                "error: cannot serve the mock ACA on {}: {e}",
+                                a.listen
+                            );
+                            return exit::HARNESS;
+                        }
+                    }
+                }
+            };
             let fixtures: BTreeMap<String, String> = cfg
                 .fixtures
                 .iter()
@@ -432,7 +505,13 @@ pub async fn run(args: RunArgs, env: impl Fn(&str) -> Option<String>, err: &mut 
                     url,
                     fixtures,
                     backoffice: cfg.backoffice.clone().unwrap_or_default(),
-                    actions: Actions::Hooks(cfg.ec.actions.clone()),
+                    actions: Actions::Hooks {
+                        hooks: cfg.ec.actions.clone(),
+                        interactive: args.live_console
+                            && !args.non_interactive
+                            && std::io::IsTerminal::is_terminal(&std::io::stdin())
+                            && std::io::IsTerminal::is_terminal(&std::io::stderr()),
+                    },
                     broadcast: cfg
                         .broadcast
                         .iter()
@@ -451,8 +530,9 @@ pub async fn run(args: RunArgs, env: impl Fn(&str) -> Option<String>, err: &mut 
                             state: None,
                         })
                         .collect(),
-                    aca: None,
+                    aca: aca.as_ref().map(|h| h.state().clone()),
                 },
+                _aca: aca,
             };
             engine::run(&engine_cfg, &selected, &mut provider, &mut reporters).await
         }

@@ -1,11 +1,11 @@
 //! The mock ACA over real sockets: every error path with its status and ProblemJson, the
-//! happy paths, IBAN resolution, and concurrent upserts of one key.
+//! happy paths, IBAN resolution, concurrent upserts of one key, and injected faults.
 
 use collaudo_nodo::aca::{
-    ACA_PATH, AcaConfig, AcaHandle, HistoryAction, IbanSource, PositionStatus, start,
+    ACA_PATH, AcaConfig, AcaFault, AcaHandle, HistoryAction, IbanSource, PositionStatus, start,
 };
 use collaudo_nodo::{BackOffice, EcInfo, VirtualClock, VirtualTime};
-use collaudo_wire::aca::{DebtPositionResponse, ProblemJson};
+use collaudo_wire::aca::{ConflictOp, DebtPositionResponse, ProblemJson};
 use serde_json::{Value, json};
 use std::sync::Arc;
 use std::time::Duration;
@@ -631,5 +631,162 @@ async fn shutdown_stops_the_server() -> TestResult {
     let refused = client()?.post(endpoint).body("{}").send().await;
     assert!(refused.is_err());
     assert_eq!(store.call_count(), 0);
+    Ok(())
+}
+
+#[tokio::test]
+async fn injected_502_twice_then_the_call_is_applied() -> TestResult {
+    let aca = aca().await?;
+    aca.inject(502, 2);
+    assert_eq!(aca.pending_faults(), 2);
+    assert_eq!(
+        aca.faults(),
+        vec![AcaFault {
+            status: 502,
+            remaining: 2
+        }]
+    );
+    for left in [1, 0] {
+        let answer = post(&aca, &position(EC, IUV, 100)).await?;
+        assert_eq!(answer.status, 502);
+        assert_eq!(answer.problem(), ProblemJson::bad_gateway());
+        assert!(aca.store().is_empty(), "an injected answer stores nothing");
+        assert_eq!(aca.pending_faults(), left);
+    }
+    let answer = post(&aca, &position(EC, IUV, 100)).await?.position();
+    assert_eq!(answer.status, "VALID");
+    let Some(stored) = aca.store().get(EC, IUV) else {
+        panic!("not stored");
+    };
+    let history: Vec<_> = stored.history.iter().map(|h| h.action).collect();
+    assert_eq!(history, vec![HistoryAction::Created]);
+    assert!(aca.faults().is_empty());
+    Ok(())
+}
+
+#[tokio::test]
+async fn injected_401_409_422_and_5xx_have_their_problem_json() -> TestResult {
+    let aca = aca().await?;
+    let cases = [
+        (401, ProblemJson::unauthorized()),
+        (409, ProblemJson::conflict(ConflictOp::Create)),
+        (422, ProblemJson::unprocessable()),
+        (500, ProblemJson::internal_error()),
+    ];
+    for (status, expected) in &cases {
+        aca.inject(*status, 1);
+        let answer = post(&aca, &position(EC, IUV, 100)).await?;
+        assert_eq!(answer.status, *status);
+        assert_eq!(&answer.problem(), expected);
+        assert!(aca.store().is_empty());
+        assert_eq!(aca.pending_faults(), 0);
+    }
+    aca.inject(503, 1);
+    let answer = post(&aca, &position(EC, IUV, 100)).await?;
+    let problem = answer.problem();
+    assert_eq!(
+        (problem.status, problem.title.as_str()),
+        (503, "Service unavailable")
+    );
+
+    // A 409 names the operation GPD would have refused.
+    assert_eq!(post(&aca, &position(EC, IUV, 100)).await?.status, 200);
+    aca.inject(409, 2);
+    let update = post(&aca, &position(EC, IUV, 200)).await?.problem();
+    assert_eq!(update, ProblemJson::conflict(ConflictOp::Update));
+    let cancel = post(&aca, &position(EC, IUV, 0)).await?.problem();
+    assert_eq!(cancel, ProblemJson::conflict(ConflictOp::Invalidate));
+    let stored = aca.store().get(EC, IUV);
+    assert_eq!(
+        stored.map(|p| (p.status, p.amount_cents(), p.history.len())),
+        Some((PositionStatus::Valid, 100, 1)),
+        "injected updates and cancellations change nothing"
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn faults_queue_in_order_and_clear_faults_drops_them() -> TestResult {
+    let aca = aca().await?;
+    aca.inject(401, 1);
+    aca.inject(422, 2);
+    aca.inject(500, 0);
+    assert_eq!(aca.pending_faults(), 3);
+    assert_eq!(post(&aca, &position(EC, IUV, 100)).await?.status, 401);
+    assert_eq!(post(&aca, &position(EC, IUV, 100)).await?.status, 422);
+    assert_eq!(aca.pending_faults(), 1);
+    aca.clear_faults();
+    assert_eq!(aca.pending_faults(), 0);
+    assert!(aca.faults().is_empty());
+    assert_eq!(post(&aca, &position(EC, IUV, 100)).await?.status, 200);
+    // Through the state too.
+    aca.state().inject(503, 3);
+    assert_eq!(aca.state().pending_faults(), 3);
+    aca.state().clear_faults();
+    assert_eq!(post(&aca, &position(EC, IUV, 150)).await?.status, 200);
+    assert_eq!(aca.store().get(EC, IUV).map(|p| p.history.len()), Some(2));
+    Ok(())
+}
+
+#[tokio::test]
+async fn the_call_log_marks_injected_answers() -> TestResult {
+    let aca = aca().await?;
+    aca.inject(502, 1);
+    assert_eq!(post(&aca, &position(EC, IUV, 100)).await?.status, 502);
+    assert_eq!(post(&aca, &position(EC, IUV, 100)).await?.status, 200);
+    // A real refusal is not an injected one.
+    assert_eq!(post(&aca, &position(EC, "02", 0)).await?.status, 422);
+    let logged: Vec<_> = aca
+        .store()
+        .calls()
+        .into_iter()
+        .map(|c| (c.status, c.injected, c.action, c.iupd))
+        .collect();
+    let key = format!("ACA_{EC}_{IUV}");
+    assert_eq!(
+        logged,
+        vec![
+            (502, true, None, Some(key.clone())),
+            (200, false, Some(HistoryAction::Created), Some(key)),
+            (422, false, None, Some(format!("ACA_{EC}_02"))),
+        ]
+    );
+    let calls = aca.store().calls();
+    assert!(calls[0].response.contains("\"status\":502"));
+    assert_eq!(calls[0].body, position(EC, IUV, 100).to_string());
+    Ok(())
+}
+
+#[tokio::test]
+async fn concurrent_calls_consume_each_fault_once() -> TestResult {
+    const CALLS: usize = 50;
+    const FAULTS: u32 = 20;
+    let aca = aca().await?;
+    aca.inject(503, FAULTS);
+    let client = client()?;
+    let mut tasks = Vec::new();
+    for i in 0..CALLS {
+        let request = client
+            .post(aca.endpoint())
+            .header("Ocp-Apim-Subscription-Key", KEY)
+            .body(position(EC, &format!("{i:02}"), 100).to_string());
+        tasks.push(tokio::spawn(async move {
+            Ok::<u16, reqwest::Error>(request.send().await?.status().as_u16())
+        }));
+    }
+    let mut statuses = Vec::new();
+    for task in tasks {
+        statuses.push(task.await??);
+    }
+    let refused = statuses.iter().filter(|&&s| s == 503).count();
+    let accepted = statuses.iter().filter(|&&s| s == 200).count();
+    assert_eq!(
+        (refused, accepted),
+        (FAULTS as usize, CALLS - FAULTS as usize)
+    );
+    assert_eq!(aca.store().len(), CALLS - FAULTS as usize);
+    let injected = aca.store().calls().iter().filter(|c| c.injected).count();
+    assert_eq!(injected, FAULTS as usize);
+    assert_eq!(aca.pending_faults(), 0);
     Ok(())
 }

@@ -1,4 +1,5 @@
-//! What a station is: its identities on the Nodo, its company name, its profile and its seed.
+//! What a station is: its identities on the Nodo, its company name, its profile, its seed and
+//! the ACA it keeps up to date.
 
 use crate::profiles::Profile;
 use std::time::Duration;
@@ -35,6 +36,28 @@ pub struct StationConfig {
     pub flaky_receipt_failures: u32,
     /// Seed of the fixture positions (notice numbers, IUVs, debtors, tokens).
     pub seed: u64,
+    /// The ACA `paCreatePosition` service the station keeps up to date (DOMAIN.md §8), if any.
+    /// `None` (the default): the station never calls ACA, as before ACA support existed.
+    pub aca: Option<AcaTarget>,
+}
+
+/// Where and how the station calls ACA `paCreatePosition`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AcaTarget {
+    /// The full endpoint, e.g. `http://127.0.0.1:PORT/aca/v1/paCreatePosition`.
+    pub url: String,
+    /// Sent as the `Ocp-Apim-Subscription-Key` header.
+    pub subscription_key: String,
+}
+
+impl AcaTarget {
+    /// A target from its endpoint and subscription key.
+    pub fn new(url: impl Into<String>, subscription_key: impl Into<String>) -> Self {
+        AcaTarget {
+            url: url.into(),
+            subscription_key: subscription_key.into(),
+        }
+    }
 }
 
 impl Default for StationConfig {
@@ -48,6 +71,7 @@ impl Default for StationConfig {
             slow_delay: DEFAULT_SLOW_DELAY,
             flaky_receipt_failures: DEFAULT_FLAKY_RECEIPT_FAILURES,
             seed: 0,
+            aca: None,
         }
     }
 }

@@ -11,7 +11,10 @@
 //! Layers, from data to network: [`positions`] (debt positions, fixture roles, back-office
 //! registry), [`handler`] (one SOAP request in, one [`StationReply`] out, no I/O),
 //! [`profiles`] (the deliberate deviations), [`server`] (axum transport and admin API).
+//! [`aca`] keeps the ACA archive up to date with the positions (DOMAIN.md §8), when the
+//! configuration names an ACA ([`AcaTarget`]).
 
+pub mod aca;
 mod config;
 mod date;
 mod error;
@@ -23,12 +26,12 @@ mod state;
 #[cfg(test)]
 mod test_support;
 
-pub use config::{DEFAULT_SLOW_DELAY, StationConfig};
+pub use config::{AcaTarget, DEFAULT_SLOW_DELAY, StationConfig};
 pub use error::StationError;
 pub use handler::{CONTENT_TYPE_XML, StationReply, handle};
 pub use positions::{
-    BackOffice, Booking, EcEntry, Fixture, FixtureRole, Fixtures, IbanEntry, Payee, Position,
-    PositionState, PositionStore, PositionView, SECONDARY_EC_FISCAL_CODE, TransferSpec,
+    AdminError, BackOffice, Booking, EcEntry, Fixture, FixtureRole, Fixtures, IbanEntry, Payee,
+    Position, PositionState, PositionStore, PositionView, SECONDARY_EC_FISCAL_CODE, TransferSpec,
     TransferSummary, UnknownFixtureRole,
 };
 pub use profiles::{Profile, UnknownProfile};

@@ -6,7 +6,9 @@
 //! profiles act before the answer exists and have a hook each:
 //! [`Profile::rejects_soap_action`], [`Profile::books_duplicate_receipts`],
 //! [`Profile::duplicate_receipt_fault`] and `Profile::refuses_receipt_delivery` (which counts
-//! deliveries in the station's [`ProfileMemory`]).
+//! deliveries in the station's `ProfileMemory`). Two more only decide whether the station
+//! talks to ACA at all, outside the SOAP answers: [`Profile::registers_in_aca`] and
+//! [`Profile::updates_aca`].
 
 use crate::config::StationConfig;
 use crate::handler::{Answer, StationReply, fault_bean, ko_message};
@@ -59,11 +61,17 @@ pub enum Profile {
     /// A receipt already booked answered `PAA_SEMANTICA` when delivered again (RT-003 wants OK
     /// or `PAA_RECEIPT_DUPLICATA`); nothing is booked twice.
     RejectsDuplicatesWrongly,
+    /// Never calls ACA: positions are neither loaded at start-up nor updated (ACA-001,
+    /// ACA-008), so none is payable in Stand-In.
+    NoAca,
+    /// Loads the payable positions into ACA at start-up, then never tells ACA about a change:
+    /// new amounts, cancellations, closures and new positions stay unknown to it (ACA-002..004).
+    StaleAca,
 }
 
 impl Profile {
     /// Every profile.
-    pub const ALL: [Profile; 15] = [
+    pub const ALL: [Profile; 17] = [
         Profile::Conformant,
         Profile::Slow,
         Profile::Dead,
@@ -79,6 +87,8 @@ impl Profile {
         Profile::UnquotedSoapactionOnly,
         Profile::FlakyReceipts,
         Profile::RejectsDuplicatesWrongly,
+        Profile::NoAca,
+        Profile::StaleAca,
     ];
 
     /// The kebab-case name.
@@ -99,6 +109,8 @@ impl Profile {
             Profile::UnquotedSoapactionOnly => "unquoted-soapaction-only",
             Profile::FlakyReceipts => "flaky-receipts",
             Profile::RejectsDuplicatesWrongly => "rejects-duplicates-wrongly",
+            Profile::NoAca => "no-aca",
+            Profile::StaleAca => "stale-aca",
         }
     }
 
@@ -127,6 +139,10 @@ impl Profile {
             Profile::RejectsDuplicatesWrongly => {
                 "answers PAA_SEMANTICA to a receipt it already booked"
             }
+            Profile::NoAca => "never calls ACA paCreatePosition",
+            Profile::StaleAca => {
+                "loads ACA at start-up, then never sends changes, cancellations or closures"
+            }
         }
     }
 
@@ -139,6 +155,18 @@ impl Profile {
             }
             _ => None,
         }
+    }
+
+    /// Whether the station loads its payable positions into ACA at start-up (when it has an
+    /// ACA at all): every profile but `no-aca`.
+    pub fn registers_in_aca(self) -> bool {
+        self != Profile::NoAca
+    }
+
+    /// Whether the station tells ACA about what happens after start-up (new amounts,
+    /// cancellations, closures, new positions): every profile but `no-aca` and `stale-aca`.
+    pub fn updates_aca(self) -> bool {
+        !matches!(self, Profile::NoAca | Profile::StaleAca)
     }
 
     /// Whether a receipt already booked is booked again when delivered again.

@@ -34,18 +34,76 @@ pub enum ActionResult {
 pub enum Actions {
     /// On the embedded station, in-process.
     Embedded(Arc<StationState>),
-    /// Shell commands by action name.
-    Hooks(BTreeMap<String, String>),
+    /// Shell commands by action name; without one, ask the person at the terminal when
+    /// `interactive`, else skip the case with the reason.
+    Hooks {
+        /// Action name → command template.
+        hooks: BTreeMap<String, String>,
+        /// Whether a person can be asked (a terminal and no `--non-interactive`).
+        interactive: bool,
+    },
+}
+
+/// Describe the action for a person.
+fn describe(action: &str, args: &ActionArgs) -> String {
+    match action {
+        "change-amount" => format!(
+            "change the amount of notice {} by {} cents{} in your EC system (and update ACA as it normally does)",
+            args.notice,
+            args.delta_cents,
+            args.amount_cents
+                .map_or(String::new(), |a| format!(" (new amount {a} cents)"))
+        ),
+        "cancel-position" => format!(
+            "cancel the position of notice {} in your EC system (ACA gets amount 0)",
+            args.notice
+        ),
+        "close-position" => format!(
+            "record notice {} as paid outside pagoPA in your EC system (ACA gets amount 0)",
+            args.notice
+        ),
+        other => format!("perform `{other}` on notice {}", args.notice),
+    }
+}
+
+/// Ask the person at the terminal to do the action; true when they did, false to skip.
+async fn ask(action: &str, args: &ActionArgs) -> bool {
+    let text = describe(action, args);
+    tokio::task::spawn_blocking(move || {
+        use std::io::{BufRead, Write};
+        let mut err = std::io::stderr().lock();
+        let _ = write!(
+            err,
+            "\nACTION NEEDED: {text}.\nDo it now, then press Enter to continue (type s and Enter to skip this case): "
+        );
+        let _ = err.flush();
+        let mut line = String::new();
+        match std::io::stdin().lock().read_line(&mut line) {
+            Ok(0) | Err(_) => false,
+            Ok(_) => !line.trim().eq_ignore_ascii_case("s"),
+        }
+    })
+    .await
+    .unwrap_or(false)
 }
 
 impl Actions {
     /// Perform `action`.
     pub async fn perform(&self, action: &str, args: &ActionArgs) -> ActionResult {
         match self {
-            Actions::Embedded(state) => embedded(state, action, args),
-            Actions::Hooks(hooks) => match hooks.get(action) {
+            Actions::Embedded(state) => embedded(state, action, args).await,
+            Actions::Hooks { hooks, interactive } => match hooks.get(action) {
+                None if *interactive => {
+                    if ask(action, args).await {
+                        ActionResult::Done(format!("done by hand: {}", describe(action, args)))
+                    } else {
+                        ActionResult::NotAvailable(format!(
+                            "the EC action `{action}` was skipped at the prompt"
+                        ))
+                    }
+                }
                 None => ActionResult::NotAvailable(format!(
-                    "the EC action `{action}` has no hook: add `{action} = \"<command>\"` under [ec.actions] in collaudo.toml"
+                    "the EC action `{action}` has no hook: add `{action} = \"<command>\"` under [ec.actions] in collaudo.toml, or run in a terminal without --non-interactive to be asked"
                 )),
                 Some(template) => {
                     if template.contains("{amount_cents}") && args.amount_cents.is_none() {
@@ -82,11 +140,12 @@ impl Actions {
     }
 }
 
-fn embedded(state: &StationState, action: &str, args: &ActionArgs) -> ActionResult {
-    let store = state.positions();
+/// On the embedded station: the station changes its archive and, as a conforming EC, updates
+/// ACA in the same operation (DOMAIN.md §8).
+async fn embedded(state: &StationState, action: &str, args: &ActionArgs) -> ActionResult {
     let r = match action {
         "change-amount" => {
-            let Some(current) = store.get(&args.notice) else {
+            let Some(current) = state.positions().get(&args.notice) else {
                 return ActionResult::Failed(format!(
                     "the station holds no position {}",
                     args.notice
@@ -99,8 +158,9 @@ fn embedded(state: &StationState, action: &str, args: &ActionArgs) -> ActionResu
                     current.amount, args.delta_cents
                 ));
             };
-            store
+            state
                 .set_amount(&args.notice, collaudo_wire::Amount::from_cents(cents))
+                .await
                 .map(|v| {
                     format!(
                         "amount of {} changed from {} to {}",
@@ -108,9 +168,14 @@ fn embedded(state: &StationState, action: &str, args: &ActionArgs) -> ActionResu
                     )
                 })
         }
-        "cancel-position" => store
+        "cancel-position" => state
             .cancel(&args.notice)
+            .await
             .map(|_| format!("{} cancelled", args.notice)),
+        "close-position" => state
+            .close_paid_elsewhere(&args.notice)
+            .await
+            .map(|_| format!("{} closed: paid outside pagoPA", args.notice)),
         other => return ActionResult::NotAvailable(format!("unknown EC action `{other}`")),
     };
     match r {

@@ -300,6 +300,28 @@ pub(crate) async fn run(
                     )
                 }
             }
+            "receipt-stand-in" => {
+                let stand_in = receipt.stand_in == Some(true);
+                check(
+                    "receipt-stand-in",
+                    stand_in,
+                    if stand_in {
+                        format!(
+                            "receipt {} carries standIn=true: the reporting flow lists this payment with codiceEsitoSingoloPagamento 4 (paid in Stand-In, FlussoRiversamento 1.0.5), one transfer of {} to {}",
+                            receipt.receipt_id,
+                            receipt.payment_amount,
+                            receipt
+                                .transfers
+                                .first()
+                                .map_or("?", |t| t.fiscal_code_pa.as_str())
+                        )
+                    } else {
+                        format!("receipt {} is not marked standIn=true", receipt.receipt_id)
+                    },
+                    Some("standIn=true".into()),
+                    Some(format!("standIn={:?}", receipt.stand_in)),
+                )
+            }
             other => check(
                 other,
                 false,

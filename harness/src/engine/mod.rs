@@ -35,7 +35,7 @@ pub struct StationInstance {
     /// Broadcast stations of other ECs that also receive receipts (DOMAIN.md §6).
     pub broadcast: Vec<BroadcastStation>,
     /// The mock ACA's archive, when the run has one (Stand-In answers come from it).
-    pub aca: Option<collaudo_nodo::aca::AcaStore>,
+    pub aca: Option<std::sync::Arc<collaudo_nodo::aca::AcaState>>,
 }
 
 /// A broadcast station of a beneficiary EC: receives every receipt with a transfer to that EC.
@@ -57,8 +57,11 @@ pub struct BroadcastStation {
 /// scenario (so no scenario sees another's payments); an external station is the same one.
 pub trait StationProvider {
     /// The station for the next scenario.
+    /// `clock` is the scenario's virtual clock: servers started for the scenario (the mock
+    /// ACA) stamp their records with it.
     fn instance(
         &mut self,
+        clock: Arc<VirtualClock>,
     ) -> impl std::future::Future<Output = Result<StationInstance, String>> + Send;
     /// Release it after the scenario.
     fn release(&mut self) -> impl std::future::Future<Output = ()> + Send;
@@ -170,7 +173,9 @@ pub async fn run<P: StationProvider>(
             Event::ScenarioStarted { meta: meta.clone() },
         );
         let case_started = Instant::now();
-        let result = match provider.instance().await {
+        // Each scenario starts at the same virtual instant: scenarios are independent.
+        let clock = Arc::new(VirtualClock::new(start));
+        let result = match provider.instance(clock.clone()).await {
             Err(e) => CaseResult::from_steps(
                 meta.clone(),
                 vec![StepRecord {
@@ -204,8 +209,6 @@ pub async fn run<P: StationProvider>(
                         ),
                     )
                 } else {
-                    // Each scenario starts at the same virtual instant: scenarios are independent.
-                    let clock = Arc::new(VirtualClock::new(start));
                     let mut ctx = step::ScenarioCtx {
                         cfg,
                         station: &station,

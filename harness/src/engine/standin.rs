@@ -402,7 +402,7 @@ pub(crate) fn in_stand_in(cx: &ScenarioCtx<'_>) -> bool {
 }
 
 fn aca_position(cx: &ScenarioCtx<'_>, notice: &str) -> Option<AcaPosition> {
-    let store = cx.station.aca.as_ref()?;
+    let store = cx.station.aca.as_ref()?.store();
     store
         .get_by_notice(&cx.cfg.caller.id_pa, notice)
         .or_else(|| store.get_by_nav(notice))
@@ -860,4 +860,27 @@ fn target_local(now: VirtualTime, hh: u8, mm: u8) -> VirtualTime {
         target = target.plus(Duration::from_secs(86_400));
     }
     target
+}
+
+/// `call = "aca-fault"`: the mock ACA answers the EC's next calls with an error, to see that
+/// the EC retries (or alerts) instead of silently dropping the update (ACA-007).
+pub(crate) fn aca_fault(
+    cx: &mut ScenarioCtx<'_>,
+    index: usize,
+    st: &Step,
+    name: String,
+    started: Instant,
+    mut transcript: Vec<String>,
+) -> StepOutcome {
+    let Some(aca) = cx.station.aca.as_ref() else {
+        return StepOutcome::Skip("no mock ACA in this run".into());
+    };
+    let status = st.aca_fault_status.as_ref().map_or(502, |s| *s.get_ref());
+    let count = st.aca_fault_count.as_ref().map_or(1, |c| *c.get_ref());
+    aca.inject(status, count);
+    transcript.push(format!(
+        "the mock ACA will answer the EC's next {count} paCreatePosition call{} with HTTP {status}",
+        if count == 1 { "" } else { "s" }
+    ));
+    done(index, name, started, Vec::new(), Vec::new(), transcript)
 }

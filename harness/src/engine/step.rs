@@ -176,6 +176,9 @@ pub(crate) async fn run_step(cx: &mut ScenarioCtx<'_>, index: usize, st: &Step) 
                 let n = notice.unwrap_or_default();
                 return super::standin::aca_step(cx, index, st, name, &n, started, transcript);
             }
+            "aca-fault" => {
+                return super::standin::aca_fault(cx, index, st, name, started, transcript);
+            }
             "aca-consistency" => {
                 return super::standin::aca_consistency(cx, index, name, started, transcript).await;
             }
@@ -546,7 +549,7 @@ pub(crate) fn build_receipt(
             r.stand_in = Some(stand_in || paid_in_stand_in);
             if paid_in_stand_in {
                 // The PSP's outcome closes the payment: ACA now holds the position as paid.
-                if let Some(store) = &cx.station.aca {
+                if let Some(store) = cx.station.aca.as_ref().map(|a| a.store()) {
                     let _ = store.mark_paid(&cx.cfg.caller.id_pa, &data.creditor_reference_id);
                 }
             }

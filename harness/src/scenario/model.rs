@@ -111,6 +111,12 @@ pub struct Step {
     /// stations included (the Stand-In threshold is a share of it).
     #[serde(default)]
     pub nodo_traffic_per_slot: Option<Spanned<u64>>,
+    /// For `aca-fault`: the HTTP status the mock ACA answers (401, 409, 422, 500, 502, 503)…
+    #[serde(default)]
+    pub aca_fault_status: Option<Spanned<u16>>,
+    /// …to this many of the EC's next paCreatePosition calls (default 1).
+    #[serde(default)]
+    pub aca_fault_count: Option<Spanned<u32>>,
     /// Move the virtual clock forward to this Italian local time (`"23:30"`) before the step,
     /// for day/night Stand-In thresholds.
     #[serde(default)]
@@ -270,16 +276,12 @@ pub const CALLS: &[&str] = &[
     "recover",
     "aca",
     "aca-consistency",
+    "aca-fault",
 ];
 /// ACA position statuses a scenario can expect.
 pub const ACA_STATUSES: &[&str] = &["VALID", "INVALID", "PAID", "EXPIRED", "absent"];
 /// The EC actions a step can request.
-pub const ACTIONS: &[&str] = &[
-    "change-amount",
-    "cancel-position",
-    "close-position",
-    "create-position",
-];
+pub const ACTIONS: &[&str] = &["change-amount", "cancel-position", "close-position"];
 /// Fault kinds.
 pub const FAULT_KINDS: &[&str] = &["latency", "timeout", "refuse", "corrupt", "http-status"];
 /// Corruptions.
@@ -302,6 +304,7 @@ pub const CHECKS: &[&str] = &[
     "multi-beneficiary",
     "receipt-booked-once",
     "receipt-not-booked",
+    "receipt-stand-in",
 ];
 /// Areas of the id scheme (TEST-PLAN.md §3).
 pub const AREAS: &[&str] = &[

@@ -50,6 +50,11 @@ pub struct AcaCall {
     pub action: Option<HistoryAction>,
     /// The position's IUPD, when the body named one.
     pub iupd: Option<String>,
+    /// Whether the answer was an injected fault ([`AcaState::inject`](super::AcaState::inject))
+    /// rather than the outcome of the call: the call was not applied. Absent (false) in
+    /// journals written before faults existed.
+    #[serde(default)]
+    pub injected: bool,
 }
 
 /// Longest request body kept in the log; a station that sends megabytes is judged on the fact
@@ -174,6 +179,7 @@ mod tests {
             response: "{}".into(),
             action: None,
             iupd: None,
+            injected: false,
         }
     }
 
@@ -194,6 +200,22 @@ mod tests {
         assert_eq!(lines.len(), 2);
         assert_eq!((lines[1].seq, lines[1].status), (2, 401));
         assert_eq!(lines[0].virtual_at.to_string(), "1970-01-01T00:00:00.001Z");
+        Ok(())
+    }
+
+    #[test]
+    fn injected_defaults_to_false_in_old_lines() -> serde_json::Result<()> {
+        let mut line = serde_json::to_value(call(200))?;
+        assert_eq!(line["injected"], false);
+        if let Some(object) = line.as_object_mut() {
+            object.remove("injected");
+        }
+        let parsed: AcaCall = serde_json::from_value(line)?;
+        assert_eq!(parsed, call(200));
+        let mut injected = call(502);
+        injected.injected = true;
+        let round: AcaCall = serde_json::from_str(&serde_json::to_string(&injected)?)?;
+        assert!(round.injected);
         Ok(())
     }
 

@@ -1,6 +1,7 @@
 //! Starting, inspecting and stopping a mock ACA.
 
 use super::config::AcaConfig;
+use super::faults::AcaFault;
 use super::handler::ACA_PATH;
 use super::server::{AcaState, app};
 use super::store::AcaStore;
@@ -70,6 +71,26 @@ impl AcaHandle {
     /// The shared state (configuration and store).
     pub fn state(&self) -> &Arc<AcaState> {
         &self.state
+    }
+
+    /// See [`AcaState::inject`]: answer the next `count` calls with `status`, unapplied.
+    pub fn inject(&self, status: u16, count: u32) {
+        self.state.inject(status, count);
+    }
+
+    /// See [`AcaState::clear_faults`].
+    pub fn clear_faults(&self) {
+        self.state.clear_faults();
+    }
+
+    /// See [`AcaState::pending_faults`].
+    pub fn pending_faults(&self) -> u32 {
+        self.state.pending_faults()
+    }
+
+    /// See [`AcaState::faults`].
+    pub fn faults(&self) -> Vec<AcaFault> {
+        self.state.faults()
     }
 
     /// The full URL of `paCreatePosition`: `http://127.0.0.1:PORT/aca/v1/paCreatePosition`.

@@ -5,6 +5,7 @@
 //! back office), then GPD behind it (state of the stored position).
 
 use super::config::AcaConfig;
+use super::faults::{self, Faults};
 use super::iban::ResolvedIban;
 use super::query::{self, KEY_PARAM, SEGREGATION_PARAM};
 use super::store::{AcaPosition, AcaStore, ApplyRejection, HistoryAction, iupd};
@@ -51,6 +52,8 @@ pub(super) struct AcaReply {
     pub(super) allow_post: bool,
     pub(super) action: Option<HistoryAction>,
     pub(super) iupd: Option<String>,
+    /// Whether the answer is an injected fault rather than the outcome of the call.
+    pub(super) injected: bool,
 }
 
 impl AcaReply {
@@ -61,6 +64,7 @@ impl AcaReply {
             allow_post: false,
             action: None,
             iupd: None,
+            injected: false,
         }
     }
 
@@ -153,6 +157,7 @@ pub(super) fn handle_request(
             allow_post: false,
             action: Some(applied.action),
             iupd: Some(key),
+            injected: false,
         },
         Err(rejection) => {
             let problem = match rejection {
@@ -165,6 +170,33 @@ pub(super) fn handle_request(
             AcaReply::problem(&problem).with_iupd(key)
         }
     }
+}
+
+/// The answer of the next pending fault, if one is pending and `request` is a call faults
+/// apply to: a POST to [`ACA_PATH`] whose body was read whole (see [`faults`](super::faults)).
+/// Nothing is applied: the store is only read, to word a 409 as GPD would. The call's IUPD is
+/// kept for the log when its body is a valid position.
+pub(super) fn injected_reply(
+    faults: &Faults,
+    store: &AcaStore,
+    request: &AcaRequest<'_>,
+) -> Option<AcaReply> {
+    if request.path != ACA_PATH || request.method != "POST" {
+        return None;
+    }
+    let Body::Complete(body) = request.body else {
+        return None;
+    };
+    let status = faults.take()?;
+    let position = parse_and_validate(body).ok();
+    let exists = status == 409
+        && position
+            .as_ref()
+            .is_some_and(|p| store.get(&p.pa_fiscal_code, &p.iuv).is_some());
+    let mut reply = AcaReply::problem(&faults::problem(status, position.as_ref(), exists));
+    reply.injected = true;
+    reply.iupd = position.map(|p| iupd(&p.pa_fiscal_code, &p.iuv));
+    Some(reply)
 }
 
 /// The key from the header, else from the query; APIM reads the header first, so a wrong key

@@ -6,11 +6,14 @@
 //! * [`AcaStore`]: the positions ACA holds, keyed by (`paFiscalCode`, `iuv`), with status,
 //!   resolved IBAN and history, plus the log of every call ([`AcaCall`]). The Stand-In
 //!   simulator reads it and marks positions paid or expired.
+//! * [`AcaState::inject`] / [`AcaHandle::inject`]: fault injection ([`AcaFault`]), answering
+//!   the next calls with an error without applying them (TEST-PLAN.md ACA-007).
 //! * [`app`] / [`start`]: the axum transport; the decisions are taken by a plain function over
 //!   the request, so every answer can be tested without a socket.
 
 mod calls;
 mod config;
+mod faults;
 mod handle;
 mod handler;
 mod iban;
@@ -21,6 +24,7 @@ mod store;
 
 pub use calls::{AcaCall, REDACTED};
 pub use config::AcaConfig;
+pub use faults::AcaFault;
 pub use handle::{AcaError, AcaHandle, bind, start, start_with_state};
 pub use handler::ACA_PATH;
 pub use iban::{IbanSource, ResolvedIban};

@@ -8,8 +8,9 @@
 
 use super::calls::{AcaCall, REDACTED, logged_body};
 use super::config::AcaConfig;
+use super::faults::{AcaFault, Faults};
 use super::handle::AcaError;
-use super::handler::{AcaReply, AcaRequest, Body, KEY_HEADER, handle_request};
+use super::handler::{AcaReply, AcaRequest, Body, KEY_HEADER, handle_request, injected_reply};
 use super::query;
 use super::store::AcaStore;
 use crate::clock::{Clock, SystemClock};
@@ -33,11 +34,13 @@ const DRAIN_FACTOR: usize = 8;
 /// Lower bound of the drain cap, for small configured limits.
 const DRAIN_MIN: usize = 8 * 1024 * 1024;
 
-/// What the server shares between requests: the configuration and the store.
+/// What the server shares between requests: the configuration, the store and the injected
+/// faults.
 #[derive(Debug)]
 pub struct AcaState {
     config: AcaConfig,
     store: AcaStore,
+    faults: Faults,
 }
 
 impl AcaState {
@@ -57,14 +60,18 @@ impl AcaState {
             None if config.retain_calls => AcaStore::new(),
             None => AcaStore::counting_calls(),
         };
-        Ok(AcaState { config, store })
+        Ok(AcaState::with_store(config, store))
     }
 
     /// A state over an existing store (e.g. one the Stand-In simulator already holds). The
     /// store keeps its own call log: `journal_path` and `retain_calls` of `config` are not
     /// used.
     pub fn with_store(config: AcaConfig, store: AcaStore) -> Self {
-        AcaState { config, store }
+        AcaState {
+            config,
+            store,
+            faults: Faults::default(),
+        }
     }
 
     /// The configuration.
@@ -75,6 +82,35 @@ impl AcaState {
     /// The store (a cheap handle: clone it to keep it).
     pub fn store(&self) -> &AcaStore {
         &self.store
+    }
+
+    /// Answer the next `count` calls with `status` and its ProblemJson body, without applying
+    /// them to the store (TEST-PLAN.md ACA-007: does the EC retry or alert?).
+    ///
+    /// Only calls that reach the ACA service count: POSTs to [`ACA_PATH`](super::ACA_PATH)
+    /// whose body was read whole, whatever their key or body; a wrong route or method, an
+    /// oversized or stalled body is answered as usual and consumes nothing. Faults queue up:
+    /// `inject(502, 2)` then `inject(401, 1)` answers 502, 502, then 401. Statuses 401, 409,
+    /// 422, 500 and 502 get ACA's own ProblemJson, 503 one titled "Service unavailable", other
+    /// 4xx/5xx a generic one; a status outside 400–599 is answered 500. A `count` of 0 injects
+    /// nothing. Every injected answer is logged with [`AcaCall::injected`] set.
+    pub fn inject(&self, status: u16, count: u32) {
+        self.faults.push(status, count);
+    }
+
+    /// Drop every pending fault: the next calls are handled normally.
+    pub fn clear_faults(&self) {
+        self.faults.clear();
+    }
+
+    /// How many calls pending faults will still answer (saturating at `u32::MAX`).
+    pub fn pending_faults(&self) -> u32 {
+        self.faults.pending()
+    }
+
+    /// The pending faults, next first.
+    pub fn faults(&self) -> Vec<AcaFault> {
+        self.faults.list()
     }
 }
 
@@ -126,7 +162,8 @@ async fn serve_call(State(state): State<Arc<AcaState>>, request: Request) -> Res
     // The handler is not expected to panic; if it ever does, the EC under test still gets an
     // answer and the call is still logged, rather than a reset connection and no evidence.
     let reply = catch_unwind(AssertUnwindSafe(|| {
-        handle_request(&state.config, &state.store, &request, at)
+        injected_reply(&state.faults, &state.store, &request)
+            .unwrap_or_else(|| handle_request(&state.config, &state.store, &request, at))
     }))
     .unwrap_or_else(|_| {
         tracing::error!(path = request.path, "mock ACA handler panicked");
@@ -148,6 +185,7 @@ async fn serve_call(State(state): State<Arc<AcaState>>, request: Request) -> Res
         response: String::from_utf8_lossy(&reply.body).into_owned(),
         action: reply.action,
         iupd: reply.iupd,
+        injected: reply.injected,
     });
     let incomplete = !matches!(read.outcome, ReadOutcome::Complete);
     let mut response = Response::new(axum::body::Body::from(reply.body));

@@ -321,7 +321,7 @@ fn receipt(state: &StationState, r: &SendRtReq, primitive: Primitive) -> Result<
         if let Some(p) = position {
             if !matches!(p.state, PositionState::Paid { .. }) {
                 p.state = PositionState::Paid {
-                    receipt_id: rc.receipt_id.clone(),
+                    receipt_id: Some(rc.receipt_id.clone()),
                 };
             }
         }
@@ -426,6 +426,9 @@ fn demand(state: &StationState, r: &DemandPaymentNoticeReq) -> Result<Message, K
             .insert(p.notice_number.as_str().to_string(), p.clone());
         Ok(p)
     })?;
+    // A new position goes to ACA like any other (DOMAIN.md §8); the server sends the call
+    // before this answer leaves, since the handler itself does no I/O.
+    state.defer_aca_registration(p.notice_number.as_str());
     Ok(Message::DemandPaymentNoticeRes(DemandPaymentNoticeRes {
         outcome: Outcome::Ok,
         fault: None,

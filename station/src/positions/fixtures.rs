@@ -64,11 +64,15 @@ pub enum FixtureRole {
     ReceiptTarget,
     /// Activated, not yet paid.
     InProgress,
+    /// Payable at the station, loaded into ACA with `payStandIn=false` (DOMAIN.md §7.4), so it
+    /// cannot be paid while the station is in Stand-In (SIN-008).
+    NoStandIn,
 }
 
 impl FixtureRole {
-    /// Every role, in seeding order.
-    pub const ALL: [FixtureRole; 14] = [
+    /// Every role, in seeding order. A new role goes last: the position in this list picks
+    /// the notice number, so appending keeps every other role's notice for a given seed.
+    pub const ALL: [FixtureRole; 15] = [
         FixtureRole::Payable,
         FixtureRole::PayableV2,
         FixtureRole::MultiBeneficiary,
@@ -83,6 +87,7 @@ impl FixtureRole {
         FixtureRole::Unknown,
         FixtureRole::ReceiptTarget,
         FixtureRole::InProgress,
+        FixtureRole::NoStandIn,
     ];
 
     /// The kebab-case name used in scenarios and on the command line.
@@ -102,6 +107,7 @@ impl FixtureRole {
             FixtureRole::Unknown => "unknown",
             FixtureRole::ReceiptTarget => "receipt-target",
             FixtureRole::InProgress => "in-progress",
+            FixtureRole::NoStandIn => "no-stand-in",
         }
     }
 
@@ -124,6 +130,7 @@ impl FixtureRole {
             FixtureRole::Unknown => "valid notice number the station does not hold",
             FixtureRole::ReceiptTarget => "payable notice for receipt scenarios",
             FixtureRole::InProgress => "activated, not yet paid",
+            FixtureRole::NoStandIn => "payable notice excluded from Stand-In (payStandIn=false)",
         }
     }
 
@@ -474,7 +481,7 @@ fn role_position(
         FixtureRole::Paid => {
             let mut pos = issuer.position(notice, "IMU 2025 - acconto", debtor, one(9_999));
             pos.state = PositionState::Paid {
-                receipt_id: token(seed, 9),
+                receipt_id: Some(token(seed, 9)),
             };
             pos
         }
@@ -500,6 +507,12 @@ fn role_position(
             };
             pos
         }
+        FixtureRole::NoStandIn => issuer.position(
+            notice,
+            "Sanzione amministrativa - non pagabile in Stand-In",
+            debtor,
+            one(5_250),
+        ),
     };
     pos.role = Some(role);
     pos
@@ -595,6 +608,25 @@ pub(crate) fn demand_position(
     }))
 }
 
+/// A position created by the EC back office (the admin API's "create"): one transfer of
+/// `amount` to the main account of the EC `issuer` names, owed by a debtor derived from `seed`
+/// and `base` so that the same seed creates the same positions in the same order.
+pub(crate) fn back_office_position(
+    issuer: &Issuer<'_>,
+    base: u64,
+    amount: Amount,
+    seed: u64,
+) -> Result<Position, IdentError> {
+    let notice = NoticeNumber::aux3(SEGREGATION, base)?;
+    let p = issuer.fiscal_code;
+    Ok(issuer.position(
+        notice,
+        "Avviso emesso dal back office",
+        debtor(seed, base),
+        |i, iuv| vec![i.transfer(1, amount.cents(), p, 0, iuv)],
+    ))
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used, reason = "a failed unwrap is a failed test")]
 mod tests {
@@ -686,6 +718,8 @@ mod tests {
         assert_eq!(f(FixtureRole::Cancelled).state, "cancelled");
         assert_eq!(f(FixtureRole::Paid).state, "paid");
         assert_eq!(f(FixtureRole::InProgress).state, "activated");
+        assert_eq!(f(FixtureRole::NoStandIn).state, "open");
+        assert!(!f(FixtureRole::NoStandIn).due_date_binding);
         assert_eq!(f(FixtureRole::Unknown).state, "unknown");
         let meta = s
             .positions
@@ -713,6 +747,31 @@ mod tests {
         );
         let json = serde_json::to_string(&a.fixtures).unwrap();
         assert_eq!(serde_json::from_str::<Fixtures>(&json).unwrap(), a.fixtures);
+    }
+
+    #[test]
+    fn back_office_positions_are_deterministic_and_payable() {
+        let bo = BackOffice::for_primary("77777777777", "Comune di Collaudo");
+        let issuer = Issuer {
+            fiscal_code: "77777777777",
+            company_name: "Comune di Collaudo",
+            back_office: &bo,
+        };
+        let (_, s) = seeded(5);
+        let base = s.next_demand_base;
+        let a = back_office_position(&issuer, base, Amount::from_cents(1_234), 5).unwrap();
+        let b = back_office_position(&issuer, base, Amount::from_cents(1_234), 5).unwrap();
+        assert_eq!(a, b);
+        assert_eq!(a.amount.cents(), 1_234);
+        assert_eq!(a.transfers_sum(), a.amount);
+        assert_eq!(a.state, PositionState::Open);
+        assert_eq!(a.role, None);
+        assert!(a.notice_number.check_digit_ok() == Some(true));
+        assert!(
+            !s.positions
+                .iter()
+                .any(|p| p.notice_number == a.notice_number)
+        );
     }
 
     #[test]

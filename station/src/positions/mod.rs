@@ -15,5 +15,5 @@ pub use store::{
     AdminError, Booking, Payee, Position, PositionState, PositionStore, PositionView, TransferSpec,
 };
 
-pub(crate) use fixtures::{Issuer, demand_position, seed};
+pub(crate) use fixtures::{Issuer, back_office_position, demand_position, seed};
 pub(crate) use store::StoreInner;

@@ -60,10 +60,12 @@ pub enum PositionState {
         /// The payment token, when known (the Nodo only reveals it in the receipt).
         token: Option<String>,
     },
-    /// Paid: a receipt was booked.
+    /// Paid: a receipt was booked, or the EC closed the position because the debtor paid
+    /// outside pagoPA.
     Paid {
-        /// `receiptId` of the first receipt booked.
-        receipt_id: String,
+        /// `receiptId` of the first pagoPA receipt booked; `None` when the position was closed
+        /// as paid elsewhere (a receipt booked later does not change it).
+        receipt_id: Option<String>,
     },
     /// Cancelled by the EC.
     Cancelled,
@@ -183,7 +185,7 @@ pub struct PositionView {
     pub state: String,
     /// The payment token of an activated position, when known.
     pub token: Option<String>,
-    /// The receipt that paid the position.
+    /// The receipt that paid the position (`None` when it was closed as paid outside pagoPA).
     pub receipt_id: Option<String>,
     /// How many receipts were booked for the notice (a correct station books each once).
     pub booking_count: usize,
@@ -213,6 +215,9 @@ pub enum AdminError {
         /// Its state.
         state: &'static str,
     },
+    /// No notice number could be issued for a new position (the IUV range is exhausted).
+    #[error("cannot issue a notice number: {0}")]
+    NoticeUnavailable(String),
 }
 
 /// Positions and booked receipts behind one lock.
@@ -236,7 +241,7 @@ impl StoreInner {
         let notice = p.notice_number.as_str();
         let (token, receipt_id) = match &p.state {
             PositionState::Activated { token } => (token.clone(), None),
-            PositionState::Paid { receipt_id } => (None, Some(receipt_id.clone())),
+            PositionState::Paid { receipt_id } => (None, receipt_id.clone()),
             _ => (None, None),
         };
         PositionView {
@@ -335,6 +340,18 @@ impl PositionStore {
     /// Unknown notice, a position that is not payable, or an amount that is zero, above
     /// 999 999 999.99 or would leave the adjusted transfer at zero or below.
     pub fn set_amount(&self, notice: &str, amount: Amount) -> Result<PositionView, AdminError> {
+        self.change_amount(notice, amount)?;
+        self.view(notice)
+            .ok_or_else(|| AdminError::UnknownNotice(notice.to_string()))
+    }
+
+    /// [`set_amount`](Self::set_amount), returning the position as it is right after the
+    /// change (copied under the same lock, so a receipt arriving meanwhile cannot slip in).
+    pub(crate) fn change_amount(
+        &self,
+        notice: &str,
+        amount: Amount,
+    ) -> Result<Position, AdminError> {
         let cents = amount.cents();
         if cents == 0 || cents > Amount::MAX_CENTS {
             return Err(AdminError::InvalidAmount {
@@ -384,10 +401,8 @@ impl PositionStore {
                 t.amount = Amount::from_cents(adjusted);
             }
             p.amount = amount;
-            Ok(())
-        })?;
-        self.view(notice)
-            .ok_or_else(|| AdminError::UnknownNotice(notice.to_string()))
+            Ok(p.clone())
+        })
     }
 
     /// EC back-office action: cancel a position (VRF-005). Cancelling twice is harmless; a
@@ -396,6 +411,17 @@ impl PositionStore {
     /// # Errors
     /// Unknown notice, or a paid position.
     pub fn cancel(&self, notice: &str) -> Result<PositionView, AdminError> {
+        self.cancel_position(notice)?;
+        self.view(notice)
+            .ok_or_else(|| AdminError::UnknownNotice(notice.to_string()))
+    }
+
+    /// [`cancel`](Self::cancel), returning the state the position had before and the position
+    /// after, both read under the same lock.
+    pub(crate) fn cancel_position(
+        &self,
+        notice: &str,
+    ) -> Result<(PositionState, Position), AdminError> {
         self.with(|s| {
             let p = s
                 .positions
@@ -407,10 +433,42 @@ impl PositionStore {
                     state: p.state.name(),
                 });
             }
-            p.state = PositionState::Cancelled;
-            Ok(())
-        })?;
+            let before = std::mem::replace(&mut p.state, PositionState::Cancelled);
+            Ok((before, p.clone()))
+        })
+    }
+
+    /// EC back-office action: close a payable position because the debtor paid outside
+    /// pagoPA (at the counter, by bank transfer). It becomes `paid` with no receipt, so the
+    /// station answers `PAA_PAGAMENTO_DUPLICATO` from then on. The store alone: ACA is told by
+    /// [`StationState::close_paid_elsewhere`](crate::StationState::close_paid_elsewhere).
+    ///
+    /// # Errors
+    /// Unknown notice, or a position that is not payable (paid, cancelled, expired).
+    pub fn close_paid_elsewhere(&self, notice: &str) -> Result<PositionView, AdminError> {
+        self.close_position(notice)?;
         self.view(notice)
             .ok_or_else(|| AdminError::UnknownNotice(notice.to_string()))
+    }
+
+    /// [`close_paid_elsewhere`](Self::close_paid_elsewhere), returning the closed position.
+    pub(crate) fn close_position(&self, notice: &str) -> Result<Position, AdminError> {
+        self.with(|s| {
+            let p = s
+                .positions
+                .get_mut(notice)
+                .ok_or_else(|| AdminError::UnknownNotice(notice.to_string()))?;
+            if !matches!(
+                p.state,
+                PositionState::Open | PositionState::Activated { .. }
+            ) {
+                return Err(AdminError::NotModifiable {
+                    notice: notice.to_string(),
+                    state: p.state.name(),
+                });
+            }
+            p.state = PositionState::Paid { receipt_id: None };
+            Ok(p.clone())
+        })
     }
 }

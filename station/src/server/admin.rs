@@ -1,19 +1,26 @@
 //! The admin API: EC back-office actions the harness triggers between steps (change an amount,
-//! cancel a position) and read-only views of positions, fixtures and the back office.
+//! cancel, close as paid elsewhere, create a position) and read-only views of positions,
+//! fixtures and the back office.
+//!
+//! Every action goes through the [`StationState`] method of the same name, which also tells
+//! ACA when the station has one; an ACA failure does not fail the action (it is logged and
+//! listed by `StationState::aca_errors`).
 //!
 //! | method | path | body | answer |
 //! |---|---|---|---|
 //! | GET | `/health` | | `{"status":"UP",...}` |
 //! | GET | `/_collaudo/positions` | | every [`PositionView`] |
+//! | POST | `/_collaudo/positions` | `{"amount_cents": n}` | 201 + the new [`PositionView`]; 400 bad JSON, 422 bad amount |
 //! | GET | `/_collaudo/positions/{notice}` | | [`PositionView`], 404 if unknown |
 //! | POST | `/_collaudo/positions/{notice}/amount` | `{"amount_cents": n}` | [`PositionView`]; 400 bad JSON, 404, 409 not payable, 422 bad amount |
 //! | POST | `/_collaudo/positions/{notice}/cancel` | | [`PositionView`]; 404, 409 if paid |
+//! | POST | `/_collaudo/positions/{notice}/close` | | [`PositionView`] (paid, no receipt); 404, 409 if not payable |
 //! | GET | `/_collaudo/fixtures` | | role → [`crate::Fixture`] |
 //! | GET | `/_collaudo/back-office` | | [`crate::BackOffice`] |
 //!
 //! [`PositionView`]: crate::PositionView
 
-use crate::positions::AdminError;
+use crate::positions::{AdminError, PositionView};
 use crate::state::StationState;
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, State};
@@ -59,6 +66,7 @@ fn admin_error(e: &AdminError) -> Response {
         AdminError::UnknownNotice(_) => StatusCode::NOT_FOUND,
         AdminError::InvalidAmount { .. } => StatusCode::UNPROCESSABLE_ENTITY,
         AdminError::NotModifiable { .. } => StatusCode::CONFLICT,
+        AdminError::NoticeUnavailable(_) => StatusCode::INTERNAL_SERVER_ERROR,
     };
     error(status, e.to_string())
 }
@@ -101,26 +109,28 @@ struct AmountBody {
     amount_cents: u64,
 }
 
+/// The amount of an `{"amount_cents": n}` body, or why the body is not one (a 400).
+fn amount_body(body: &[u8]) -> Result<Amount, String> {
+    serde_json::from_slice::<AmountBody>(body)
+        .map(|b| Amount::from_cents(b.amount_cents))
+        .map_err(|e| format!("expected {{\"amount_cents\": <integer>}}: {e}"))
+}
+
+fn answer(status: StatusCode, result: Result<PositionView, AdminError>) -> Response {
+    match result {
+        Ok(view) => json(status, &view),
+        Err(e) => admin_error(&e),
+    }
+}
+
 pub(super) async fn set_amount(
     State(state): State<Arc<StationState>>,
     Path(notice): Path<String>,
     body: Bytes,
 ) -> Response {
-    let parsed: AmountBody = match serde_json::from_slice(&body) {
-        Ok(b) => b,
-        Err(e) => {
-            return error(
-                StatusCode::BAD_REQUEST,
-                format!("expected {{\"amount_cents\": <integer>}}: {e}"),
-            );
-        }
-    };
-    match state
-        .positions()
-        .set_amount(&notice, Amount::from_cents(parsed.amount_cents))
-    {
-        Ok(view) => json(StatusCode::OK, &view),
-        Err(e) => admin_error(&e),
+    match amount_body(&body) {
+        Ok(amount) => answer(StatusCode::OK, state.set_amount(&notice, amount).await),
+        Err(why) => error(StatusCode::BAD_REQUEST, why),
     }
 }
 
@@ -128,9 +138,20 @@ pub(super) async fn cancel(
     State(state): State<Arc<StationState>>,
     Path(notice): Path<String>,
 ) -> Response {
-    match state.positions().cancel(&notice) {
-        Ok(view) => json(StatusCode::OK, &view),
-        Err(e) => admin_error(&e),
+    answer(StatusCode::OK, state.cancel(&notice).await)
+}
+
+pub(super) async fn close(
+    State(state): State<Arc<StationState>>,
+    Path(notice): Path<String>,
+) -> Response {
+    answer(StatusCode::OK, state.close_paid_elsewhere(&notice).await)
+}
+
+pub(super) async fn create(State(state): State<Arc<StationState>>, body: Bytes) -> Response {
+    match amount_body(&body) {
+        Ok(amount) => answer(StatusCode::CREATED, state.create_position(amount).await),
+        Err(why) => error(StatusCode::BAD_REQUEST, why),
     }
 }
 

@@ -32,13 +32,14 @@ pub fn app(state: Arc<StationState>) -> Router {
     Router::new()
         .route(STATION_PATH, post(station))
         .route("/health", get(admin::health))
-        .route("/_collaudo/positions", get(admin::list))
+        .route("/_collaudo/positions", get(admin::list).post(admin::create))
         .route("/_collaudo/positions/{notice}", get(admin::show))
         .route(
             "/_collaudo/positions/{notice}/amount",
             post(admin::set_amount),
         )
         .route("/_collaudo/positions/{notice}/cancel", post(admin::cancel))
+        .route("/_collaudo/positions/{notice}/close", post(admin::close))
         .route("/_collaudo/fixtures", get(admin::fixtures))
         .route("/_collaudo/back-office", get(admin::back_office))
         .with_state(state)
@@ -55,7 +56,12 @@ async fn station(State(state): State<Arc<StationState>>, request: Request) -> Re
         .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
     let read = axum::body::to_bytes(request.into_body(), MAX_BODY_BYTES);
     let reply = match tokio::time::timeout(BODY_READ_TIMEOUT, read).await {
-        Ok(Ok(bytes)) => handle(&state, soap_action.as_deref(), &bytes),
+        Ok(Ok(bytes)) => {
+            let reply = handle(&state, soap_action.as_deref(), &bytes);
+            // A position created by this request is in ACA before the Nodo hears of it.
+            state.register_deferred().await;
+            reply
+        }
         // Over the limit, or the client broke off: either way the body is unusable.
         Ok(Err(_)) => oversized(&state, soap_action.as_deref(), MAX_BODY_BYTES),
         Err(_) => {

@@ -98,6 +98,10 @@ fn client_url(addr: SocketAddr) -> String {
 /// Serve a station on an already bound listener. The listener is accepting as soon as it is
 /// bound, so the station is reachable when this returns: no need to wait or retry.
 ///
+/// With an ACA configured ([`StationConfig::aca`]), every payable position is loaded into it
+/// before this returns (unless the profile is `no-aca`); failures do not stop the start, they
+/// are in [`StationState::aca_errors`].
+///
 /// # Errors
 /// [`StationError::LocalAddr`] or [`StationError::Seed`].
 pub async fn start(
@@ -106,6 +110,7 @@ pub async fn start(
 ) -> Result<StationHandle, StationError> {
     let state = Arc::new(StationState::new(config)?);
     let addr = listener.local_addr().map_err(StationError::LocalAddr)?;
+    state.register_in_aca().await;
     let (stop, stopped) = oneshot::channel::<()>();
     let service = app(Arc::clone(&state)).into_make_service_with_connect_info::<Cut>();
     let server =

@@ -195,3 +195,82 @@ async fn journal_file_gets_one_line_per_call() -> Result<(), Box<dyn std::error:
     assert!(err.is_some_and(|e| e.starts_with("cannot create the aca journal")));
     Ok(())
 }
+
+#[tokio::test]
+async fn faults_answer_only_routed_posts_and_apply_nothing() {
+    let (state, _) = state(1024);
+    state.inject(502, 1);
+    assert_eq!(state.pending_faults(), 1);
+    // Wrong route, wrong method, oversized body: answered as usual, fault kept.
+    let (response, _) = send(&state, post("/aca/v1/other", position(1))).await;
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    let get = Request::get(ACA_PATH)
+        .body(Body::empty())
+        .unwrap_or_default();
+    let (response, _) = send(&state, get).await;
+    assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
+    let big = format!("{}{}", position(1), " ".repeat(2048));
+    let (response, _) = send(&state, post(ACA_PATH, big)).await;
+    assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(state.pending_faults(), 1);
+    // A routed POST takes it, whatever its key: the fault stands in for the whole service.
+    let keyless = Request::post(ACA_PATH)
+        .body(Body::from(position(100)))
+        .unwrap_or_default();
+    let (response, body) = send(&state, keyless).await;
+    assert_eq!(response.status(), StatusCode::BAD_GATEWAY);
+    assert!(body.contains("\"status\":502"), "{body}");
+    assert_eq!(state.pending_faults(), 0);
+    assert!(state.store().is_empty());
+    let (response, _) = send(&state, post(ACA_PATH, position(100))).await;
+    assert_eq!(response.status(), StatusCode::OK);
+
+    let calls = state.store().calls();
+    let logged: Vec<_> = calls
+        .iter()
+        .map(|c| (c.status, c.injected, c.action))
+        .collect();
+    assert_eq!(
+        logged,
+        vec![
+            (404, false, None),
+            (405, false, None),
+            (413, false, None),
+            (502, true, None),
+            (200, false, Some(HistoryAction::Created)),
+        ]
+    );
+    assert_eq!(
+        calls[3].iupd.as_deref(),
+        Some("ACA_77777777777_01000000000000144")
+    );
+}
+
+#[tokio::test]
+async fn injected_calls_are_marked_in_the_journal() -> Result<(), Box<dyn std::error::Error>> {
+    let dir = tempfile::tempdir()?;
+    let path = dir.path().join("aca.jsonl");
+    let mut config = AcaConfig::new(Arc::new(VirtualClock::new(VirtualTime::EPOCH))).with_key("k");
+    config.backoffice = BackOffice::default().with_ec(EC, None);
+    config.journal_path = Some(path.clone());
+    let state = Arc::new(AcaState::new(config)?);
+    state.inject(409, 1);
+    let (response, _) = send(&state, post(ACA_PATH, position(1))).await;
+    assert_eq!(response.status(), StatusCode::CONFLICT);
+    let (response, _) = send(&state, post(ACA_PATH, position(1))).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let text = std::fs::read_to_string(&path)?;
+    let marks: Vec<(u64, bool)> = text
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).map(|v| {
+                (
+                    v["status"].as_u64().unwrap_or(0),
+                    v["injected"].as_bool().unwrap_or(false),
+                )
+            })
+        })
+        .collect::<Result<_, _>>()?;
+    assert_eq!(marks, vec![(409, true), (200, false)]);
+    Ok(())
+}
