@@ -332,23 +332,5 @@ pub(crate) async fn run(
         };
         checks.push(record);
     }
-    let verdict = if checks.iter().any(|c| c.verdict == CheckVerdict::Fail) {
-        Verdict::Fail
-    } else {
-        Verdict::Pass
-    };
-    let message = checks
-        .iter()
-        .find(|c| c.verdict == CheckVerdict::Fail)
-        .map(|c| format!("{}: {}", c.name, c.message));
-    StepOutcome::Done(StepRecord {
-        index,
-        name,
-        verdict,
-        message,
-        duration_ms: started.elapsed().as_secs_f64() * 1e3,
-        checks,
-        exchanges,
-        transcript,
-    })
+    super::step::finish(index, name, started, checks, exchanges, transcript)
 }

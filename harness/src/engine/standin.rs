@@ -3,7 +3,7 @@
 //! from the ACA copy without calling the station; technical probes bring it back; and the ACA
 //! archive can be inspected and compared with what the station answers (ACA-008).
 
-use super::step::{ScenarioCtx, StepOutcome, fault_of};
+use super::step::{ScenarioCtx, StepOutcome, exchange_record, fault_of, finish as done};
 use crate::scenario::{Step, parse_duration, parse_local_time};
 use collaudo_nodo::aca::{AcaPosition, PositionStatus};
 use collaudo_nodo::standin::{
@@ -13,7 +13,7 @@ use collaudo_nodo::standin::{
 use collaudo_nodo::{
     Clock, Judgement, NodoClient, NodoOutcome, SoapActionStyle, StationTarget, VirtualTime, judge,
 };
-use collaudo_reports::{CheckRecord, CheckVerdict, ExchangeRecord, StepRecord, Verdict};
+use collaudo_reports::{CheckRecord, CheckVerdict};
 use collaudo_wire::{
     Amount, Beneficiary, EntityType, FaultCode, Message, PaymentData, PaymentOption, QrCode,
     Subject, Transfer, VerifyPaymentNoticeRes,
@@ -51,49 +51,6 @@ fn pass_fail(
             },
             message,
         )
-    }
-}
-
-pub(crate) fn done(
-    index: usize,
-    name: String,
-    started: Instant,
-    checks: Vec<CheckRecord>,
-    exchanges: Vec<ExchangeRecord>,
-    transcript: Vec<String>,
-) -> StepOutcome {
-    let verdict = if checks.iter().any(|c| c.verdict == CheckVerdict::Fail) {
-        Verdict::Fail
-    } else {
-        Verdict::Pass
-    };
-    let message = checks
-        .iter()
-        .find(|c| c.verdict == CheckVerdict::Fail)
-        .map(|c| format!("{}: {}", c.name, c.message));
-    StepOutcome::Done(StepRecord {
-        index,
-        name,
-        verdict,
-        message,
-        duration_ms: started.elapsed().as_secs_f64() * 1e3,
-        checks,
-        exchanges,
-        transcript,
-    })
-}
-
-fn exchange_record(ex: &collaudo_nodo::Exchange, outcome: &str) -> ExchangeRecord {
-    ExchangeRecord {
-        seq: ex.seq,
-        primitive: ex.primitive.name().to_string(),
-        url: ex.url.clone(),
-        request_bytes: ex.request_body.len(),
-        response_status: ex.response.as_ref().map(|r| r.status),
-        latency_ms: ex.latency_ms,
-        virtual_time: Some(ex.virtual_at.to_string()),
-        outcome: outcome.to_string(),
-        attempt: None,
     }
 }
 

@@ -123,7 +123,7 @@ fn corrupt_request(body: String, how: &str) -> String {
     }
 }
 
-fn exchange_record(ex: &Exchange, outcome: &str) -> ExchangeRecord {
+pub(crate) fn exchange_record(ex: &Exchange, outcome: &str) -> ExchangeRecord {
     ExchangeRecord {
         seq: ex.seq,
         primitive: ex.primitive.name().to_string(),
@@ -465,6 +465,19 @@ pub(crate) async fn run_step(cx: &mut ScenarioCtx<'_>, index: usize, st: &Step) 
             )),
         }
     }
+    finish(index, name, started, checks, exchanges, transcript)
+}
+
+/// The record of a step that ran: failed if any check failed, with the first failure as its
+/// message. Every kind of step ends here, so verdicts are derived one way.
+pub(crate) fn finish(
+    index: usize,
+    name: String,
+    started: Instant,
+    checks: Vec<CheckRecord>,
+    exchanges: Vec<ExchangeRecord>,
+    transcript: Vec<String>,
+) -> StepOutcome {
     let verdict = verdict_of(&checks);
     let message = checks
         .iter()
