@@ -633,7 +633,10 @@ pub(crate) fn aca_step(
         checks.push(pass_fail(
             "aca-pay-stand-in",
             got == Some(want),
-            format!("payStandIn of {notice}: {got:?}"),
+            format!(
+                "payStandIn of {notice}: {}",
+                got.map_or("absent".into(), |g| g.to_string())
+            ),
             want.to_string(),
             got.map_or("absent".into(), |g| g.to_string()),
         ));
@@ -690,13 +693,28 @@ pub(crate) async fn aca_consistency(
             .await;
         let j = judge(&ex, &request, &cx.station.backoffice, &cx.cfg.policy);
         exchanges.push(exchange_record(&ex, &j.outcome.label()));
-        let Some(Message::VerifyPaymentNoticeRes(v)) = &j.message else {
-            continue;
-        };
-        let Some(option) = &v.payment_option else {
-            continue;
-        };
         let name = format!("aca-consistency {role}");
+        // A payable notice the station cannot verify cannot be compared: that is a failure of
+        // the comparison, not a silent pass.
+        let usable = match &j.message {
+            Some(Message::VerifyPaymentNoticeRes(v)) if j.outcome.is_ok() => {
+                v.payment_option.as_ref().map(|o| (v, o))
+            }
+            _ => None,
+        };
+        let Some((v, option)) = usable else {
+            checks.push(pass_fail(
+                &name,
+                false,
+                format!(
+                    "{role} ({notice}): the station's verify gave no amount to compare with ACA: {}",
+                    j.outcome
+                ),
+                "an OK verify with the current amount".into(),
+                j.outcome.label(),
+            ));
+            continue;
+        };
         match aca_position(cx, &notice) {
             None => checks.push(pass_fail(
                 &name,

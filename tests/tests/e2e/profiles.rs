@@ -37,6 +37,8 @@ profile_tests! {
     unquoted_soapaction_only => "unquoted-soapaction-only",
     flaky_receipts => "flaky-receipts",
     rejects_duplicates_wrongly => "rejects-duplicates-wrongly",
+    no_aca => "no-aca",
+    stale_aca => "stale-aca",
 }
 
 #[test]
@@ -53,9 +55,17 @@ fn every_profile_has_an_expectation_and_a_test() {
 fn the_table_names_only_builtin_cases() {
     let ids: BTreeSet<String> = support::builtin_ids().into_iter().collect();
     for e in EXPECTED {
+        for id in e.exclude {
+            assert!(
+                ids.contains(*id),
+                "{}: {id} is not a built-in case",
+                e.profile
+            );
+        }
+        // Every case the table says something about must also run.
         let named = failing_ids(e)
             .into_iter()
-            .chain(e.exclude.iter().copied())
+            .chain(passing_ids(e))
             .chain(e.errors.iter().copied())
             .chain(e.skipped.iter().copied());
         for id in named {
@@ -64,12 +74,17 @@ fn the_table_names_only_builtin_cases() {
                 "{}: {id} is not a built-in case",
                 e.profile
             );
+            assert!(
+                !e.exclude.contains(&id),
+                "{}: {id} is both excluded and expected to run",
+                e.profile
+            );
         }
     }
 }
 
 #[test]
-fn wrong_sum_and_bad_iban_break_the_same_cases() {
+fn related_profiles_break_related_cases() {
     // Both profiles bend only a successful activation, so they must hit the same cases.
     let of = |p| {
         failing_ids(expected::of(p))
@@ -80,12 +95,24 @@ fn wrong_sum_and_bad_iban_break_the_same_cases() {
     assert_eq!(of("http-500-faults"), of("ko-without-fault"));
     // Both receipt-duplicate profiles can only show where a receipt reaches a station twice.
     assert_eq!(of("duplicate-booking"), of("rejects-duplicates-wrongly"));
+    // A station that never calls ACA breaks at least what a station that stops updating it
+    // breaks.
+    assert!(of("stale-aca").is_subset(&of("no-aca")));
 }
 
+/// The cases named in `failing`: all of `Only`, the exceptions of `All`.
 fn failing_ids(e: &Expectation) -> Vec<&'static str> {
     match e.failing {
-        Failing::All(_) => Vec::new(),
+        Failing::All { except, .. } => except.iter().map(|(id, _)| *id).collect(),
         Failing::Only(list) => list.iter().map(|(id, _)| *id).collect(),
+    }
+}
+
+/// The cases `All` names as passing.
+fn passing_ids(e: &Expectation) -> Vec<&'static str> {
+    match e.failing {
+        Failing::All { passing, .. } => passing.to_vec(),
+        Failing::Only(_) => Vec::new(),
     }
 }
 
@@ -119,7 +146,17 @@ async fn check_profile(profile: &str) {
         problems.push(format!("ran {ran:?}, selected {selected:?}"));
     }
     let failing: BTreeMap<&str, Failure> = match e.failing {
-        Failing::All(f) => selected.iter().map(|id| (id.as_str(), f)).collect(),
+        Failing::All {
+            failure,
+            except,
+            passing,
+        } => selected
+            .iter()
+            .map(String::as_str)
+            .filter(|id| !passing.contains(id))
+            .map(|id| (id, failure))
+            .chain(except.iter().copied())
+            .collect(),
         Failing::Only(list) => list.iter().copied().collect(),
     };
     for case in &report.cases {

@@ -20,6 +20,8 @@ pub(crate) const ERRORE_RESPONSE: &str = "PPT_STAZIONE_INT_PA_ERRORE_RESPONSE";
 pub(crate) const TIMEOUT: &str = "PPT_STAZIONE_INT_PA_TIMEOUT";
 pub(crate) const IRRAGGIUNGIBILE: &str = "PPT_STAZIONE_INT_PA_IRRAGGIUNGIBILE";
 pub(crate) const EMESSO_DA_PAA: &str = "PPT_ERRORE_EMESSO_DA_PAA";
+/// What the Nodo answers in Stand-In for a notice it cannot collect from ACA (DOMAIN.md §7).
+pub(crate) const PAGAMENTO_SCONOSCIUTO: &str = "PPT_PAGAMENTO_SCONOSCIUTO";
 
 /// A scratch folder for one run: an empty `collaudo.toml` and the `out` folder.
 ///
