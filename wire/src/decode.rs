@@ -369,10 +369,28 @@ impl<'d, 'a> Decoder<'d, 'a> {
         self.string(el, 1, 140)
     }
 
-    fn fiscal_code_pa(&mut self, el: &'d Element<'a>) -> Option<String> {
+    /// A simple-typed leaf: its text through one lexical rule, a violation when it breaks it.
+    fn lexical<T>(
+        &mut self,
+        el: &'d Element<'a>,
+        rule: impl FnOnce(&str) -> Result<T, Rule>,
+    ) -> Option<T> {
         let t = self.leaf(el)?;
-        let r = facets::fiscal_code_pa(t).map(|()| t.to_string());
+        let r = rule(t);
         self.check(el, r)
+    }
+
+    /// As [`Self::lexical`] for rules that only accept or refuse: the text is the value.
+    fn lexical_text(
+        &mut self,
+        el: &'d Element<'a>,
+        rule: impl FnOnce(&str) -> Result<(), Rule>,
+    ) -> Option<String> {
+        self.lexical(el, |t| rule(t).map(|()| t.to_string()))
+    }
+
+    fn fiscal_code_pa(&mut self, el: &'d Element<'a>) -> Option<String> {
+        self.lexical_text(el, facets::fiscal_code_pa)
     }
 
     fn notice_number(&mut self, el: &'d Element<'a>) -> Option<String> {
@@ -391,33 +409,23 @@ impl<'d, 'a> Decoder<'d, 'a> {
     }
 
     fn amount(&mut self, el: &'d Element<'a>, not_zero: bool) -> Option<Amount> {
-        let t = self.leaf(el)?;
-        let r = facets::amount(t, not_zero);
-        self.check(el, r)
+        self.lexical(el, |t| facets::amount(t, not_zero))
     }
 
     fn date(&mut self, el: &'d Element<'a>) -> Option<String> {
-        let t = self.leaf(el)?;
-        let r = facets::date(t).map(|()| t.to_string());
-        self.check(el, r)
+        self.lexical_text(el, facets::date)
     }
 
     fn date_time(&mut self, el: &'d Element<'a>) -> Option<String> {
-        let t = self.leaf(el)?;
-        let r = facets::date_time(t).map(|()| t.to_string());
-        self.check(el, r)
+        self.lexical_text(el, facets::date_time)
     }
 
     fn boolean(&mut self, el: &'d Element<'a>) -> Option<bool> {
-        let t = self.leaf(el)?;
-        let r = facets::boolean(t);
-        self.check(el, r)
+        self.lexical(el, facets::boolean)
     }
 
     fn int(&mut self, el: &'d Element<'a>) -> Option<i32> {
-        let t = self.leaf(el)?;
-        let r = facets::int(t);
-        self.check(el, r)
+        self.lexical(el, facets::int)
     }
 
     fn enumeration(
@@ -432,15 +440,11 @@ impl<'d, 'a> Decoder<'d, 'a> {
     }
 
     fn base64(&mut self, el: &'d Element<'a>) -> Option<String> {
-        let t = self.leaf(el)?;
-        let r = facets::base64(t).map(|()| t.to_string());
-        self.check(el, r)
+        self.lexical_text(el, facets::base64)
     }
 
     fn nation_province(&mut self, el: &'d Element<'a>) -> Option<String> {
-        let t = self.leaf(el)?;
-        let r = facets::nation_province(t).map(|()| t.to_string());
-        self.check(el, r)
+        self.lexical_text(el, facets::nation_province)
     }
 
     fn outcome(&mut self, el: &'d Element<'a>) -> Option<Outcome> {
