@@ -39,6 +39,9 @@ pub struct StationConfig {
     /// The ACA `paCreatePosition` service the station keeps up to date (DOMAIN.md §8), if any.
     /// `None` (the default): the station never calls ACA, as before ACA support existed.
     pub aca: Option<AcaTarget>,
+    /// How many notices each fixture role gets (1 to [`crate::positions::MAX_COPIES`]): a
+    /// station that lives through a whole run needs one per case that pays the role.
+    pub copies: usize,
 }
 
 /// Where and how the station calls ACA `paCreatePosition`.
@@ -72,6 +75,7 @@ impl Default for StationConfig {
             flaky_receipt_failures: DEFAULT_FLAKY_RECEIPT_FAILURES,
             seed: 0,
             aca: None,
+            copies: 1,
         }
     }
 }

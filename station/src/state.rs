@@ -43,6 +43,7 @@ impl StationState {
                 back_office: &back_office,
             },
             config.seed,
+            config.copies,
         )
         .map_err(StationError::Seed)?;
         Ok(StationState {
@@ -68,6 +69,40 @@ impl StationState {
     /// Role → seeded position.
     pub fn fixtures(&self) -> &Fixtures {
         &self.fixtures
+    }
+
+    /// Seed `copies` fresh notices of every role (new notice numbers, every one in its role's
+    /// starting state), register the payable ones in ACA, and return role → notice numbers:
+    /// what a second run against this long-lived station needs, since the first one paid the
+    /// notices it consumed.
+    ///
+    /// # Errors
+    /// [`StationError::Seed`] if no notice number can be made (the IUV range is exhausted).
+    pub async fn prepare_fresh(
+        &self,
+        copies: usize,
+    ) -> Result<std::collections::BTreeMap<positions::FixtureRole, Vec<String>>, StationError> {
+        let base = self.positions.with(|s| {
+            let base = s.next_demand_base;
+            s.next_demand_base += positions::block_span(copies);
+            base
+        });
+        let (fresh, fixtures) = positions::seed_block(
+            &Issuer {
+                fiscal_code: &self.config.id_pa,
+                company_name: &self.config.company_name,
+                back_office: &self.back_office,
+            },
+            self.config.seed,
+            base,
+            copies,
+        )
+        .map_err(StationError::Seed)?;
+        for p in fresh {
+            self.positions.insert(p);
+        }
+        self.register_in_aca().await;
+        Ok(fixtures.all_notices())
     }
 
     /// The positions and the receipt ledger.

@@ -30,6 +30,11 @@ const PAST_DUE_DATE: &str = "2024-01-31";
 const DEMAND_BASE_OFFSET: u64 = 1_000;
 /// IUV bases of one station stay below this so that every base + offset keeps 13 digits.
 const BASE_SPAN: u64 = 9_000_000_000_000;
+/// Copy `c` of a role's notice sits `c × COPY_STRIDE` above the first copy: wider than the
+/// role list, so copies of different roles never share a number.
+const COPY_STRIDE: u64 = 32;
+/// The most notices one role can be seeded with: every copy stays below the demand range.
+pub const MAX_COPIES: usize = (DEMAND_BASE_OFFSET / COPY_STRIDE) as usize - 1;
 
 /// What a seeded position is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -217,10 +222,14 @@ pub struct Fixture {
 }
 
 /// Role → seeded position, for every role.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct Fixtures {
     by_role: BTreeMap<FixtureRole, Fixture>,
+    /// Every notice of each role, the first one included: a long-lived station needs several
+    /// notices of the roles a run pays, since a paid notice is never payable again.
+    #[serde(skip)]
+    copies: BTreeMap<FixtureRole, Vec<String>>,
 }
 
 impl Fixtures {
@@ -239,7 +248,35 @@ impl Fixtures {
     pub fn iter(&self) -> impl Iterator<Item = &Fixture> {
         self.by_role.values()
     }
+
+    /// Every notice number seeded for a role, first copy first.
+    pub fn notices(&self, role: FixtureRole) -> Vec<String> {
+        self.copies.get(&role).cloned().unwrap_or_else(|| {
+            self.notice(role)
+                .map(|n| vec![n.to_string()])
+                .unwrap_or_default()
+        })
+    }
+
+    /// Role → every notice number seeded for it (read back from JSON, which carries the first
+    /// copy of each role only, a table knows the first ones).
+    pub fn all_notices(&self) -> BTreeMap<FixtureRole, Vec<String>> {
+        FixtureRole::ALL
+            .iter()
+            .map(|r| (*r, self.notices(*r)))
+            .filter(|(_, n)| !n.is_empty())
+            .collect()
+    }
 }
+
+/// Equal when they describe the same first positions and the same notices per role.
+impl PartialEq for Fixtures {
+    fn eq(&self, other: &Self) -> bool {
+        self.by_role == other.by_role && self.all_notices() == other.all_notices()
+    }
+}
+
+impl Eq for Fixtures {}
 
 /// What seeding produces.
 pub(crate) struct Seeded {
@@ -397,10 +434,13 @@ fn role_position(
     role: FixtureRole,
     notice: NoticeNumber,
     seed: u64,
+    copy: u64,
 ) -> Position {
     let p = issuer.fiscal_code;
     let s = SECONDARY_EC_FISCAL_CODE;
     let debtor = debtor(seed, role.index());
+    // Copies of a role differ in their tokens too, so no two positions share a receipt id.
+    let salt = |n: u64| n + copy * COPY_STRIDE;
     let one = |cents: u64| move |i: &Issuer<'_>, iuv: &str| vec![i.transfer(1, cents, p, 0, iuv)];
     let mut pos = match role {
         FixtureRole::Payable => {
@@ -481,7 +521,7 @@ fn role_position(
         FixtureRole::Paid => {
             let mut pos = issuer.position(notice, "IMU 2025 - acconto", debtor, one(9_999));
             pos.state = PositionState::Paid {
-                receipt_id: Some(token(seed, 9)),
+                receipt_id: Some(token(seed, salt(9))),
             };
             pos
         }
@@ -503,7 +543,7 @@ fn role_position(
         FixtureRole::InProgress => {
             let mut pos = issuer.position(notice, "Diritti di segreteria", debtor, one(4_200));
             pos.state = PositionState::Activated {
-                token: Some(token(seed, 13)),
+                token: Some(token(seed, salt(13))),
             };
             pos
         }
@@ -561,24 +601,57 @@ fn base_of(seed: u64) -> u64 {
     splitmix64(seed) % BASE_SPAN
 }
 
-/// Seed one position per role (all but `unknown` go into the store).
-pub(crate) fn seed(issuer: &Issuer<'_>, seed: u64) -> Result<Seeded, IdentError> {
+/// Seed `copies` positions per role (all but `unknown` go into the store); the first copy of
+/// each role keeps the notice number it had before copies existed.
+pub(crate) fn seed(issuer: &Issuer<'_>, seed: u64, copies: usize) -> Result<Seeded, IdentError> {
     let base = base_of(seed);
-    let mut positions = Vec::new();
-    let mut by_role = BTreeMap::new();
-    for role in FixtureRole::ALL {
-        let notice = NoticeNumber::aux3(SEGREGATION, base + role.index())?;
-        let pos = role_position(issuer, role, notice, seed);
-        by_role.insert(role, summary(&pos, role));
-        if role != FixtureRole::Unknown {
-            positions.push(pos);
-        }
-    }
+    let (positions, fixtures) = seed_block(issuer, seed, base, copies)?;
     Ok(Seeded {
         positions,
-        fixtures: Fixtures { by_role },
+        fixtures,
         next_demand_base: base + DEMAND_BASE_OFFSET,
     })
+}
+
+/// How many IUV bases [`seed_block`] uses for `copies` copies of every role.
+pub(crate) fn block_span(copies: usize) -> u64 {
+    COPY_STRIDE * copies.clamp(1, MAX_COPIES) as u64
+}
+
+/// `copies` positions of every role from IUV base `base` up: the station's own fixtures at
+/// start-up, and every fresh set the admin API prepares for another run.
+pub(crate) fn seed_block(
+    issuer: &Issuer<'_>,
+    seed: u64,
+    base: u64,
+    copies: usize,
+) -> Result<(Vec<Position>, Fixtures), IdentError> {
+    let copies = copies.clamp(1, MAX_COPIES) as u64;
+    let mut positions = Vec::new();
+    let mut by_role = BTreeMap::new();
+    let mut all: BTreeMap<FixtureRole, Vec<String>> = BTreeMap::new();
+    for copy in 0..copies {
+        for role in FixtureRole::ALL {
+            let notice = NoticeNumber::aux3(SEGREGATION, base + role.index() + copy * COPY_STRIDE)?;
+            let pos = role_position(issuer, role, notice, seed, copy);
+            all.entry(role)
+                .or_default()
+                .push(pos.notice_number.as_str().to_string());
+            if copy == 0 {
+                by_role.insert(role, summary(&pos, role));
+            }
+            if role != FixtureRole::Unknown {
+                positions.push(pos);
+            }
+        }
+    }
+    Ok((
+        positions,
+        Fixtures {
+            by_role,
+            copies: all,
+        },
+    ))
 }
 
 /// A position created by paDemandPaymentNotice: one transfer of `amount` to the main account
@@ -640,7 +713,7 @@ mod tests {
             company_name: "Comune di Collaudo",
             back_office: &bo,
         };
-        let s = seed(&issuer, seed_value).unwrap();
+        let s = seed(&issuer, seed_value, 1).unwrap();
         (bo, s)
     }
 

@@ -9,11 +9,13 @@ pub use back_office::{
     BackOffice, EcEntry, IbanEntry, SECONDARY_EC_COMPANY, SECONDARY_EC_FISCAL_CODE,
 };
 pub use fixtures::{
-    DEMAND_SERVICE, Fixture, FixtureRole, Fixtures, TransferSummary, UnknownFixtureRole,
+    DEMAND_SERVICE, Fixture, FixtureRole, Fixtures, MAX_COPIES, TransferSummary, UnknownFixtureRole,
 };
 pub use store::{
     AdminError, Booking, Payee, Position, PositionState, PositionStore, PositionView, TransferSpec,
 };
 
-pub(crate) use fixtures::{Issuer, back_office_position, demand_position, seed};
+pub(crate) use fixtures::{
+    Issuer, back_office_position, block_span, demand_position, seed, seed_block,
+};
 pub(crate) use store::StoreInner;

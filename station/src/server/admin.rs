@@ -15,7 +15,9 @@
 //! | POST | `/_collaudo/positions/{notice}/amount` | `{"amount_cents": n}` | [`PositionView`]; 400 bad JSON, 404, 409 not payable, 422 bad amount |
 //! | POST | `/_collaudo/positions/{notice}/cancel` | | [`PositionView`]; 404, 409 if paid |
 //! | POST | `/_collaudo/positions/{notice}/close` | | [`PositionView`] (paid, no receipt); 404, 409 if not payable |
-//! | GET | `/_collaudo/fixtures` | | role → [`crate::Fixture`] |
+//! | GET | `/_collaudo/fixtures` | | role → [`crate::Fixture`] (the first notice of each role) |
+//! | GET | `/_collaudo/fixtures/notices` | | role → every notice number seeded for it |
+//! | POST | `/_collaudo/fixtures/fresh` | `{"copies": n}` (optional, default 1) | 201 + role → fresh notice numbers; 400 bad JSON or n outside 1..=MAX_COPIES |
 //! | GET | `/_collaudo/back-office` | | [`crate::BackOffice`] |
 //!
 //! [`PositionView`]: crate::PositionView
@@ -157,6 +159,48 @@ pub(super) async fn create(State(state): State<Arc<StationState>>, body: Bytes) 
 
 pub(super) async fn fixtures(State(state): State<Arc<StationState>>) -> Response {
     json(StatusCode::OK, state.fixtures())
+}
+
+pub(super) async fn fixture_notices(State(state): State<Arc<StationState>>) -> Response {
+    json(StatusCode::OK, &state.fixtures().all_notices())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FreshBody {
+    #[serde(default = "one")]
+    copies: usize,
+}
+
+fn one() -> usize {
+    1
+}
+
+pub(super) async fn fresh_fixtures(
+    State(state): State<Arc<StationState>>,
+    body: Bytes,
+) -> Response {
+    let copies = if body.iter().all(u8::is_ascii_whitespace) {
+        1
+    } else {
+        match serde_json::from_slice::<FreshBody>(&body) {
+            Ok(b) => b.copies,
+            Err(e) => return error(StatusCode::BAD_REQUEST, format!("bad JSON: {e}")),
+        }
+    };
+    if !(1..=crate::positions::MAX_COPIES).contains(&copies) {
+        return error(
+            StatusCode::BAD_REQUEST,
+            format!(
+                "copies must be between 1 and {}",
+                crate::positions::MAX_COPIES
+            ),
+        );
+    }
+    match state.prepare_fresh(copies).await {
+        Ok(notices) => json(StatusCode::CREATED, &notices),
+        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+    }
 }
 
 pub(super) async fn back_office(State(state): State<Arc<StationState>>) -> Response {

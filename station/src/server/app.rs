@@ -41,6 +41,8 @@ pub fn app(state: Arc<StationState>) -> Router {
         .route("/_collaudo/positions/{notice}/cancel", post(admin::cancel))
         .route("/_collaudo/positions/{notice}/close", post(admin::close))
         .route("/_collaudo/fixtures", get(admin::fixtures))
+        .route("/_collaudo/fixtures/notices", get(admin::fixture_notices))
+        .route("/_collaudo/fixtures/fresh", post(admin::fresh_fixtures))
         .route("/_collaudo/back-office", get(admin::back_office))
         .with_state(state)
 }
