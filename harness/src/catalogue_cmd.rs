@@ -90,3 +90,71 @@ pub fn list(dirs: &[PathBuf], only: &[String], out: &mut dyn Write) -> i32 {
     );
     exit::OK
 }
+
+/// `collaudo plan`: every selected case with what it needs from the station and the
+/// configuration, then the notices each fixture role must have for the whole selection to run
+/// once against a station that is not restarted between cases.
+pub fn plan(dirs: &[PathBuf], only: &[String], out: &mut dyn Write) -> i32 {
+    let cat = match Catalogue::with_dirs(dirs, true) {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = writeln!(out, "error: {e}");
+            return exit::USAGE;
+        }
+    };
+    if cat.has_errors() {
+        for p in &cat.problems {
+            let _ = write!(out, "{}", p.render());
+        }
+        return exit::USAGE;
+    }
+    let selected = cat.select(only);
+    if selected.is_empty() {
+        let _ = writeln!(out, "no scenario matches {}", only.join(", "));
+        return exit::NOTHING_SELECTED;
+    }
+    let _ = writeln!(
+        out,
+        "{:<10} {:<12} {:<5} {:<5} needs",
+        "id", "PagoPA id", "class", "phase"
+    );
+    for (s, _) in &selected {
+        let official = s.official.as_ref().map_or("—", |o| o.get_ref().as_str());
+        let class = s.class.as_ref().map_or("", |c| c.get_ref().as_str());
+        let phase = s.phase.as_ref().map_or_else(
+            || if s.official.is_some() { "BOTH" } else { "COL" },
+            |p| p.get_ref().as_str(),
+        );
+        let needs: Vec<String> = crate::fixtures::uses(s)
+            .into_iter()
+            .map(|(role, u)| match u {
+                crate::fixtures::Use::Read => role,
+                crate::fixtures::Use::Consume => format!("{role} (pays it)"),
+            })
+            .chain(s.needs().into_iter().map(|n| format!("[{n}]")))
+            .collect();
+        let _ = writeln!(
+            out,
+            "{:<10} {:<12} {:<5} {:<5} {}",
+            s.id.get_ref(),
+            official,
+            class,
+            phase,
+            needs.join(", ")
+        );
+    }
+    let scenarios: Vec<&crate::scenario::Scenario> = selected.iter().map(|(s, _)| s).collect();
+    let _ = writeln!(
+        out,
+        "\nNotices per fixture role for one run of these {} cases against a long-lived station\n(one shared by the cases that only read the role, plus one per case that pays it):",
+        scenarios.len()
+    );
+    for (role, n) in crate::fixtures::needed(scenarios.iter().copied()) {
+        let _ = writeln!(out, "  {role:<20} {n}");
+    }
+    let _ = writeln!(
+        out,
+        "\nList them in [fixtures] of collaudo.toml, e.g. payable = [\"…\", \"…\"]; a paid notice is never\npayable again, so prepare fresh ones before the next run. Ids such as VRF-001 are collaudo's own\ncatalogue; only the \"PagoPA id\" column (EC-PSP-*) refers to PagoPA's official test plan."
+    );
+    exit::OK
+}

@@ -22,6 +22,8 @@ Examples:
   collaudo list                               the catalogue, with PagoPA's official ids apart
   collaudo init                               write a commented collaudo.toml
   collaudo station --listen 127.0.0.1:8080    the reference station, standalone
+  collaudo station --listen 127.0.0.1:8080 --print-config > collaudo.toml
+  collaudo plan                               what each case needs, notices per role
   collaudo validate reply.xml                 check one saved SOAP message
   collaudo validate --format json captures/*.xml
 
@@ -47,14 +49,18 @@ pub enum Command {
     /// Run the conformance suite: the mock Nodo calls the station and judges every answer.
     #[command(
         long_about = "Run the conformance suite against a station.\n\n\
-Without --station (or [station] url in collaudo.toml, or COLLAUDO_STATION_URL) collaudo starts \
-its embedded reference station on 127.0.0.1, fresh for every scenario, so the suite runs with no \
-setup. Each scenario gets a verdict: pass, fail (the station does not conform: the report says \
+With no configuration at all, collaudo starts its embedded reference station on 127.0.0.1, \
+fresh for every scenario, so the suite runs with no setup; --embedded asks for it where a \
+collaudo.toml is present. A configuration that names no station ([station] url, \
+COLLAUDO_STATION_URL or --station) is refused, so that a CI gate whose station URL went missing \
+never tests the embedded station by mistake. Before the suite, collaudo opens one connection to \
+an external station and stops with one clear line if nothing answers (--no-preflight). Each scenario gets a verdict: pass, fail (the station does not conform: the report says \
 what the real Nodo would have answered the PSP and why), error (collaudo or the environment \
-failed) or skipped (a fixture role or EC action is not configured; the reason is given).\n\n\
+failed) or skipped (a fixture role, EC action or optional section is not configured; the reason \
+is given, and a skipped case sends nothing).\n\n\
 Reports go to --out (default ./collaudo-report/<timestamp>): junit.xml, report.json, \
 summary.md, events.jsonl and journal.jsonl (every exchange, raw bytes both ways).",
-        after_help = "Examples:\n  collaudo run\n  collaudo run --profile wrong-sum            see what a broken station looks like\n  collaudo run --station http://127.0.0.1:8080/pagopa/station --config collaudo.toml\n  collaudo run --only VRF,ACT-002M --report junit --out ci-report\n\nExit codes: 0 all passed (or skipped), 1 a scenario failed, 2 usage/config/scenario error,\n3 harness or environment error, 4 nothing selected."
+        after_help = "Examples:\n  collaudo run\n  collaudo run --profile wrong-sum            see what a broken station looks like\n  collaudo run --station http://127.0.0.1:8080/pagopa/station --config collaudo.toml\n  collaudo run --only VRF,ACT-002M --report junit --out ci-report\n\nExit codes: 0 all passed (or skipped), 1 a scenario failed (even if collaudo also hit errors),\n2 usage/config/scenario error, 3 harness or environment error and no failure, 4 nothing selected."
     )]
     Run {
         /// The station's service URL (overrides collaudo.toml and COLLAUDO_STATION_URL).
@@ -91,6 +97,13 @@ summary.md, events.jsonl and journal.jsonl (every exchange, raw bytes both ways)
         /// case with the reason (the default when stdin is not a terminal).
         #[arg(long)]
         non_interactive: bool,
+        /// Run against the embedded reference station even where a collaudo.toml is present
+        /// (without one, the embedded station is the default).
+        #[arg(long)]
+        embedded: bool,
+        /// Skip the check that the station accepts a connection before the suite starts.
+        #[arg(long)]
+        no_preflight: bool,
     },
     /// Run the reference EC station standalone (an example for EC teams, a target for trials).
     #[command(after_help = station_help())]
@@ -104,6 +117,27 @@ summary.md, events.jsonl and journal.jsonl (every exchange, raw bytes both ways)
         /// Seed for notice numbers and debtors.
         #[arg(long, default_value_t = 42)]
         seed: u64,
+        /// Notices per fixture role (default: as many as a full run of the built-in suite
+        /// pays, see `collaudo plan`).
+        #[arg(long, value_name = "N")]
+        copies: Option<usize>,
+        /// Print the collaudo.toml that tests a station started with the same arguments, and
+        /// exit without starting it.
+        #[arg(long)]
+        print_config: bool,
+    },
+    /// Print the catalogue as a test plan: what each case needs and how many notices each
+    /// fixture role must have for a full run against a long-lived station.
+    #[command(
+        after_help = "Examples:\n  collaudo plan\n  collaudo plan --only RT --scenarios my-scenarios/"
+    )]
+    Plan {
+        /// Select by id (VRF-001), id prefix (VRF-*), area (VRF), PagoPA official id (EC-PSP-02) or tag.
+        #[arg(long, value_name = "ID|TAG", value_delimiter = ',')]
+        only: Vec<String>,
+        /// Extra scenario folders.
+        #[command(flatten)]
+        scenarios: ScenarioArgs,
     },
     /// Write a commented collaudo.toml template.
     Init {
@@ -198,11 +232,15 @@ pub fn dispatch(cli: Cli) -> i32 {
             no_progress,
             timeout_ms,
             non_interactive,
+            embedded,
+            no_preflight,
         } => {
             let args = crate::run::RunArgs {
                 config,
                 station,
                 profile,
+                embedded,
+                no_preflight,
                 only,
                 scenarios: scenarios.scenarios,
                 out,
@@ -226,6 +264,8 @@ pub fn dispatch(cli: Cli) -> i32 {
             listen,
             profile,
             seed,
+            copies,
+            print_config,
         } => {
             let profile = match profile.parse::<collaudo_station::Profile>() {
                 Ok(p) => p,
@@ -234,11 +274,28 @@ pub fn dispatch(cli: Cli) -> i32 {
                     return crate::exit::USAGE;
                 }
             };
+            let copies = match crate::station_cmd::copies(copies) {
+                Ok(c) => c,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return crate::exit::USAGE;
+                }
+            };
+            if print_config {
+                return crate::station_cmd::print_config(
+                    listen,
+                    profile,
+                    seed,
+                    copies,
+                    &mut std::io::stdout().lock(),
+                );
+            }
             match runtime() {
                 Ok(rt) => rt.block_on(crate::station_cmd::serve(
                     listen,
                     profile,
                     seed,
+                    copies,
                     &mut std::io::stdout(),
                 )),
                 Err(code) => code,
@@ -252,10 +309,10 @@ pub fn dispatch(cli: Cli) -> i32 {
                 );
                 return crate::exit::USAGE;
             }
-            match std::fs::write(&path, crate::config::TEMPLATE) {
+            match std::fs::write(&path, crate::config::template()) {
                 Ok(()) => {
                     println!(
-                        "wrote {}: edit [station] and [fixtures], then `collaudo run`",
+                        "wrote {}: set [station] url and the notices of [fixtures], then `collaudo run`",
                         path.display()
                     );
                     crate::exit::OK
@@ -273,6 +330,9 @@ pub fn dispatch(cli: Cli) -> i32 {
         }
         Command::Check { dirs } => {
             crate::catalogue_cmd::check(&dirs, &mut std::io::stdout().lock())
+        }
+        Command::Plan { only, scenarios } => {
+            crate::catalogue_cmd::plan(&scenarios.scenarios, &only, &mut std::io::stdout().lock())
         }
         Command::List { only, scenarios } => {
             crate::catalogue_cmd::list(&scenarios.scenarios, &only, &mut std::io::stdout().lock())

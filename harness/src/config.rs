@@ -20,9 +20,10 @@ pub struct ConfigFile {
     /// `[timeouts]`.
     #[serde(default)]
     pub timeouts: TimeoutsSection,
-    /// `[fixtures]`: role → notice number prepared on the station.
+    /// `[fixtures]`: role → the notice number(s) prepared on the station. A role that a case
+    /// pays needs one notice per such case (`collaudo plan` counts them).
     #[serde(default)]
-    pub fixtures: BTreeMap<String, Spanned<String>>,
+    pub fixtures: BTreeMap<String, Spanned<Notices>>,
     /// `[backoffice]`: ECs and IBANs registered on the (mock) Nodo.
     #[serde(default)]
     pub backoffice: Option<BackOffice>,
@@ -52,6 +53,39 @@ pub struct ConfigFile {
     pub aca: Option<AcaSection>,
 }
 
+/// The notice numbers of one fixture role: `payable = "…"` or `payable = ["…", "…"]`.
+///
+/// Read through a visitor rather than an untagged enum so that a wrong type keeps its span
+/// and a clear message.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Notices(pub Vec<String>);
+
+impl<'de> Deserialize<'de> for Notices {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Notices;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a notice number or a list of notice numbers")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Notices, E> {
+                Ok(Notices(vec![v.to_string()]))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut a: A,
+            ) -> Result<Notices, A::Error> {
+                let mut out = Vec::new();
+                while let Some(n) = a.next_element::<String>()? {
+                    out.push(n);
+                }
+                Ok(Notices(out))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
 /// `[aca]`: where collaudo serves the mock ACA for the EC system under test.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -67,11 +101,11 @@ pub struct AcaSection {
 }
 
 /// `[receipts]`. The sources disagree on the schedule (DOMAIN.md §15 item 3); the default is
-/// SANP 3's 48 attempts an hour apart.
+/// SANP 3's: the first send, then 48 retries an hour apart.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ReceiptsSection {
-    /// Attempts in all (default 48).
+    /// Sends in all, the first included (default 49: the first send and 48 hourly retries).
     pub max_attempts: Option<u32>,
     /// Between attempts, virtual time (default `"1h"`).
     pub interval: Option<Spanned<String>>,
@@ -171,8 +205,59 @@ pub struct RunSection {
     pub scenarios: Vec<PathBuf>,
 }
 
-/// The commented template written by `collaudo init`.
+/// The commented template `collaudo init` fills in (`@FIXTURES@` becomes the role list).
 pub const TEMPLATE: &str = include_str!("../collaudo.example.toml");
+
+/// The template with every fixture role: what it is, the built-in cases it unlocks, and how
+/// many notices a full run needs (the cases that pay a role take one each).
+pub fn template() -> String {
+    use std::fmt::Write as _;
+    let cat = crate::scenario::Catalogue::with_dirs(&[] as &[PathBuf], true).ok();
+    let scenarios: Vec<&crate::scenario::Scenario> = cat
+        .as_ref()
+        .map(|c| c.scenarios.iter().map(|(s, _)| s).collect())
+        .unwrap_or_default();
+    let needed = crate::fixtures::needed(scenarios.iter().copied());
+    let mut block = String::from(
+        "# Notice numbers prepared on your station, per role. Each must be a real notice number
+         # of your EC: 18 digits whose last two are the mod-93 check digits (collaudo refuses a
+         # number with wrong ones). A role a case pays (activation, receipt, EC action) needs one
+         # notice per such case, since a paid notice is never payable again: list them,
+         # e.g. payable = [\"…\", \"…\"]; `collaudo plan` shows the counts for your selection.
+         # A case whose role is not mapped is skipped with the reason, never failed.
+",
+    );
+    for role in collaudo_station::FixtureRole::ALL {
+        let name = role.name();
+        let cases: Vec<String> = scenarios
+            .iter()
+            .filter_map(|s| {
+                crate::fixtures::uses(s).get(name).map(|u| match u {
+                    crate::fixtures::Use::Read => s.id.get_ref().clone(),
+                    crate::fixtures::Use::Consume => format!("{}*", s.id.get_ref()),
+                })
+            })
+            .collect();
+        let _ = writeln!(
+            block,
+            "#
+# {name}: {}",
+            role.description()
+        );
+        if cases.is_empty() {
+            let _ = writeln!(block, "#   used by no built-in case");
+        } else {
+            let _ = writeln!(
+                block,
+                "#   {} notice(s) for a full run; unlocks {} (* pays it)",
+                needed.get(name).copied().unwrap_or(1),
+                cases.join(" ")
+            );
+        }
+        let _ = writeln!(block, "# {name} = [\"<18-digit notice number>\"]");
+    }
+    TEMPLATE.replace("@FIXTURES@\n", &block)
+}
 
 /// Read and parse a config file, reporting problems with line:column.
 pub fn load(path: &Path) -> Result<ConfigFile, Box<Problem>> {
@@ -258,11 +343,39 @@ pub fn parse(file: &str, text: &str) -> Result<ConfigFile, Box<Problem>> {
                 help,
             ));
         }
-        let n = notice.get_ref();
-        if n.len() != 18 || !n.bytes().all(|b| b.is_ascii_digit()) {
+        if notice.get_ref().0.is_empty() {
             return Err(bad(
                 &|| notice.span().start,
-                format!("`{n}` is not an 18-digit notice number"),
+                format!("fixture role `{role}` lists no notice number"),
+                Some("give one notice number, or a list of them".into()),
+            ));
+        }
+        for n in &notice.get_ref().0 {
+            if n.len() != 18 || !n.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(bad(
+                    &|| notice.span().start,
+                    format!("`{n}` is not an 18-digit notice number"),
+                    None,
+                ));
+            }
+            if let Ok(nav) = collaudo_wire::ident::NoticeNumber::parse(n) {
+                if nav.check_digit_ok() == Some(false) {
+                    return Err(bad(
+                        &|| notice.span().start,
+                        format!(
+                            "`{n}` has wrong check digits: the last two digits must be {:02} (mod 93)",
+                            nav.expected_check_digits().unwrap_or(0)
+                        ),
+                        Some("the check digits are the remainder of the aux digit, segregation/application code and IUV base divided by 93".into()),
+                    ));
+                }
+            }
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        if let Some(dup) = notice.get_ref().0.iter().find(|n| !seen.insert(*n)) {
+            return Err(bad(
+                &|| notice.span().start,
+                format!("`{dup}` is listed twice for `{role}`: each notice can be paid only once"),
                 None,
             ));
         }
@@ -322,7 +435,10 @@ mod tests {
 
     #[test]
     fn the_template_parses() {
-        let cfg = parse("collaudo.toml", TEMPLATE).unwrap();
+        let text = template();
+        assert!(text.contains("# receipt-target: ") && text.contains("mod-93"));
+        assert!(!text.contains("@FIXTURES@") && !text.contains("DOMAIN.md"));
+        let cfg = parse("collaudo.toml", &text).unwrap();
         assert!(
             cfg.station.url.is_none(),
             "the template must default to the embedded station"

@@ -8,8 +8,8 @@ use crate::engine::{
 use crate::exit;
 use crate::scenario::Catalogue;
 use collaudo_nodo::{BackOffice, CheckPolicy, Timeouts};
-use collaudo_reports::{ConsoleReporter, FileReporters, ReportFormat, Reporters, RunInfo, Verdict};
-use collaudo_station::{FixtureRole, Profile, StationConfig, StationHandle};
+use collaudo_reports::{ConsoleReporter, FileReporters, ReportFormat, Reporters, RunInfo};
+use collaudo_station::{Profile, StationConfig, StationHandle};
 use collaudo_wire::{Caller, FaultCode, Primitive};
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -25,6 +25,10 @@ pub struct RunArgs {
     pub station: Option<String>,
     /// `--profile NAME` for the embedded station.
     pub profile: Option<String>,
+    /// `--embedded`: run against the embedded reference station even with a configuration.
+    pub embedded: bool,
+    /// `--no-preflight`: do not check that an external station accepts connections first.
+    pub no_preflight: bool,
     /// `--only`.
     pub only: Vec<String>,
     /// `--scenarios DIR`.
@@ -111,7 +115,8 @@ async fn start_station(config: StationConfig) -> Result<StationHandle, String> {
 /// The key the embedded station uses toward the mock ACA.
 const EMBEDDED_ACA_KEY: &str = "collaudo-embedded-station";
 
-fn backoffice_of(bo: &collaudo_station::BackOffice) -> BackOffice {
+/// The Nodo's view of a reference station's back office (ECs and IBANs).
+pub(crate) fn backoffice_of(bo: &collaudo_station::BackOffice) -> BackOffice {
     let mut out = BackOffice::default();
     for ec in &bo.ecs {
         out = out.with_ec(&ec.fiscal_code, Some(&ec.company_name));
@@ -177,21 +182,18 @@ impl StationProvider for Embedded {
             v2: false,
             state: Some(broadcast_handle.state().clone()),
         }];
-        let fixtures = handle
+        let pool = handle
             .fixtures()
-            .iter()
-            .filter(|f| f.state != "unknown" || f.role == FixtureRole::Unknown)
-            .map(|f| {
-                (
-                    f.role.name().to_string(),
-                    f.notice_number.as_str().to_string(),
-                )
-            })
+            .all_notices()
+            .into_iter()
+            .map(|(role, notices)| (role.name().to_string(), notices))
             .collect();
         let bo = backoffice_of(handle.back_office());
         let inst = StationInstance {
             url: handle.url.clone(),
-            fixtures,
+            pool,
+            fixtures: BTreeMap::new(),
+            long_lived: false,
             backoffice: bo,
             actions: Actions::Embedded(handle.state().clone()),
             broadcast,
@@ -210,6 +212,10 @@ impl StationProvider for Embedded {
             let _ = a.shutdown().await;
         }
     }
+
+    fn pool(&self) -> Option<BTreeMap<String, Vec<String>>> {
+        None
+    }
 }
 
 /// A station the user runs (and, when `[aca]` is configured, the mock ACA its EC calls).
@@ -227,6 +233,57 @@ impl StationProvider for External {
     }
 
     async fn release(&mut self) {}
+
+    fn pool(&self) -> Option<BTreeMap<String, Vec<String>>> {
+        Some(self.instance.pool.clone())
+    }
+}
+
+/// `host:port` of an `http://` or `https://` URL, for the preflight connection.
+fn authority(url: &str) -> Result<String, String> {
+    let (rest, default_port) = if let Some(r) = url.strip_prefix("http://") {
+        (r, 80)
+    } else if let Some(r) = url.strip_prefix("https://") {
+        (r, 443)
+    } else {
+        return Err(format!(
+            "station URL `{url}` must start with http:// or https://"
+        ));
+    };
+    let host_port = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host_port = host_port.rsplit('@').next().unwrap_or(host_port);
+    if host_port.is_empty() {
+        return Err(format!("station URL `{url}` has no host"));
+    }
+    let has_port = match host_port.rfind(':') {
+        Some(i) => !host_port[i..].contains(']'),
+        None => false,
+    };
+    Ok(if has_port {
+        host_port.to_string()
+    } else {
+        format!("{host_port}:{default_port}")
+    })
+}
+
+/// One connection to the station before the suite: a station that is not there would
+/// otherwise show up as a failure of every case.
+async fn preflight(url: &str) -> Result<(), String> {
+    let addr = authority(url)?;
+    match tokio::time::timeout(
+        Duration::from_secs(5),
+        tokio::net::TcpStream::connect(&addr),
+    )
+    .await
+    {
+        Ok(Ok(_)) => Ok(()),
+        Ok(Err(e)) => Err(format!(
+            "could not connect to {url} ({addr}: {e}): is the station running? (--no-preflight runs the suite anyway)"
+        )),
+        Err(_) => Err(format!(
+            "could not connect to {url} ({addr}: no answer in 5 s): is the station running? (--no-preflight runs the suite anyway)"
+        )),
+    }
 }
 
 fn usage(err: &mut dyn Write, msg: impl std::fmt::Display) -> i32 {
@@ -238,16 +295,13 @@ fn usage(err: &mut dyn Write, msg: impl std::fmt::Display) -> i32 {
 pub async fn run(args: RunArgs, env: impl Fn(&str) -> Option<String>, err: &mut dyn Write) -> i32 {
     // ---- configuration: file, then environment, then flags ----
     let default_path = PathBuf::from("collaudo.toml");
-    let (mut cfg, cfg_text) = match &args.config {
+    let config_path = args
+        .config
+        .clone()
+        .or_else(|| default_path.is_file().then(|| default_path.clone()));
+    let (mut cfg, cfg_text) = match &config_path {
         Some(p) => match config::load(p) {
             Ok(c) => (c, std::fs::read(p).unwrap_or_default()),
-            Err(problem) => {
-                let _ = write!(err, "{}", problem.render());
-                return exit::USAGE;
-            }
-        },
-        None if default_path.is_file() => match config::load(&default_path) {
-            Ok(c) => (c, std::fs::read(&default_path).unwrap_or_default()),
             Err(problem) => {
                 let _ = write!(err, "{}", problem.render());
                 return exit::USAGE;
@@ -261,18 +315,49 @@ pub async fn run(args: RunArgs, env: impl Fn(&str) -> Option<String>, err: &mut 
     if let Some(url) = &args.station {
         cfg.station.url = Some(url.clone());
     }
+    // The embedded station runs only when asked for: a CI gate whose station URL went missing
+    // (an empty secret, a config without [station] url) must not go green against it.
+    let wants_embedded = args.embedded || args.profile.is_some();
+    match (&cfg.station.url, wants_embedded) {
+        (Some(_), true) => {
+            return usage(
+                err,
+                "--embedded and --profile run the embedded reference station: drop them, or drop --station / [station] url / COLLAUDO_STATION_URL",
+            );
+        }
+        (None, false) if env("COLLAUDO_STATION_URL").is_some() => {
+            return usage(
+                err,
+                "COLLAUDO_STATION_URL is set but empty (a missing CI secret?): set it to your station's URL, or pass --embedded to run the embedded reference station",
+            );
+        }
+        (None, false) if config_path.is_some() => {
+            return usage(
+                err,
+                format!(
+                    "{} names no station: set [station] url (or COLLAUDO_STATION_URL, or --station URL), or pass --embedded to run the embedded reference station",
+                    config_path
+                        .as_ref()
+                        .map_or(String::new(), |p| p.display().to_string())
+                ),
+            );
+        }
+        _ => {}
+    }
+    if let Some(url) = &cfg.station.url {
+        if let Err(e) = authority(url) {
+            return usage(err, e);
+        }
+    }
+    if args.timeout_ms == Some(0) {
+        return usage(err, "--timeout-ms must be at least 1");
+    }
     let seed = args.seed.or(cfg.run.seed).unwrap_or(42);
     let profile: Profile = match args.profile.as_deref().map(str::parse) {
         None => Profile::Conformant,
         Some(Ok(p)) => p,
         Some(Err(e)) => return usage(err, e),
     };
-    if cfg.station.url.is_some() && args.profile.is_some() {
-        return usage(
-            err,
-            "--profile applies to the embedded station only; drop it or drop --station",
-        );
-    }
     let station_defaults = StationConfig::default();
     let caller = Caller {
         id_pa: cfg
@@ -378,6 +463,12 @@ pub async fn run(args: RunArgs, env: impl Fn(&str) -> Option<String>, err: &mut 
     reporters.push(Box::new(files));
 
     let external = cfg.station.url.clone();
+    if let (Some(url), false) = (&external, args.no_preflight) {
+        if let Err(e) = preflight(url).await {
+            let _ = writeln!(err, "error: {e}");
+            return exit::HARNESS;
+        }
+    }
     let info = RunInfo {
         tool_version: env!("CARGO_PKG_VERSION").to_string(),
         run_id: format!("run-{}-{seed}", timestamp_dir()),
@@ -393,17 +484,20 @@ pub async fn run(args: RunArgs, env: impl Fn(&str) -> Option<String>, err: &mut 
         },
         config_digest: fnv1a(&cfg_text),
         clock: "virtual".into(),
+        id_pa: caller.id_pa.clone(),
+        id_broker_pa: caller.id_broker_pa.clone(),
+        id_station: caller.id_station.clone(),
     };
-    let get_payment_version = cfg
+    // A version in [station] is the one the Nodo is configured to call the station with: cases
+    // pinned to the other one are skipped. Unset: the station answers both, V2 by default.
+    let get_payment_only = cfg
         .station
         .get_payment_version
         .as_ref()
-        .map_or(2, |v| *v.get_ref());
-    let send_rt_version = cfg
-        .station
-        .send_rt_version
-        .as_ref()
-        .map_or(2, |v| *v.get_ref());
+        .map(|v| *v.get_ref());
+    let send_rt_only = cfg.station.send_rt_version.as_ref().map(|v| *v.get_ref());
+    let get_payment_version = get_payment_only.unwrap_or(2);
+    let send_rt_version = send_rt_only.unwrap_or(2);
     let engine_cfg = EngineConfig {
         caller: caller.clone(),
         get_payment_version,
@@ -430,7 +524,10 @@ pub async fn run(args: RunArgs, env: impl Fn(&str) -> Option<String>, err: &mut 
         ),
         seed,
         retry: collaudo_nodo::RetryPolicy {
-            max_attempts: cfg.receipts.max_attempts.unwrap_or(48),
+            max_attempts: cfg
+                .receipts
+                .max_attempts
+                .unwrap_or(collaudo_nodo::RetryPolicy::default().max_attempts),
             interval: cfg
                 .receipts
                 .interval
@@ -440,6 +537,15 @@ pub async fn run(args: RunArgs, env: impl Fn(&str) -> Option<String>, err: &mut 
             duplicate_is_final: cfg.receipts.duplicate_is_final.unwrap_or(true),
         },
         journal_path: Some(out_dir.join("journal.jsonl")),
+        features: engine::Features {
+            // The embedded reference station offers every feature.
+            demand: external.is_none()
+                || cfg.demand.id_servizio.is_some()
+                || cfg.demand.service_data.is_some(),
+            backoffice: external.is_none() || cfg.backoffice.is_some(),
+            get_payment_only,
+            send_rt_only,
+        },
         standin_rules: cfg.standin.clone().unwrap_or_default(),
         info,
     };
@@ -473,7 +579,12 @@ pub async fn run(args: RunArgs, env: impl Fn(&str) -> Option<String>, err: &mut 
                 None => None,
                 Some(a) => {
                     let mut config = collaudo_nodo::aca::AcaConfig {
-                        backoffice: cfg.backoffice.clone().unwrap_or_default(),
+                        // Without [backoffice] the mock ACA still knows the EC under test, so
+                        // its own paCreatePosition calls are accepted.
+                        backoffice: cfg
+                            .backoffice
+                            .clone()
+                            .unwrap_or_else(|| BackOffice::default().with_ec(&caller.id_pa, None)),
                         standin_ibans: a.standin_ibans.clone(),
                         journal_path: Some(out_dir.join("aca.jsonl")),
                         ..collaudo_nodo::aca::AcaConfig::default()
@@ -495,15 +606,17 @@ pub async fn run(args: RunArgs, env: impl Fn(&str) -> Option<String>, err: &mut 
                     }
                 }
             };
-            let fixtures: BTreeMap<String, String> = cfg
+            let pool: BTreeMap<String, Vec<String>> = cfg
                 .fixtures
                 .iter()
-                .map(|(k, v)| (k.clone(), v.get_ref().clone()))
+                .map(|(k, v)| (k.clone(), v.get_ref().0.clone()))
                 .collect();
             let mut provider = External {
                 instance: StationInstance {
                     url,
-                    fixtures,
+                    pool,
+                    fixtures: BTreeMap::new(),
+                    long_lived: true,
                     backoffice: cfg.backoffice.clone().unwrap_or_default(),
                     actions: Actions::Hooks {
                         hooks: cfg.ec.actions.clone(),
@@ -549,12 +662,52 @@ pub async fn run(args: RunArgs, env: impl Fn(&str) -> Option<String>, err: &mut 
         let _ = writeln!(err, "error: {e}");
     }
     let _ = writeln!(err, "reports written to {}", out_dir.display());
-    if !outcome.harness_errors.is_empty() {
-        return exit::HARNESS;
+    exit_code(&outcome, err)
+}
+
+/// A station failure is never hidden by a harness error: 1 when any case failed, 3 only when
+/// nothing failed and something could not be judged.
+fn exit_code(outcome: &engine::RunOutcome, err: &mut dyn Write) -> i32 {
+    // Simulator demonstrations are not evidence about the station: one that fails means the
+    // simulator misbehaved, which is collaudo's error, never the station's failure.
+    let tally = collaudo_reports::json::Tally::of(&outcome.result.cases);
+    let s = &tally.evidence;
+    let errored = s.errors
+        + tally.demonstrations.failed
+        + tally.demonstrations.errors
+        + outcome.harness_errors.len();
+    if s.failed > 0 {
+        if errored > 0 {
+            let _ = writeln!(
+                err,
+                "exit 1: the station failed {} case{}; collaudo also could not judge {} case{} or report{} (errors above)",
+                s.failed,
+                if s.failed == 1 { "" } else { "s" },
+                errored,
+                if errored == 1 { "" } else { "s" },
+                if errored == 1 { "" } else { "s" },
+            );
+        }
+        exit::FAILED
+    } else if errored > 0 {
+        exit::HARNESS
+    } else {
+        exit::OK
     }
-    match outcome.result.verdict() {
-        Verdict::Error => exit::HARNESS,
-        Verdict::Fail => exit::FAILED,
-        Verdict::Pass | Verdict::Skipped => exit::OK,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn station_urls_give_the_address_to_connect_to() {
+        assert_eq!(authority("http://h:81/p").unwrap(), "h:81");
+        assert_eq!(authority("http://h/p").unwrap(), "h:80");
+        assert_eq!(authority("https://u:p@h/p?q").unwrap(), "h:443");
+        assert_eq!(authority("http://[::1]:8080/x").unwrap(), "[::1]:8080");
+        assert_eq!(authority("http://[::1]/x").unwrap(), "[::1]:80");
+        assert!(authority("ftp://h/").is_err());
+        assert!(authority("http:///p").is_err());
     }
 }

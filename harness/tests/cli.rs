@@ -291,22 +291,37 @@ fn init_writes_a_config_that_run_accepts() {
     let out = run(collaudo().current_dir(dir.path()).arg("init").arg(&config));
     assert_eq!(code(&out), 0, "{}", transcript(&out));
     let written = std::fs::read_to_string(&config).expect("init wrote the file");
-    assert_eq!(written, collaudo::config::TEMPLATE);
+    assert_eq!(written, collaudo::config::template());
+    assert!(written.contains("# payable: ") && written.contains("mod-93"));
 
     let again = run(collaudo().current_dir(dir.path()).arg("init").arg(&config));
     assert_eq!(code(&again), 2, "no overwrite without --force");
     assert!(stderr(&again).contains("--force"));
 
-    let out = run(collaudo().current_dir(dir.path()).args([
-        "run",
-        "--config",
-        "collaudo.toml",
-        "--only",
-        "VRF-001",
-        "--no-progress",
-        "--out",
-        "report",
-    ]));
+    // The template names no station: run refuses it rather than test the embedded one…
+    let run_it = |extra: &[&str]| {
+        let mut args = vec![
+            "run",
+            "--config",
+            "collaudo.toml",
+            "--only",
+            "VRF-001",
+            "--no-progress",
+            "--out",
+            "report",
+        ];
+        args.extend_from_slice(extra);
+        run(collaudo().current_dir(dir.path()).args(&args))
+    };
+    let out = run_it(&[]);
+    assert_eq!(code(&out), 2, "{}", transcript(&out));
+    assert!(
+        stderr(&out).contains("names no station"),
+        "{}",
+        transcript(&out)
+    );
+    // …unless asked to.
+    let out = run_it(&["--embedded"]);
     assert_eq!(code(&out), 0, "{}", transcript(&out));
     assert!(dir.path().join("report/report.json").is_file());
 }

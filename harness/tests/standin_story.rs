@@ -5,6 +5,7 @@
 //! virtual clock.
 
 use collaudo::run::{RunArgs, run};
+use std::path::Path;
 use std::time::Instant;
 
 async fn story(only: &[&str]) -> (i32, String, f64, serde_json::Value) {
@@ -66,4 +67,129 @@ async fn a_station_answering_the_probe_wrongly_stays_in_stand_in() {
     assert_eq!(code, 1, "{}", String::from_utf8_lossy(&log));
     let report = std::fs::read_to_string(out.path().join("report/report.json")).expect("report");
     assert!(report.contains("stand-in-state"), "{report}");
+}
+
+/// Runs the scenario `toml` (id `id`) from a folder of its own, with `config` as collaudo.toml
+/// when given: (exit code, console log, report.json).
+async fn own_scenario(id: &str, toml: &str, config: Option<&str>) -> (i32, String, String) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let scenarios = dir.path().join("scenarios");
+    std::fs::create_dir(&scenarios).expect("scenario dir");
+    std::fs::write(scenarios.join(format!("{}.toml", id.to_lowercase())), toml).expect("write");
+    let config = config.map(|c| {
+        let path = dir.path().join("collaudo.toml");
+        std::fs::write(&path, c).expect("write config");
+        path
+    });
+    let args = RunArgs {
+        only: vec![id.into()],
+        scenarios: vec![scenarios],
+        config,
+        embedded: true,
+        out: Some(dir.path().join("report")),
+        no_progress: true,
+        non_interactive: true,
+        ..RunArgs::default()
+    };
+    let mut log = Vec::new();
+    let code = run(args, |_| None, &mut log).await;
+    let report = std::fs::read_to_string(Path::new(&dir.path().join("report/report.json")))
+        .unwrap_or_default();
+    (code, String::from_utf8_lossy(&log).into_owned(), report)
+}
+
+/// 15 minutes of failures while the station carries 10 % of the Nodo's traffic, then 15 more
+/// while the Nodo is far busier. The first three slots stay high-traffic after the change, so
+/// at 10:20 (4 of 6 slots failed, 3 of 6 high-traffic) the station enters Stand-In.
+const TRAFFIC_CHANGE: &str = r#"
+id = "SIN-901"
+title = "A change of Nodo traffic between steps leaves earlier slots as they were"
+class = "OBB"
+requires = ["payable"]
+
+[[step]]
+name = "15 minutes of timeouts with 10 % of the Nodo's traffic"
+call = "outage"
+at_local_time = "10:00"
+duration = "15m"
+requests_per_slot = 20
+nodo_traffic_per_slot = 200
+fault = { kind = "timeout" }
+[step.expect]
+standin = false
+
+[[step]]
+name = "15 more minutes, with the Nodo 500 times busier"
+call = "outage"
+duration = "15m"
+requests_per_slot = 20
+nodo_traffic_per_slot = 100000
+fault = { kind = "timeout" }
+[step.expect]
+standin = true
+"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_traffic_change_between_steps_applies_only_to_the_slots_it_covers() {
+    let (code, log, report) = own_scenario("SIN-901", TRAFFIC_CHANGE, None).await;
+    assert_eq!(code, 0, "{log}\n{report}");
+    assert!(
+        report.contains("3 of 6 slots had more than 5 % of the slot's Nodo traffic"),
+        "{report}"
+    );
+}
+
+/// One busy failing slot (20 of the Nodo's 200 requests), then four quiet failing ones (1 of
+/// 200): per slot, one high-traffic slot of 6 is more than 5 %, so the station enters Stand-In
+/// at 10:20; over the range it never has more than 24 of 1200 requests (2 %). The two readings
+/// of DOMAIN.md §7.1/§7.2 disagree.
+const ONE_BUSY_SLOT: &str = r#"
+id = "SIN-902"
+title = "One busy failing slot among quiet failing ones"
+class = "OBB"
+requires = ["payable"]
+
+[[step]]
+name = "5 minutes of timeouts with 10 % of the Nodo's traffic"
+call = "outage"
+at_local_time = "10:00"
+duration = "5m"
+requests_per_slot = 20
+nodo_traffic_per_slot = 200
+fault = { kind = "timeout" }
+
+[[step]]
+name = "20 minutes of timeouts with 0.5 % of it"
+call = "outage"
+duration = "20m"
+requests_per_slot = 1
+fault = { kind = "timeout" }
+[step.expect]
+standin = true
+"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_traffic_share_rule_is_read_from_the_configuration() {
+    // The default is stand-in-manager's per-slot reading.
+    let (code, log, report) = own_scenario("SIN-902", ONE_BUSY_SLOT, None).await;
+    assert_eq!(code, 0, "{log}\n{report}");
+    let (code, log, _) = own_scenario(
+        "SIN-902",
+        ONE_BUSY_SLOT,
+        Some("[standin]\ntraffic_share = \"per-slot\"\n"),
+    )
+    .await;
+    assert_eq!(code, 0, "{log}");
+    // Over the whole range the same slots are not enough.
+    let (code, log, report) = own_scenario(
+        "SIN-902",
+        ONE_BUSY_SLOT,
+        Some("[standin]\ntraffic_share = \"range\"\n"),
+    )
+    .await;
+    assert_eq!(code, 1, "{log}");
+    assert!(
+        report.contains("5 of 6 slots failed in the last range, station share of Nodo traffic 2.0 % vs threshold 5 %"),
+        "{report}"
+    );
 }

@@ -1,6 +1,7 @@
-//! Receipt delivery throughput: many receipts, each refused 47 times for real by the embedded
-//! reference station (profile `flaky-receipts`, `flaky_receipt_failures = 47`) and accepted at
-//! attempt 48, the last one the default retry policy allows (DOMAIN.md §6). Every attempt is a
+//! Receipt delivery throughput: many receipts, each refused 48 times for real by the embedded
+//! reference station (profile `flaky-receipts`, `flaky_receipt_failures = 48`) and accepted at
+//! attempt 49, the last one the default retry policy allows (the first send and 48 hourly
+//! retries, DOMAIN.md §6). Every attempt is a
 //! real paSendRTV2 exchange over loopback: request built and sent by the mock Nodo, parsed and
 //! answered (KO `PAA_SYSTEM_ERROR`) by the station, judged by the Nodo.
 //!
@@ -28,8 +29,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-/// Refusals before the station accepts a receipt: attempt 48 is the first accepted.
-const FAILURES: u32 = 47;
+/// Refusals before the station accepts a receipt: every retry of the default policy, so the
+/// last attempt (49) is the first accepted.
+const FAILURES: u32 = RetryPolicy::NODO_RETRIES;
 /// Receipts being delivered at any moment.
 const IN_FLIGHT: usize = 48;
 

@@ -9,7 +9,7 @@
 use crate::checks::{BackOffice, CheckPolicy, Judgement, judge};
 use crate::clock::{Clock, SystemClock};
 use crate::journal::{Exchange, HttpReply, Journal, TransportError, TransportErrorKind};
-use crate::transport::Fault;
+use crate::transport::{Corruption, Fault, UnavailableAnswer};
 use collaudo_wire::{
     Amount, Caller, DemandPaymentNoticeReq, GetPaymentReq, Message, Primitive, QrCode, Receipt,
     SendRtReq, TransferType, VerifyPaymentNoticeReq,
@@ -311,17 +311,43 @@ impl NodoClient {
         let started = Instant::now();
         let timeout = self.timeouts.get(primitive);
         let mut injected_fault = fault.as_ref().map(ToString::to_string);
+        // Injected time the Nodo waited, added to the real time in `latency_ms` so that SLA
+        // checks see it whether or not the scenario clock is virtual.
+        let mut injected_wait = Duration::ZERO;
+        let injected_timeout = |message: String| TransportError {
+            kind: TransportErrorKind::InjectedTimeout,
+            message,
+        };
 
         let (response, transport_error) = match fault {
             Some(Fault::Timeout) => {
                 self.clock.advance(timeout);
-                let err = TransportError {
-                    kind: TransportErrorKind::InjectedTimeout,
-                    message: format!(
-                        "injected: no answer within the {} ms timeout (virtual time)",
-                        timeout.as_millis()
-                    ),
-                };
+                injected_wait = timeout;
+                let err = injected_timeout(format!(
+                    "injected: no answer within the {} ms timeout (virtual time)",
+                    timeout.as_millis()
+                ));
+                (None, Some(err))
+            }
+            // An answer that would come at or after the timeout is never read: the Nodo hangs
+            // up at its timeout. The request is not sent either, so a late answer cannot
+            // change the station behind the Nodo's back (the lost-answer faults do that, by
+            // name); and the verdict cannot depend on the clock, which on the wall clock
+            // does not move on `advance`.
+            Some(Fault::Latency(d)) if d >= timeout => {
+                self.clock.advance(timeout);
+                injected_wait = d;
+                injected_fault = Some(format!(
+                    "latency {} ms, not within the {} ms timeout: the Nodo stopped waiting at its \
+                     timeout and the request was not sent",
+                    d.as_millis(),
+                    timeout.as_millis()
+                ));
+                let err = injected_timeout(format!(
+                    "injected: the answer would take {} ms, beyond the {} ms timeout (virtual time)",
+                    d.as_millis(),
+                    timeout.as_millis()
+                ));
                 (None, Some(err))
             }
             Some(Fault::Refuse) => {
@@ -331,13 +357,65 @@ impl NodoClient {
                 };
                 (None, Some(err))
             }
-            other => {
-                if let Some(Fault::Latency(d)) = &other {
-                    self.clock.advance(*d);
-                }
-                let (mut response, error) = self
+            Some(Fault::Unavailable(answer)) => {
+                injected_fault = Some(format!(
+                    "unavailable {answer}: answered by collaudo in the station's place, the \
+                     station was not contacted"
+                ));
+                (Some(unavailable_reply(answer, primitive)), None)
+            }
+            Some(Fault::AnswerTimeout) => {
+                let (response, error) = self
                     .post(body.clone(), soap_action.as_deref(), timeout)
                     .await;
+                match (response, error) {
+                    (Some(reply), None) => {
+                        self.clock.advance(timeout);
+                        // The Nodo waited its whole timeout, the real call included.
+                        injected_wait = timeout.saturating_sub(started.elapsed());
+                        injected_fault = Some(format!(
+                            "answer-timeout: the station answered HTTP {} ({} bytes), the answer \
+                             was discarded as late",
+                            reply.status,
+                            reply.body.len()
+                        ));
+                        let err = injected_timeout(format!(
+                            "injected: the station's answer was discarded, as if it came after \
+                             the {} ms timeout (virtual time)",
+                            timeout.as_millis()
+                        ));
+                        (None, Some(err))
+                    }
+                    (response, error) => {
+                        injected_fault =
+                            Some("answer-timeout (not applied: the real call failed)".into());
+                        (response, error)
+                    }
+                }
+            }
+            other => {
+                let mut budget = timeout;
+                if let Some(Fault::Latency(d)) = &other {
+                    self.clock.advance(*d);
+                    injected_wait = *d;
+                    // The Nodo's timeout runs from the request, so the delay uses up part of it.
+                    budget = timeout.saturating_sub(*d);
+                }
+                let (mut response, mut error) = self
+                    .post(body.clone(), soap_action.as_deref(), budget)
+                    .await;
+                if let (Some(Fault::Latency(d)), Some(e)) = (&other, error.as_mut()) {
+                    if e.kind == TransportErrorKind::Timeout {
+                        e.message = format!(
+                            "{} (after an injected delay of {} ms, {} ms were left of the {} ms \
+                             timeout)",
+                            e.message,
+                            d.as_millis(),
+                            budget.as_millis(),
+                            timeout.as_millis()
+                        );
+                    }
+                }
                 match (&other, response.as_mut(), &error) {
                     (Some(Fault::Corrupt(c)), Some(reply), None) => {
                         let original = reply.body.len();
@@ -352,16 +430,7 @@ impl NodoClient {
                             Some(format!("http-status {s} (station sent {})", reply.status));
                         reply.status = *s;
                     }
-                    (Some(Fault::Ko), Some(reply), None) => {
-                        reply.body = ko_answer(primitive).into_bytes();
-                        injected_fault = Some(format!(
-                            "ko PAA_SYSTEM_ERROR (station sent HTTP {}, {} bytes)",
-                            reply.status,
-                            reply.body.len()
-                        ));
-                        reply.status = 200;
-                    }
-                    (Some(f @ (Fault::Corrupt(_) | Fault::HttpStatus(_) | Fault::Ko)), _, _) => {
+                    (Some(f @ (Fault::Corrupt(_) | Fault::HttpStatus(_))), _, _) => {
                         injected_fault = Some(format!("{f} (not applied: the real call failed)"));
                     }
                     _ => {}
@@ -381,7 +450,7 @@ impl NodoClient {
             injected_fault,
             real_started_at,
             // Microsecond precision is plenty and keeps journal lines short.
-            latency_ms: (started.elapsed().as_secs_f64() * 1e6).round() / 1e3,
+            latency_ms: ((started.elapsed() + injected_wait).as_secs_f64() * 1e6).round() / 1e3,
             virtual_at,
             classification: None,
             scenario: scenario.map(str::to_string),
@@ -560,7 +629,33 @@ fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
     out
 }
 
-/// A valid KO answer for `primitive` with `PAA_SYSTEM_ERROR`, for [`Fault::Ko`].
+/// The header that marks an answer synthesized by collaudo ([`Fault::Unavailable`]) in the
+/// journal, so nobody mistakes it for the station's.
+pub const INJECTED_HEADER: &str = "x-collaudo-injected";
+
+/// What answers in the station's place under [`Fault::Unavailable`].
+fn unavailable_reply(answer: UnavailableAnswer, primitive: Primitive) -> HttpReply {
+    let (status, content_type, body) = match answer {
+        UnavailableAnswer::HttpStatus(s) => (
+            s,
+            "text/html",
+            format!("<html><body><h1>{s}</h1><p>The service is unavailable.</p></body></html>")
+                .into_bytes(),
+        ),
+        UnavailableAnswer::Garbage => (200, CONTENT_TYPE, Corruption::Garbage.apply(&[])),
+        UnavailableAnswer::Ko => (200, CONTENT_TYPE, ko_answer(primitive).into_bytes()),
+    };
+    HttpReply {
+        status,
+        headers: vec![
+            ("content-type".into(), content_type.into()),
+            (INJECTED_HEADER.into(), format!("unavailable {answer}")),
+        ],
+        body,
+    }
+}
+
+/// A valid KO answer for `primitive` with `PAA_SYSTEM_ERROR`, for [`UnavailableAnswer::Ko`].
 fn ko_answer(primitive: Primitive) -> String {
     use collaudo_wire::{
         DemandPaymentNoticeRes, FaultBean, FaultCode, GetPaymentRes, Outcome, SimpleRes,

@@ -123,7 +123,8 @@ pub enum TransportErrorKind {
     Reset,
     /// The body exceeded the size cap; the rest was not read.
     BodyTooLarge,
-    /// A timeout injected by the fault plan (no real call was made).
+    /// A timeout injected by the fault plan: no real call was made, or (for
+    /// `Fault::AnswerTimeout`) the station's answer was discarded as late.
     InjectedTimeout,
     /// A refused connection injected by the fault plan (no real call was made).
     InjectedRefused,
@@ -181,7 +182,9 @@ pub struct Exchange {
     pub injected_fault: Option<String>,
     /// When the call started, real wall-clock time, RFC 3339.
     pub real_started_at: String,
-    /// Real duration of the exchange, milliseconds.
+    /// Duration of the exchange, milliseconds: the real time plus any injected delay (an
+    /// injected latency in full, the Nodo's timeout for an injected timeout), so that SLA
+    /// checks see injected slowness on any clock.
     pub latency_ms: f64,
     /// Scenario time when the call was issued (before any injected cost).
     pub virtual_at: VirtualTime,

@@ -4,10 +4,10 @@
 //! The Nodo sends a receipt to the station that served the notice and to every *broadcast*
 //! station of each beneficiary EC. A delivery succeeds only on HTTP 200 with `outcome=OK`, or
 //! with `PAA_RECEIPT_DUPLICATA` for a receipt the station already holds; anything else
-//! (timeout, refused connection, HTTP error, invalid XML, any other KO) schedules a retry, 48
-//! times an hour apart by default. Attempts are placed on the virtual clock
-//! (`start + (n-1) × interval`), so a station down for 47 hours costs milliseconds of real
-//! time; each attempt still has its real network timeout.
+//! (timeout, refused connection, HTTP error, invalid XML, any other KO) schedules a retry: 48
+//! retries an hour apart after the failed first send by default, so 49 sends over 48 hours.
+//! Attempts are placed on the virtual clock (`start + (n-1) × interval`), so a station down for
+//! 47 hours costs milliseconds of real time; each attempt still has its real network timeout.
 
 use crate::checks::{BackOffice, CheckPolicy, NodoOutcome, judge};
 use crate::client::NodoClient;
@@ -20,10 +20,15 @@ use std::time::Duration;
 
 /// The retry schedule. Where the sources disagree (48 × 1 h in SANP 3, 5 in SANP 2.5.1,
 /// "configurable" in the best-practice page; DOMAIN.md §15 item 3) the default is SANP 3's.
+///
+/// The official table counts *retries*: 48 of them, an hour apart, after the first send has
+/// failed. The policy counts *attempts* (every send, the first included), since that is what a
+/// report shows and a scenario pins: the default is therefore
+/// `1 +` [`RetryPolicy::NODO_RETRIES`] `= 49`, the last one 48 hours after the first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct RetryPolicy {
-    /// Attempts in all, the first included.
+    /// Sends in all, the first included: `1 + retries` (default 49).
     pub max_attempts: u32,
     /// Virtual time between two attempts.
     #[serde(with = "duration_secs")]
@@ -33,10 +38,20 @@ pub struct RetryPolicy {
     pub duplicate_is_final: bool,
 }
 
+impl RetryPolicy {
+    /// The Nodo's retries after a failed first send (SANP 3, DOMAIN.md §6).
+    pub const NODO_RETRIES: u32 = 48;
+
+    /// The retries after the first send: `max_attempts - 1`.
+    pub fn retries(&self) -> u32 {
+        self.max_attempts.saturating_sub(1)
+    }
+}
+
 impl Default for RetryPolicy {
     fn default() -> Self {
         RetryPolicy {
-            max_attempts: 48,
+            max_attempts: 1 + Self::NODO_RETRIES,
             interval: Duration::from_secs(3600),
             duplicate_is_final: true,
         }
@@ -327,11 +342,24 @@ mod tests {
         assert_eq!(ten_hours.fault_at(10, h * 9), Some(Fault::Timeout));
         assert_eq!(ten_hours.fault_at(11, h * 10), None);
         assert!(
-            Outage::Always { fault: Fault::Ko }
-                .fault_at(48, h * 47)
-                .is_some()
+            Outage::Always {
+                fault: Fault::Unavailable(crate::transport::UnavailableAnswer::Ko)
+            }
+            .fault_at(48, h * 47)
+            .is_some()
         );
         assert_eq!(Outage::None.fault_at(1, Duration::ZERO), None);
+    }
+
+    // The official table: the first send, then 48 retries an hour apart (t0+1h … t0+48h).
+    #[test]
+    fn default_schedule_is_the_first_send_and_48_hourly_retries() {
+        let p = RetryPolicy::default();
+        assert_eq!(p.retries(), 48);
+        assert_eq!(p.max_attempts, 49);
+        assert_eq!(p.interval, Duration::from_secs(3600));
+        let last = p.interval.saturating_mul(p.max_attempts - 1);
+        assert_eq!(last, Duration::from_secs(48 * 3600));
     }
 
     #[test]

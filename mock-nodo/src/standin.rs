@@ -21,11 +21,19 @@
 //!   station's requests in it; a slot without requests does not fail.
 //! * The failed-slot share is over all the slots of the range (6), not only those with
 //!   traffic, as stand-in-manager divides by `range / slot`.
+//! * The **traffic threshold** `T` is `day_traffic_percent` by day and `night_traffic_percent`
+//!   by night, night being decided once per evaluation, on the boundary's Italian local time
+//!   (Europe/Rome, [`rome_utc_offset_hours`]): stand-in-manager picks it from the instant its
+//!   job runs and applies it to every slot of the range.
 //! * The station **enters Stand-In** when failed slots are more than `failed_slots_percent`
-//!   of the range **and** the station's requests are more than the traffic threshold of the
-//!   total Nodo payment traffic in the range: `day_traffic_percent` by day,
-//!   `night_traffic_percent` by night, night being decided on the boundary's Italian local
-//!   time (Europe/Rome, [`rome_utc_offset_hours`]).
+//!   of the range **and** the traffic condition holds. With [`TrafficShare::PerSlot`] (the
+//!   default, stand-in-manager's `NodoCalcService`) a slot is *high-traffic* when the
+//!   station's requests in it are more than `T` % of that slot's total Nodo traffic, and the
+//!   condition is that high-traffic slots are more than `T` % of the range's slots: the same
+//!   `T` twice, as in the implementation (with 6 slots, one high-traffic slot is enough,
+//!   1/6 ≈ 17 % > 10 %). With [`TrafficShare::Range`] the condition is the station's
+//!   requests being more than `T` % of the Nodo's traffic over the whole range (the
+//!   documentation's wording, §7.1).
 //! * While in Stand-In, a **probe** (verify of notice [`PROBE_NOTICE_NUMBER`]) is due at every
 //!   multiple of `probe_interval_minutes`, the first at the activation instant; a probe is
 //!   positive iff [`probe_is_positive`].
@@ -76,11 +84,40 @@ pub enum ExitRule {
     Documented,
 }
 
-/// The thresholds of Stand-In, as `[stand_in]` in collaudo.toml would set them.
+/// How the traffic condition of activation reads the station's share of Nodo traffic
+/// (DOMAIN.md §7.1 against §7.2): `traffic_share = "per-slot" | "range"` in `[standin]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TrafficShare {
+    /// stand-in-manager: the share is taken slot by slot, against that slot's own Nodo total;
+    /// a slot above the threshold `T` is high-traffic, and activation needs more than `T` %
+    /// of the range's slots high-traffic.
+    ///
+    /// The published `NodoCalcService` merges a slot's records without carrying the slot's
+    /// Nodo total over, which as written makes every slot with traffic high-traffic (a
+    /// division by zero); the simulator follows the evident intent instead, since copying
+    /// that slip would make the threshold meaningless.
+    #[default]
+    PerSlot,
+    /// The documentation: the station's requests over the whole range against the Nodo's
+    /// total over the range, above `T`. Busy slots can then make up for quiet ones, and one
+    /// busy slot among quiet ones may not be enough where it is for [`TrafficShare::PerSlot`].
+    Range,
+}
+
+/// The thresholds of Stand-In, as `[standin]` in collaudo.toml sets them.
 ///
 /// Defaults are stand-in-manager's production values (DOMAIN.md §7.2–§7.3). Percentages are
 /// in percent (`50.0` is half). Check them with [`StandInRules::validate`]; a
 /// [`StationMonitor`] refuses invalid rules.
+///
+/// ```toml
+/// [standin]
+/// traffic_share = "per-slot"    # default; "range" = the share over the whole 30 minutes
+/// day_traffic_percent = 5.0
+/// night_traffic_percent = 10.0
+/// exit_rule = "implementation"  # or "documented"
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct StandInRules {
@@ -93,9 +130,14 @@ pub struct StandInRules {
     pub slot_fault_percent: f64,
     /// Activation needs **more than** this percentage of the range's slots failed (50).
     pub failed_slots_percent: f64,
-    /// By day, activation needs the station's share of Nodo traffic **above** this (5).
+    /// How the station's share of Nodo traffic is judged: per slot (default) or over the
+    /// range; see [`TrafficShare`].
+    pub traffic_share: TrafficShare,
+    /// The traffic threshold by day (5): a share of Nodo traffic **above** it makes a slot
+    /// high-traffic ([`TrafficShare::PerSlot`], where activation also needs high-traffic slots
+    /// above this percentage of the range) or the range heavy enough ([`TrafficShare::Range`]).
     pub day_traffic_percent: f64,
-    /// By night, activation needs the station's share of Nodo traffic **above** this (10).
+    /// The traffic threshold by night (10), used as `day_traffic_percent` is by day.
     pub night_traffic_percent: f64,
     /// Night starts at this hour, Italian local time, inclusive (22).
     pub night_start_hour: u8,
@@ -124,6 +166,7 @@ impl Default for StandInRules {
             range_minutes: 30,
             slot_fault_percent: 50.0,
             failed_slots_percent: 50.0,
+            traffic_share: TrafficShare::PerSlot,
             day_traffic_percent: 5.0,
             night_traffic_percent: 10.0,
             night_start_hour: 22,
@@ -204,6 +247,12 @@ impl StandInRules {
         } else {
             self.day_traffic_percent
         }
+    }
+
+    /// The start of the slot `t` falls in (slots are aligned to multiples of the slot length
+    /// since the epoch, so to wall-clock minutes).
+    pub fn slot_start(&self, t: VirtualTime) -> VirtualTime {
+        floor_to(t, self.slot_ms())
     }
 
     fn slot_ms(&self) -> i64 {
@@ -323,6 +372,42 @@ impl TrafficModel {
             TrafficModel::Function(f) => f(slot_start),
         }
     }
+
+    /// This model for the slots starting before `from`, `next` for those starting at or after
+    /// it: a change of traffic in the middle of a scenario, which must not rewrite the traffic
+    /// of slots already observed. `from` should be a slot start
+    /// ([`StandInRules::slot_start`]).
+    #[must_use]
+    pub fn then_from(self, from: VirtualTime, next: TrafficModel) -> TrafficModel {
+        match (self, next) {
+            (TrafficModel::PerSlot(initial), TrafficModel::PerSlot(n)) => TrafficModel::Steps {
+                initial,
+                from: BTreeMap::from([(from, n)]),
+            },
+            (
+                TrafficModel::Steps {
+                    initial,
+                    from: mut steps,
+                },
+                TrafficModel::PerSlot(n),
+            ) => {
+                // Steps at or after `from` belonged to a future the new model replaces.
+                let _ = steps.split_off(&from);
+                steps.insert(from, n);
+                TrafficModel::Steps {
+                    initial,
+                    from: steps,
+                }
+            }
+            (before, next) => TrafficModel::from_fn(move |slot| {
+                if slot >= from {
+                    next.total_in_slot(slot)
+                } else {
+                    before.total_in_slot(slot)
+                }
+            }),
+        }
+    }
 }
 
 impl fmt::Debug for TrafficModel {
@@ -384,6 +469,13 @@ pub struct TransitionNumbers {
     pub total_requests: u64,
     /// `station_requests / total_requests`, in percent (0 with no traffic).
     pub traffic_share: f64,
+    /// Slots of the range in which the station's requests were more than the traffic
+    /// threshold of that slot's Nodo total.
+    pub high_traffic_slots: u32,
+    /// `high_traffic_slots / slots`, in percent.
+    pub high_traffic_share: f64,
+    /// Which traffic condition the rules apply; the other one's figures are reported too.
+    pub traffic_rule: TrafficShare,
     /// See the type's documentation.
     pub threshold: f64,
     /// Whether the boundary fell at night, Italian local time.
@@ -394,6 +486,53 @@ pub struct TransitionNumbers {
     pub probes: u32,
     /// Whole minutes from activation to the boundary.
     pub minutes_in_standin: u64,
+}
+
+impl TransitionNumbers {
+    /// Whether these numbers, taken in normal state, put the station in Stand-In.
+    fn activation_holds(&self, r: &StandInRules) -> bool {
+        let slots = f64::from(self.slots);
+        let slots_fail = f64::from(self.failed_slots) * 100.0 > r.failed_slots_percent * slots;
+        let heavy = match self.traffic_rule {
+            // The implementation compares the share of high-traffic slots with the very
+            // threshold that made them high-traffic (DOMAIN.md §7.2).
+            TrafficShare::PerSlot => {
+                f64::from(self.high_traffic_slots) * 100.0 > self.threshold * slots
+            }
+            TrafficShare::Range => {
+                self.station_requests as f64 * 100.0 > self.threshold * self.total_requests as f64
+            }
+        };
+        slots_fail && heavy
+    }
+
+    /// The sentence of an activation: the failed slots, then the traffic condition as the
+    /// rules read it.
+    fn activation_reason(&self, r: &StandInRules) -> String {
+        let when = if self.night { "night" } else { "day" };
+        let traffic = match self.traffic_rule {
+            TrafficShare::PerSlot => format!(
+                "{} of {} slots had more than {} % of the slot's Nodo traffic ({} % > {} %, {when})",
+                self.high_traffic_slots,
+                self.slots,
+                self.threshold,
+                share(self.high_traffic_share, self.threshold, 0),
+                self.threshold,
+            ),
+            TrafficShare::Range => format!(
+                "the station had {} % of Nodo traffic (> {} %, {when})",
+                share(self.traffic_share, self.threshold, 1),
+                self.threshold,
+            ),
+        };
+        format!(
+            "{} of {} slots failed ({} % > {} %) and {traffic}",
+            self.failed_slots,
+            self.slots,
+            share(self.failed_share, r.failed_slots_percent, 0),
+            r.failed_slots_percent,
+        )
+    }
 }
 
 /// One change of [`StandInState`], with why.
@@ -634,19 +773,25 @@ impl StationMonitor {
         let boundary = floor_to(boundary, slot);
         let end_slot = boundary.millis().div_euclid(slot);
         let range_slots = self.rules.range_slots();
-        let (mut failed, mut station, mut total) = (0u32, 0u64, 0u64);
+        let night = self.rules.is_night(boundary);
+        let threshold = self.rules.traffic_percent_at(boundary);
+        let (mut failed, mut high, mut station, mut total) = (0u32, 0u32, 0u64, 0u64);
         for i in end_slot.saturating_sub(range_slots)..end_slot {
             let c = self.slots.get(&i).copied().unwrap_or_default();
             // "More than p %" as faults × 100 > p × requests: an empty slot never fails.
             if c.unavailable as f64 * 100.0 > self.rules.slot_fault_percent * c.requests as f64 {
                 failed += 1;
             }
-            station = station.saturating_add(c.requests);
             let model = traffic.total_in_slot(VirtualTime::from_millis(i.saturating_mul(slot)));
-            total = total.saturating_add(model.max(c.requests));
+            let slot_total = model.max(c.requests);
+            // The same comparison per slot: a slot without requests is never high-traffic.
+            if c.requests as f64 * 100.0 > threshold * slot_total as f64 {
+                high += 1;
+            }
+            station = station.saturating_add(c.requests);
+            total = total.saturating_add(slot_total);
         }
         let slots = u32::try_from(range_slots).unwrap_or(u32::MAX);
-        let night = self.rules.is_night(boundary);
         let mut n = TransitionNumbers {
             failed_slots: failed,
             slots,
@@ -654,7 +799,10 @@ impl StationMonitor {
             station_requests: station,
             total_requests: total,
             traffic_share: percent(station, total),
-            threshold: self.rules.traffic_percent_at(boundary),
+            high_traffic_slots: high,
+            high_traffic_share: percent(u64::from(high), u64::from(slots)),
+            traffic_rule: self.rules.traffic_share,
+            threshold,
             night,
             positive_probes: 0,
             probes: 0,
@@ -686,25 +834,13 @@ impl StationMonitor {
         let r = &self.rules;
         let (to, reason) = match self.state {
             StandInState::Normal => {
-                let slots_fail =
-                    f64::from(n.failed_slots) * 100.0 > r.failed_slots_percent * f64::from(n.slots);
-                let heavy =
-                    n.station_requests as f64 * 100.0 > n.threshold * n.total_requests as f64;
-                if !(slots_fail && heavy) {
+                if !n.activation_holds(r) {
                     return None;
                 }
-                let reason = format!(
-                    "{} of {} slots failed ({} % > {} %) and the station had {} % of Nodo \
-                     traffic (> {} %, {})",
-                    n.failed_slots,
-                    n.slots,
-                    share(n.failed_share, r.failed_slots_percent, 0),
-                    r.failed_slots_percent,
-                    share(n.traffic_share, n.threshold, 1),
-                    n.threshold,
-                    if n.night { "night" } else { "day" },
-                );
-                (StandInState::StandIn { since: boundary }, reason)
+                (
+                    StandInState::StandIn { since: boundary },
+                    n.activation_reason(r),
+                )
             }
             StandInState::StandIn { since } => {
                 let window = r.exit_window_minutes;

@@ -8,6 +8,11 @@
 //! The key rule (ARCHITECTURE.md, "Time"): an injected fault costs *virtual* time, never real
 //! time. An injected timeout advances the scenario clock by the primitive's Nodo timeout and
 //! returns at once; only a real station's own slowness costs real seconds.
+//!
+//! The second rule: a simulated outage never delivers the request. A fault either keeps the
+//! request from the station or lets the station process it and spoils only the answer, and
+//! [`Fault::reaches_station`] says which, so that a receipt "lost" to an outage is never booked
+//! behind the Nodo's back.
 
 use collaudo_wire::Primitive;
 use rand::rngs::SmallRng;
@@ -19,32 +24,81 @@ use std::time::Duration;
 
 /// What to do to one call.
 ///
+/// Faults fall in two families, and which one a fault belongs to is part of its meaning:
+///
+/// * **The station never sees the request** ([`Fault::Timeout`], [`Fault::Refuse`],
+///   [`Fault::Unavailable`], and [`Fault::Latency`] at or beyond the primitive's timeout): a
+///   simulated outage. Nothing is delivered, so a receipt cannot be booked by the attempt.
+/// * **The station processed the request, its answer is lost or mangled on the way back**
+///   ([`Fault::Corrupt`], [`Fault::HttpStatus`], [`Fault::AnswerTimeout`], and
+///   [`Fault::Latency`] below the timeout, which only delays): the station's state changes, so
+///   a retry of the same receipt is a duplicate for it.
+///
 /// In a scenario file (kebab-case, externally tagged): `fault = "timeout"`,
 /// `fault = "refuse"`, `fault = { latency = 2000 }` (ms) or `{ latency = "2s" }`,
-/// `fault = { corrupt = "truncate" }`, `fault = { http-status = 503 }`.
+/// `fault = { corrupt = "truncate" }`, `fault = { http-status = 503 }`,
+/// `fault = { unavailable = { http-status = 500 } }`, `fault = { unavailable = "garbage" }`,
+/// `fault = "answer-timeout"`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Fault {
-    /// Advance the virtual clock by the duration, then make the real call.
+    /// The answer comes this much later. Below the primitive's Nodo timeout: advance the
+    /// virtual clock by the delay, then make the real call with what is left of the timeout.
+    /// At or beyond it: the Nodo stops waiting at its timeout, as for [`Fault::Timeout`], and
+    /// the request is not sent.
     Latency(#[serde(with = "duration_ms")] Duration),
     /// No real call: costs the primitive's Nodo timeout in virtual time and ends at once as
     /// `PPT_STAZIONE_INT_PA_TIMEOUT`.
     Timeout,
     /// No real call: the connection is refused at once (`PPT_STAZIONE_INT_PA_IRRAGGIUNGIBILE`).
     Refuse,
+    /// No real call: the station is down and what stands in front of it (a balancer, a
+    /// failing application server) answers in its place. The answer is synthesized locally and
+    /// journalled as injected.
+    Unavailable(UnavailableAnswer),
     /// Make the real call, then mangle the response bytes before the checks see them.
     Corrupt(Corruption),
-    /// Make the real call, then replace the HTTP status.
+    /// Make the real call, then replace the HTTP status: the station processed the request but
+    /// its answer is lost behind this status.
     HttpStatus(u16),
-    /// Make the real call, then replace the answer with a valid `outcome=KO` carrying
-    /// `PAA_SYSTEM_ERROR`: the station says it failed (a receipt must then be retried).
+    /// Make the real call, then discard the answer as if it came after the Nodo's timeout:
+    /// the station processed the request, the Nodo concludes `PPT_STAZIONE_INT_PA_TIMEOUT`.
+    /// Costs the timeout in virtual time.
+    AnswerTimeout,
+}
+
+/// What answers in the station's place under [`Fault::Unavailable`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum UnavailableAnswer {
+    /// This HTTP status with a small HTML error page, as a balancer sends with no backend.
+    HttpStatus(u16),
+    /// HTTP 200 with bytes that are not XML.
+    Garbage,
+    /// HTTP 200 with a valid `outcome=KO` carrying `PAA_SYSTEM_ERROR`: the station says it
+    /// failed before doing anything (a receipt must then be retried).
     Ko,
 }
 
+impl fmt::Display for UnavailableAnswer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            UnavailableAnswer::HttpStatus(s) => write!(f, "http-status {s}"),
+            UnavailableAnswer::Garbage => f.write_str("garbage"),
+            UnavailableAnswer::Ko => f.write_str("ko PAA_SYSTEM_ERROR"),
+        }
+    }
+}
+
 impl Fault {
-    /// True when the fault replaces the real call entirely.
-    pub fn skips_real_call(&self) -> bool {
-        matches!(self, Fault::Timeout | Fault::Refuse)
+    /// Whether the request reaches the station under this fault, for a primitive whose Nodo
+    /// timeout is `timeout`: false for the simulated outages, which never deliver.
+    pub fn reaches_station(&self, timeout: Duration) -> bool {
+        match self {
+            Fault::Latency(d) => *d < timeout,
+            Fault::Timeout | Fault::Refuse | Fault::Unavailable(_) => false,
+            Fault::Corrupt(_) | Fault::HttpStatus(_) | Fault::AnswerTimeout => true,
+        }
     }
 }
 
@@ -54,9 +108,10 @@ impl fmt::Display for Fault {
             Fault::Latency(d) => write!(f, "latency {}ms", d.as_millis()),
             Fault::Timeout => f.write_str("timeout"),
             Fault::Refuse => f.write_str("refuse"),
+            Fault::Unavailable(a) => write!(f, "unavailable {a}"),
             Fault::Corrupt(c) => write!(f, "corrupt {c}"),
             Fault::HttpStatus(s) => write!(f, "http-status {s}"),
-            Fault::Ko => f.write_str("ko PAA_SYSTEM_ERROR"),
+            Fault::AnswerTimeout => f.write_str("answer-timeout"),
         }
     }
 }
@@ -368,6 +423,32 @@ mod tests {
     }
 
     #[test]
+    fn which_faults_deliver() {
+        let t = Duration::from_secs(7);
+        let never = [
+            Fault::Timeout,
+            Fault::Refuse,
+            Fault::Unavailable(UnavailableAnswer::HttpStatus(500)),
+            Fault::Unavailable(UnavailableAnswer::Garbage),
+            Fault::Unavailable(UnavailableAnswer::Ko),
+            Fault::Latency(t),
+            Fault::Latency(t * 2),
+        ];
+        for f in never {
+            assert!(!f.reaches_station(t), "{f}");
+        }
+        let delivered = [
+            Fault::Latency(t - Duration::from_millis(1)),
+            Fault::Corrupt(Corruption::Garbage),
+            Fault::HttpStatus(500),
+            Fault::AnswerTimeout,
+        ];
+        for f in delivered {
+            assert!(f.reaches_station(t), "{f}");
+        }
+    }
+
+    #[test]
     fn call_ranges() {
         assert!(CallRange::ALL.contains(1));
         assert!(CallRange::between(2, 4).contains(4));
@@ -403,7 +484,10 @@ mod tests {
                 { "calls": { "from": 2 }, "fault": { "latency": "2s" } },
                 { "fault": { "corrupt": "invalid-utf8" } },
                 { "fault": { "http-status": 503 } },
-                { "fault": { "latency": 150 } }
+                { "fault": { "latency": 150 } },
+                { "fault": { "unavailable": { "http-status": 500 } } },
+                { "fault": { "unavailable": "garbage" } },
+                { "fault": "answer-timeout" }
             ],
             "fail_rate": [0.25, "refuse"]
         }))
@@ -418,6 +502,15 @@ mod tests {
             plan.rules[4].fault,
             Fault::Latency(Duration::from_millis(150))
         );
+        assert_eq!(
+            plan.rules[5].fault,
+            Fault::Unavailable(UnavailableAnswer::HttpStatus(500))
+        );
+        assert_eq!(
+            plan.rules[6].fault,
+            Fault::Unavailable(UnavailableAnswer::Garbage)
+        );
+        assert_eq!(plan.rules[7].fault, Fault::AnswerTimeout);
         assert_eq!(plan.fail_rate, Some((0.25, Fault::Refuse)));
         let back: FaultPlan = serde_json::from_value(serde_json::to_value(&plan).unwrap()).unwrap();
         assert_eq!(back, plan);

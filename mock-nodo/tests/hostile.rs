@@ -5,10 +5,12 @@
 //! (a body that never ends, a firehose without Content-Length, a connection reset, keep-alive
 //! accounting). Real timeouts are shortened to a few hundred milliseconds.
 
+use collaudo_nodo::client::INJECTED_HEADER;
+use collaudo_nodo::transport::UnavailableAnswer;
 use collaudo_nodo::{
     BackOffice, CheckPolicy, Clock, Corruption, Exchange, Fault, HygieneWarning, Journal,
-    NodoClient, NodoOutcome, SoapActionStyle, StationTarget, Timeouts, TransportErrorKind,
-    VirtualClock, judge,
+    NodoClient, NodoOutcome, SoapActionStyle, StandInRules, StationMonitor, StationTarget,
+    SystemClock, Timeouts, TrafficModel, TransportErrorKind, VirtualClock, judge,
 };
 use collaudo_wire::ident::{NoticeNumber, iban};
 use collaudo_wire::{
@@ -652,17 +654,19 @@ async fn injected_refuse_latency_corrupt_and_status() {
     assert_eq!(code(&judge_it(&ex).outcome), IRRAGGIUNGIBILE);
     assert_eq!(h.clock.now(), t0, "a refusal costs no time");
 
+    // A delay within the timeout: virtual time, then the real call (what is left of the
+    // 300 ms is plenty for wiremock).
     let started = Instant::now();
     let ex = client
         .send(
             &req,
-            Some(Fault::Latency(Duration::from_secs(5))),
+            Some(Fault::Latency(Duration::from_millis(100))),
             None,
             None,
         )
         .await;
-    assert!(started.elapsed() < Duration::from_millis(500));
-    assert_eq!(h.clock.now(), t0.plus(Duration::from_secs(5)));
+    assert!(started.elapsed() < Duration::from_millis(250));
+    assert_eq!(h.clock.now(), t0.plus(Duration::from_millis(100)));
     assert_eq!(code(&judge_it(&ex).outcome), "OK");
 
     for c in [
@@ -697,6 +701,203 @@ async fn injected_refuse_latency_corrupt_and_status() {
     // Refuse made no call; the others did.
     assert_eq!(server.received_requests().await.unwrap().len(), 6);
     assert_eq!(h.lines().len(), 7);
+}
+
+// An injected delay that reaches the Nodo's timeout used to advance the clock and then make
+// the real call, which a fast station answered: the Nodo concluded OK after waiting longer than
+// it ever waits. It is a timeout, whatever kind of clock the run uses, and the Stand-In monitor
+// counts it.
+#[tokio::test]
+async fn latency_beyond_the_timeout_is_a_timeout_on_any_clock() {
+    let h = Harness::new();
+    let server = wiremock_station(
+        ResponseTemplate::new(200).set_body_raw(verify_ko("PAA_PAGAMENTO_SCONOSCIUTO"), "text/xml"),
+    )
+    .await;
+    let url = format!("{}/pa", server.uri());
+    let virtual_client = h.client(url.clone(), Timeouts::nodo());
+    let wall_client = NodoClient::new(
+        target(url),
+        Timeouts::nodo(),
+        Arc::new(SystemClock),
+        h.journal.clone(),
+    )
+    .unwrap();
+    let seven = Duration::from_secs(7);
+    let start = h.clock.now();
+    let mut monitor = StationMonitor::new(StandInRules::default(), start).unwrap();
+    for (client, delay) in [
+        (&virtual_client, seven),
+        (&virtual_client, Duration::from_secs(30)),
+        (&wall_client, Duration::from_secs(30)),
+    ] {
+        let req = client.verify(qr());
+        let before = h.clock.now();
+        let started = Instant::now();
+        let ex = client
+            .send(&req, Some(Fault::Latency(delay)), None, None)
+            .await;
+        assert!(
+            started.elapsed() < Duration::from_millis(200),
+            "an injected delay costs no real time: {:?}",
+            started.elapsed()
+        );
+        let err = ex.transport_error.as_ref().expect("a transport error");
+        assert_eq!(err.kind, TransportErrorKind::InjectedTimeout, "{err}");
+        assert!(ex.response.is_none());
+        let j = judge(&ex, &req, &backoffice(), &CheckPolicy::default());
+        assert_eq!(code(&j.outcome), TIMEOUT, "{}", j.explanation);
+        assert!(j.outcome.is_station_unavailable());
+        // The SLA checks read `latency_ms`: the whole injected delay is in it.
+        let ms = delay.as_secs_f64() * 1e3;
+        assert!(ex.latency_ms >= ms, "{} < {ms}", ex.latency_ms);
+        if client.clock().is_virtual() {
+            // The Nodo stops waiting at its timeout: that is what scenario time pays.
+            assert_eq!(h.clock.now(), before.plus(seven));
+        }
+        assert!(
+            ex.injected_fault.as_deref().unwrap().contains("latency"),
+            "{:?}",
+            ex.injected_fault
+        );
+        monitor.observe_outcome(before, &j.outcome);
+    }
+    assert!(
+        server.received_requests().await.unwrap().is_empty(),
+        "the Nodo gave up before the request was delivered"
+    );
+    // The harness's clock starts on a slot boundary (10:00): the next one closes the slot.
+    let n = monitor.assess(
+        start.plus(Duration::from_secs(300)),
+        &TrafficModel::PerSlot(0),
+    );
+    assert_eq!(n.station_requests, 3);
+    assert!(n.failed_slots >= 1, "{n:?}");
+}
+
+// Below the timeout the real call is made, and the recorded latency is the injected delay plus
+// the station's own time, so that p98/max checks see the delay.
+#[tokio::test]
+async fn latency_below_the_timeout_makes_the_call_and_counts_in_the_latency() {
+    let h = Harness::new();
+    let server = wiremock_station(
+        ResponseTemplate::new(200).set_body_raw(verify_ko("PAA_PAGAMENTO_SCONOSCIUTO"), "text/xml"),
+    )
+    .await;
+    let client = h.client(format!("{}/pa", server.uri()), Timeouts::nodo());
+    let req = client.verify(qr());
+    let t0 = h.clock.now();
+    let ex = client
+        .send(
+            &req,
+            Some(Fault::Latency(Duration::from_millis(6_500))),
+            None,
+            None,
+        )
+        .await;
+    let j = judge(&ex, &req, &backoffice(), &CheckPolicy::default());
+    assert_eq!(code(&j.outcome), EMESSO_DA_PAA, "{}", j.explanation);
+    assert!(ex.latency_ms >= 6_500.0, "{}", ex.latency_ms);
+    assert!(ex.latency_ms < 7_000.0, "{}", ex.latency_ms);
+    assert_eq!(h.clock.now(), t0.plus(Duration::from_millis(6_500)));
+    assert_eq!(server.received_requests().await.unwrap().len(), 1);
+}
+
+// The injected delay eats into the timeout of the real call: 100 ms injected plus a station
+// that takes 250 ms is past a 300 ms timeout, although each alone is within it.
+#[tokio::test]
+async fn injected_and_real_delay_add_up_against_the_timeout() {
+    let h = Harness::new();
+    let server = wiremock_station(
+        ResponseTemplate::new(200)
+            .set_body_raw(verify_ko("PAA_PAGAMENTO_SCONOSCIUTO"), "text/xml")
+            .set_delay(Duration::from_millis(250)),
+    )
+    .await;
+    let client = h.client(format!("{}/pa", server.uri()), Timeouts::uniform(SHORT));
+    let req = client.verify(qr());
+    let ex = client
+        .send(
+            &req,
+            Some(Fault::Latency(Duration::from_millis(100))),
+            None,
+            None,
+        )
+        .await;
+    let j = judge(&ex, &req, &backoffice(), &CheckPolicy::default());
+    assert_eq!(code(&j.outcome), TIMEOUT, "{}", j.explanation);
+    assert_eq!(
+        ex.transport_error.as_ref().unwrap().kind,
+        TransportErrorKind::Timeout
+    );
+    assert!(ex.latency_ms >= 300.0, "{}", ex.latency_ms);
+    // Without the injected delay the same station is in time.
+    let ex = client.send(&req, None, None, None).await;
+    assert!(ex.transport_error.is_none(), "{:?}", ex.transport_error);
+}
+
+// A station "unavailable" answers without being contacted: the answer is synthesized and
+// marked in the journal. A lost answer is the opposite: the station got the request.
+#[tokio::test]
+async fn unavailable_answers_are_synthesized_and_lost_answers_are_delivered() {
+    let h = Harness::new();
+    let server = wiremock_station(
+        ResponseTemplate::new(200).set_body_raw(verify_ko("PAA_PAGAMENTO_SCONOSCIUTO"), "text/xml"),
+    )
+    .await;
+    let client = h.client(format!("{}/pa", server.uri()), Timeouts::nodo());
+    let req = client.verify(qr());
+    let judge_it = |ex: &Exchange| judge(ex, &req, &backoffice(), &CheckPolicy::default());
+    for (answer, status, expect) in [
+        (UnavailableAnswer::HttpStatus(500), 500, ERRORE_RESPONSE),
+        (UnavailableAnswer::Garbage, 200, ERRORE_RESPONSE),
+        (UnavailableAnswer::Ko, 200, EMESSO_DA_PAA),
+    ] {
+        let ex = client
+            .send(&req, Some(Fault::Unavailable(answer)), None, None)
+            .await;
+        let reply = ex.response.as_ref().expect("a synthesized answer");
+        assert_eq!(reply.status, status, "{answer}");
+        assert_eq!(
+            reply.header(INJECTED_HEADER),
+            Some(format!("unavailable {answer}").as_str())
+        );
+        assert!(
+            ex.injected_fault
+                .as_deref()
+                .unwrap()
+                .contains("the station was not contacted"),
+            "{:?}",
+            ex.injected_fault
+        );
+        assert_eq!(code(&judge_it(&ex).outcome), expect, "{answer}");
+    }
+    assert!(server.received_requests().await.unwrap().is_empty());
+
+    let t0 = h.clock.now();
+    let ex = client
+        .send(&req, Some(Fault::AnswerTimeout), None, None)
+        .await;
+    assert_eq!(server.received_requests().await.unwrap().len(), 1);
+    assert!(ex.response.is_none(), "the late answer is not read");
+    assert_eq!(
+        ex.transport_error.as_ref().unwrap().kind,
+        TransportErrorKind::InjectedTimeout
+    );
+    assert_eq!(code(&judge_it(&ex).outcome), TIMEOUT);
+    assert_eq!(h.clock.now(), t0.plus(Duration::from_secs(7)));
+    assert!(ex.latency_ms >= 7_000.0, "{}", ex.latency_ms);
+    assert!(
+        ex.injected_fault
+            .as_deref()
+            .unwrap()
+            .starts_with("answer-timeout: the station answered HTTP 200"),
+        "{:?}",
+        ex.injected_fault
+    );
+    let lines = h.lines();
+    assert_eq!(lines.len(), 4);
+    assert!(lines.iter().all(|l| l["injected_fault"].is_string()));
 }
 
 fn dummy_receipt() -> collaudo_wire::Receipt {

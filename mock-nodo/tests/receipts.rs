@@ -6,6 +6,8 @@
 //! exchange. Injected faults and the retry schedule cost virtual time only, so 48 hourly
 //! attempts take milliseconds of real time.
 
+use collaudo_nodo::client::INJECTED_HEADER;
+use collaudo_nodo::transport::UnavailableAnswer;
 use collaudo_nodo::{
     AttemptOutcome, BackOffice, CheckPolicy, Clock, Corruption, Delivery, DeliveryResult, Fault,
     Journal, NodoClient, NodoOutcome, Outage, Recipient, RetryPolicy, SoapActionStyle,
@@ -389,15 +391,20 @@ async fn real_flaky_station_accepts_after_ten_hours() {
     assert!(elapsed < Duration::from_secs(1), "took {elapsed:?}");
 }
 
-// RT-005: the station never recovers, whatever the failure.
+// RT-005: the station never recovers, whatever the failure: 49 sends (the first and 48
+// hourly retries), the last 48 hours after the first.
 #[tokio::test]
-async fn station_that_never_recovers_leaves_the_receipt_stuck_after_48_attempts() {
+async fn station_that_never_recovers_leaves_the_receipt_stuck_after_49_attempts() {
     let faults = [
         Fault::Refuse,
         Fault::Timeout,
+        Fault::Latency(Duration::from_secs(20)),
+        Fault::Unavailable(UnavailableAnswer::HttpStatus(500)),
+        Fault::Unavailable(UnavailableAnswer::Garbage),
+        Fault::Unavailable(UnavailableAnswer::Ko),
+        // The station processes every send and every answer is lost.
         Fault::HttpStatus(500),
-        Fault::Corrupt(Corruption::Garbage),
-        Fault::Ko,
+        Fault::AnswerTimeout,
     ];
     for fault in faults {
         let started = Instant::now();
@@ -423,20 +430,24 @@ async fn station_that_never_recovers_leaves_the_receipt_stuck_after_48_attempts(
         .await;
         assert_well_formed(&d);
         assert_eq!(d.result, DeliveryResult::Stuck, "{fault}");
-        assert_eq!(d.attempts.len(), 48, "{fault}");
+        assert_eq!(d.attempts.len(), 49, "{fault}");
         // An injected timeout costs 15 s of virtual time, well inside the hour.
-        assert_eq!(gaps_s(&d), vec![3600; 47], "{fault}");
-        assert_eq!(d.attempts[47].virtual_at, start.plus(47 * HOUR));
+        assert_eq!(gaps_s(&d), vec![3600; 48], "{fault}");
+        assert_eq!(d.attempts[48].virtual_at, start.plus(48 * HOUR));
         assert!(d.attempts.iter().all(|a| a.injected.is_some()), "{fault}");
         let expected_label = match fault {
             Fault::Refuse => "PPT_STAZIONE_INT_PA_IRRAGGIUNGIBILE",
-            Fault::Timeout => "PPT_STAZIONE_INT_PA_TIMEOUT",
+            Fault::Timeout | Fault::Latency(_) | Fault::AnswerTimeout => {
+                "PPT_STAZIONE_INT_PA_TIMEOUT"
+            }
             // The body (a valid OK) decides for the Nodo's judgement; the delivery still
             // fails because it counts only with HTTP 200.
             Fault::HttpStatus(_) => "HTTP 500",
-            Fault::Corrupt(_) => "PPT_STAZIONE_INT_PA_ERRORE_RESPONSE",
-            Fault::Ko => "PPT_ERRORE_EMESSO_DA_PAA/PAA_SYSTEM_ERROR",
-            Fault::Latency(_) => unreachable!(),
+            Fault::Unavailable(UnavailableAnswer::HttpStatus(_) | UnavailableAnswer::Garbage)
+            | Fault::Corrupt(_) => "PPT_STAZIONE_INT_PA_ERRORE_RESPONSE",
+            Fault::Unavailable(UnavailableAnswer::Ko) => {
+                "PPT_ERRORE_EMESSO_DA_PAA/PAA_SYSTEM_ERROR"
+            }
         };
         for a in &d.attempts {
             assert_eq!(failed_label(&a.outcome), expected_label, "{fault}");
@@ -447,7 +458,7 @@ async fn station_that_never_recovers_leaves_the_receipt_stuck_after_48_attempts(
             .into_iter()
             .filter(|x| x.primitive == Primitive::SendRtV2)
             .collect();
-        assert_eq!(sends.len(), 48, "{fault}");
+        assert_eq!(sends.len(), 49, "{fault}");
         let seqs: Vec<u64> = sends.iter().map(|x| x.seq).collect();
         let attempt_seqs: Vec<u64> = d.attempts.iter().map(|a| a.seq).collect();
         assert_eq!(seqs, attempt_seqs, "{fault}");
@@ -463,9 +474,9 @@ async fn station_that_never_recovers_leaves_the_receipt_stuck_after_48_attempts(
                 .all(|x| x.classification.as_deref() == Some(journal_label)),
             "{fault}"
         );
-        // Faults that replace the call never reach the station; faults applied to the answer
-        // do, and the station books the receipt once (later deliveries are duplicates).
-        let booked = if fault.skips_real_call() { 0 } else { 1 };
+        // An outage never delivers; a lost answer does, and the station books the receipt
+        // once (later deliveries are duplicates).
+        let booked = usize::from(fault.reaches_station(Primitive::SendRtV2.nodo_timeout()));
         assert_eq!(
             e.station.booking_count(&rc.notice_number),
             booked,
@@ -479,9 +490,122 @@ async fn station_that_never_recovers_leaves_the_receipt_stuck_after_48_attempts(
     }
 }
 
+// RT-004: an outage answered "HTTP 500" (or garbage, or KO) used to be applied to the
+// station's real answer, so the station booked the receipt at the first "failed" attempt and a
+// station answering PAA_RECEIPT_DUPLICATA ended the delivery early. A simulated outage never
+// delivers: the synthesized answer is journalled as injected and the station sees nothing.
+#[tokio::test]
+async fn an_outage_never_delivers_the_receipt() {
+    let outages = [
+        Fault::Refuse,
+        Fault::Timeout,
+        Fault::Latency(Duration::from_secs(15)),
+        Fault::Unavailable(UnavailableAnswer::HttpStatus(500)),
+        Fault::Unavailable(UnavailableAnswer::Garbage),
+        Fault::Unavailable(UnavailableAnswer::Ko),
+    ];
+    for fault in outages {
+        let e = env(StationConfig::default(), Timeouts::nodo()).await;
+        let rc = activated_receipt(
+            &e.client,
+            &e.station,
+            FixtureRole::ReceiptTarget,
+            "rt004-outage",
+        )
+        .await;
+        let start = e.clock.now();
+        let two = RetryPolicy {
+            max_attempts: 2,
+            ..RetryPolicy::default()
+        };
+        let outage = Outage::FirstAttempts {
+            count: 2,
+            fault: fault.clone(),
+        };
+        let down = deliver_one(&e.client, &rc, true, outage.clone(), &two, start).await;
+        assert_eq!(down.result, DeliveryResult::Stuck, "{fault}");
+        assert_eq!(
+            e.station.booking_count(&rc.notice_number),
+            0,
+            "{fault}: the station saw the receipt during the outage"
+        );
+        let sends: Vec<_> = e
+            .journal
+            .entries()
+            .into_iter()
+            .filter(|x| x.primitive == Primitive::SendRtV2)
+            .collect();
+        for x in &sends {
+            let marked = x.injected_fault.as_deref().unwrap_or_default();
+            assert!(!marked.is_empty(), "{fault}: not marked as injected");
+            if let Some(reply) = &x.response {
+                assert!(
+                    reply.header(INJECTED_HEADER).is_some(),
+                    "{fault}: a synthesized answer carries the marker"
+                );
+                assert!(marked.contains("not contacted"), "{fault}: {marked}");
+            }
+        }
+        // The same outage over three attempts: the third reaches the station and is booked.
+        let d = deliver_one(
+            &e.client,
+            &rc,
+            true,
+            outage,
+            &RetryPolicy::default(),
+            e.clock.now(),
+        )
+        .await;
+        assert_eq!(d.attempts.len(), 3, "{fault}: {:#?}", d.timeline());
+        assert_eq!(d.attempts[2].outcome, AttemptOutcome::Accepted, "{fault}");
+        assert_eq!(e.station.booking_count(&rc.notice_number), 1, "{fault}");
+    }
+}
+
+// RT-008: the station processed the receipt and its answer was lost (replaced by HTTP 500, or
+// late). The retry is a duplicate for the station: a conformant one accepts it, the delivery
+// ends at attempt 2, and the receipt is booked once; a station that books duplicates books it
+// twice.
+#[tokio::test]
+async fn a_lost_answer_is_retried_once_and_booked_once() {
+    for fault in [Fault::HttpStatus(500), Fault::AnswerTimeout] {
+        for (profile, booked) in [(Profile::Conformant, 1), (Profile::DuplicateBooking, 2)] {
+            let e = env(StationConfig::with_profile(profile), Timeouts::nodo()).await;
+            let rc = activated_receipt(
+                &e.client,
+                &e.station,
+                FixtureRole::ReceiptTarget,
+                "rt008-lost",
+            )
+            .await;
+            let d = deliver_one(
+                &e.client,
+                &rc,
+                true,
+                Outage::FirstAttempts {
+                    count: 1,
+                    fault: fault.clone(),
+                },
+                &RetryPolicy::default(),
+                e.clock.now(),
+            )
+            .await;
+            assert_well_formed(&d);
+            assert_eq!(d.result, DeliveryResult::Delivered, "{fault}");
+            assert_eq!(d.attempts.len(), 2, "{fault}: {:#?}", d.timeline());
+            assert!(d.attempts[1].outcome.is_success());
+            assert_eq!(
+                e.station.booking_count(&rc.notice_number),
+                booked,
+                "{fault} {profile:?}"
+            );
+        }
+    }
+}
+
 // RT-005 with a really dead station: every connection is closed without an answer.
 #[tokio::test]
-async fn dead_station_leaves_the_receipt_stuck_after_48_real_failures() {
+async fn dead_station_leaves_the_receipt_stuck_after_49_real_failures() {
     let started = Instant::now();
     let e = env(
         StationConfig::with_profile(Profile::Dead),
@@ -502,8 +626,8 @@ async fn dead_station_leaves_the_receipt_stuck_after_48_real_failures() {
     .await;
     assert_well_formed(&d);
     assert_eq!(d.result, DeliveryResult::Stuck);
-    assert_eq!(d.attempts.len(), 48);
-    assert_eq!(gaps_s(&d), vec![3600; 47]);
+    assert_eq!(d.attempts.len(), 49);
+    assert_eq!(gaps_s(&d), vec![3600; 48]);
     for a in &d.attempts {
         assert_eq!(a.injected, None);
         // A connection closed before any response: IRRAGGIUNGIBILE since the mock Nodo's
@@ -519,7 +643,7 @@ async fn dead_station_leaves_the_receipt_stuck_after_48_real_failures() {
             d.timeline()
         );
     }
-    assert_eq!(e.journal.len(), 48);
+    assert_eq!(e.journal.len(), 49);
     // The station's handler runs before the `dead` profile cuts the connection, so the first
     // delivery is booked although no answer ever leaves; it is never booked twice.
     assert!(e.station.booking_count(&rc.notice_number) <= 1);
@@ -746,7 +870,8 @@ fn outage_strategy() -> impl Strategy<Value = Outage> {
         Just(Fault::Refuse),
         Just(Fault::HttpStatus(500)),
         Just(Fault::HttpStatus(503)),
-        Just(Fault::Ko),
+        Just(Fault::Unavailable(UnavailableAnswer::HttpStatus(503))),
+        Just(Fault::Unavailable(UnavailableAnswer::Ko)),
         Just(Fault::Corrupt(Corruption::Truncate)),
     ];
     prop_oneof![
@@ -822,7 +947,8 @@ fn retry_schedule_property() {
                 let n = u32::try_from(i).unwrap();
                 prop_assert_eq!(a.virtual_at, start.plus(interval * n));
             }
-            // Never booked twice; booked once whenever the station saw a delivery.
+            // Never booked twice; booked once whenever the station saw a delivery, which an
+            // outage never lets happen.
             let booked = e
                 .station
                 .state()
@@ -831,10 +957,12 @@ fn retry_schedule_property() {
                 .iter()
                 .filter(|b| b.receipt_id == id)
                 .count();
-            let reached = d
-                .attempts
-                .iter()
-                .any(|a| a.injected.as_deref() != Some("refuse"));
+            let timeout = Primitive::SendRtV2.nodo_timeout();
+            let reached = (1..=k).any(|n| {
+                outage
+                    .fault_at(n, interval * (n - 1))
+                    .is_none_or(|f| f.reaches_station(timeout))
+            });
             prop_assert_eq!(booked, usize::from(reached));
             Ok(())
         })

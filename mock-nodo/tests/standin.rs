@@ -4,7 +4,7 @@
 
 use collaudo_nodo::standin::{
     ExitRule, PROBE_NOTICE_NUMBER, StandInRules, StandInState, StationMonitor, TrafficModel,
-    Transition, probe_is_positive,
+    TrafficShare, Transition, probe_is_positive,
 };
 use collaudo_nodo::{NodoOutcome, VirtualTime};
 use collaudo_wire::FaultCode;
@@ -31,13 +31,32 @@ fn evaluate_range(
     slots: [(u64, u64); 6],
     traffic: &TrafficModel,
 ) -> (StationMonitor, Option<Transition>) {
-    let start = minus_min(boundary, 30);
-    let mut m = StationMonitor::new(StandInRules::default(), start).unwrap();
-    for (i, (requests, faults)) in slots.into_iter().enumerate() {
-        m.observe_counts(plus_min(start, 5 * i as u64 + 1), requests, faults);
+    evaluate_with(StandInRules::default(), boundary, &slots, traffic)
+}
+
+/// [`evaluate_range`] under any rules: `slots` fills the range before `boundary` from its
+/// first slot on (fewer slots than the range leaves the last ones empty).
+fn evaluate_with(
+    rules: StandInRules,
+    boundary: VirtualTime,
+    slots: &[(u64, u64)],
+    traffic: &TrafficModel,
+) -> (StationMonitor, Option<Transition>) {
+    let start = minus_min(boundary, i64::from(rules.range_minutes));
+    let slot = u64::from(rules.slot_minutes);
+    let mut m = StationMonitor::new(rules, start).unwrap();
+    for (i, (requests, faults)) in slots.iter().enumerate() {
+        m.observe_counts(plus_min(start, slot * i as u64 + 1), *requests, *faults);
     }
     let tr = m.evaluate(boundary, traffic);
     (m, tr)
+}
+
+fn rules(traffic_share: TrafficShare) -> StandInRules {
+    StandInRules {
+        traffic_share,
+        ..StandInRules::default()
+    }
 }
 
 fn uniform(requests: u64, faults: u64) -> [(u64, u64); 6] {
@@ -123,10 +142,17 @@ fn activation_thresholds_by_day_and_night() {
         // SIN-003: failures but no traffic share at all.
         ("no Nodo share", DAY, uniform(1, 1), 1_000_000, false),
     ];
-    for (what, boundary, slots, per_slot, enters) in cases {
+    // Every slot carries the same Nodo total here, so the two traffic rules agree: a share
+    // above the threshold over the range needs a slot above it, and one such slot is more
+    // than 10 % of 6 slots. `per_slot_and_range_rules_disagree` has the cases where not.
+    let both = [TrafficShare::PerSlot, TrafficShare::Range].into_iter();
+    for (rule, (what, boundary, slots, per_slot, enters)) in
+        both.flat_map(|r| cases.iter().map(move |c| (r, *c)))
+    {
+        let what = format!("{what} ({rule:?})");
         let boundary = t(boundary);
         let traffic = TrafficModel::PerSlot(per_slot);
-        let (m, tr) = evaluate_range(boundary, slots, &traffic);
+        let (m, tr) = evaluate_with(rules(rule), boundary, &slots, &traffic);
         assert_eq!(tr.is_some(), enters, "{what}: {tr:?}");
         assert_eq!(m.transitions().len(), usize::from(enters), "{what}");
         if let Some(tr) = tr {
@@ -160,17 +186,240 @@ fn transition_carries_numbers_and_one_sentence() {
     assert_eq!((n.station_requests, n.total_requests), (600, 6600));
     assert!((n.failed_share - 200.0 / 3.0).abs() < 1e-9);
     assert!((n.traffic_share - 100.0 / 11.0).abs() < 1e-9);
+    assert_eq!((n.high_traffic_slots, n.high_traffic_share), (6, 100.0));
+    assert_eq!(n.traffic_rule, TrafficShare::PerSlot);
     assert_eq!(n.threshold, 5.0);
     assert!(!n.night);
     assert_eq!(
         tr.to_string(),
         "enters Stand-In at 2026-11-25T10:30:00.000Z: 4 of 6 slots failed (67 % > 50 %) \
-         and the station had 9.1 % of Nodo traffic (> 5 %, day)"
+         and 6 of 6 slots had more than 5 % of the slot's Nodo traffic (100 % > 5 %, day)"
     );
     assert!(tr.to_string().ends_with(&tr.reason));
     let json = serde_json::to_value(&tr).unwrap();
     assert_eq!(json["to"]["state"], "stand-in");
     assert_eq!(json["numbers"]["failed_slots"], 4);
+    assert_eq!(json["numbers"]["traffic_rule"], "per-slot");
+
+    // The same observations under the range rule: the sentence names the range's share.
+    let (_, tr) = evaluate_with(
+        rules(TrafficShare::Range),
+        boundary,
+        &[failing, clean, failing, failing, clean, failing],
+        &TrafficModel::PerSlot(1100),
+    );
+    assert_eq!(
+        tr.unwrap().to_string(),
+        "enters Stand-In at 2026-11-25T10:30:00.000Z: 4 of 6 slots failed (67 % > 50 %) \
+         and the station had 9.1 % of Nodo traffic (> 5 %, day)"
+    );
+}
+
+/// The observations where reading the station's share slot by slot (stand-in-manager) and
+/// over the whole range (the documentation) give different answers, and the boundaries of the
+/// per-slot reading: a slot at exactly the threshold is not high-traffic, and the share of
+/// high-traffic slots must exceed the same threshold.
+#[test]
+fn per_slot_and_range_rules_disagree() {
+    let range = |minutes: u32, share: TrafficShare| StandInRules {
+        range_minutes: minutes,
+        traffic_share: share,
+        ..StandInRules::default()
+    };
+    // (what, range minutes, boundary, slots (requests, faults) from the first of the range,
+    //  Nodo total per slot, enters per slot, enters over the range)
+    type Case = (
+        &'static str,
+        u32,
+        &'static str,
+        Vec<(u64, u64)>,
+        u64,
+        bool,
+        bool,
+    );
+    let quiet_failing = (1, 1);
+    let cases: Vec<Case> = vec![
+        (
+            // 20 of 200 = 10 % in the first slot; 25 of 1200 ≈ 2.1 % over the range.
+            "day: one busy slot among quiet failing ones",
+            30,
+            DAY,
+            vec![
+                (20, 20),
+                quiet_failing,
+                quiet_failing,
+                quiet_failing,
+                (1, 0),
+                (1, 0),
+            ],
+            200,
+            true,
+            false,
+        ),
+        (
+            "night: one busy slot (15 %) among quiet failing ones",
+            30,
+            NIGHT,
+            vec![(30, 30), quiet_failing, quiet_failing, quiet_failing],
+            200,
+            true,
+            false,
+        ),
+        (
+            // 24 slots: one high-traffic slot is 4.2 % of them, not more than 5 %; over the
+            // range the station has (200 + 12) of (200 + 23 × 100) = 8.5 %.
+            "day, 2-hour range: one slot carries all the Nodo's traffic",
+            120,
+            DAY,
+            [(200, 200)]
+                .into_iter()
+                .chain([quiet_failing; 12])
+                .collect(),
+            100,
+            false,
+            true,
+        ),
+        (
+            "day, 2-hour range: two high-traffic slots are 8.3 % of 24",
+            120,
+            DAY,
+            [(200, 200), (6, 6)]
+                .into_iter()
+                .chain([quiet_failing; 11])
+                .collect(),
+            100,
+            true,
+            true,
+        ),
+        (
+            // 20 slots: one high-traffic slot is exactly 5 % of them.
+            "day, 100-minute range: high-traffic slots exactly 5 % of the range",
+            100,
+            DAY,
+            [(6, 6)].into_iter().chain([quiet_failing; 10]).collect(),
+            100,
+            false,
+            false,
+        ),
+        (
+            "night, 100-minute range: high-traffic slots exactly 10 % of the range",
+            100,
+            NIGHT,
+            [(11, 11), (11, 11)]
+                .into_iter()
+                .chain([quiet_failing; 9])
+                .collect(),
+            100,
+            false,
+            false,
+        ),
+        (
+            "night, 100-minute range: 3 high-traffic slots, 15 % of the range",
+            100,
+            NIGHT,
+            [(11, 11), (11, 11), (11, 11)]
+                .into_iter()
+                .chain([quiet_failing; 8])
+                .collect(),
+            100,
+            true,
+            false,
+        ),
+        (
+            "day: one slot at exactly 5 %, the others quiet",
+            30,
+            DAY,
+            vec![(10, 10), quiet_failing, quiet_failing, quiet_failing],
+            200,
+            false,
+            false,
+        ),
+        (
+            "day: one slot just above 5 % (11 of 200), the others quiet",
+            30,
+            DAY,
+            vec![(11, 11), quiet_failing, quiet_failing, quiet_failing],
+            200,
+            true,
+            false,
+        ),
+        (
+            "night: one slot at exactly 10 %, the others quiet",
+            30,
+            NIGHT,
+            vec![(20, 20), quiet_failing, quiet_failing, quiet_failing],
+            200,
+            false,
+            false,
+        ),
+        (
+            "night: one slot just above 10 % (21 of 200), the others quiet",
+            30,
+            NIGHT,
+            vec![(21, 21), quiet_failing, quiet_failing, quiet_failing],
+            200,
+            true,
+            false,
+        ),
+        (
+            // The high-traffic slot does not have to be a failed one.
+            "day: the busy slot is clean, four quiet ones fail",
+            30,
+            DAY,
+            vec![
+                (20, 0),
+                quiet_failing,
+                quiet_failing,
+                quiet_failing,
+                quiet_failing,
+            ],
+            200,
+            true,
+            false,
+        ),
+    ];
+    for (what, minutes, boundary, slots, per_slot, by_slot, by_range) in cases {
+        let boundary = t(boundary);
+        let traffic = TrafficModel::PerSlot(per_slot);
+        for (share, enters) in [
+            (TrafficShare::PerSlot, by_slot),
+            (TrafficShare::Range, by_range),
+        ] {
+            let (m, tr) = evaluate_with(range(minutes, share), boundary, &slots, &traffic);
+            assert_eq!(tr.is_some(), enters, "{what} ({share:?}): {tr:?}");
+            let n = tr.map_or_else(|| m.assess(boundary, &traffic), |tr| tr.numbers);
+            assert_eq!(n.traffic_rule, share, "{what}");
+            assert!(
+                n.failed_share > 50.0,
+                "{what}: the slots alone would activate"
+            );
+        }
+    }
+}
+
+/// A range that straddles 22:00 is judged with the threshold of the instant it is evaluated,
+/// for every slot in it, as stand-in-manager does (one threshold per run of its job).
+#[test]
+fn the_threshold_is_the_boundarys_for_every_slot_of_the_range() {
+    // Winter: 20:30–21:00 UTC is 21:30–22:00 in Rome, day slots; the boundary is 22:00.
+    let boundary = t("2026-01-15T21:00:00Z");
+    // 14 of 200 = 7 %: above the day threshold in every slot, below the night one.
+    let slots = [(14, 14); 6];
+    for share in [TrafficShare::PerSlot, TrafficShare::Range] {
+        let (m, tr) = evaluate_with(rules(share), boundary, &slots, &TrafficModel::PerSlot(200));
+        assert!(tr.is_none(), "{share:?}: {tr:?}");
+        let n = m.assess(boundary, &TrafficModel::PerSlot(200));
+        assert!(n.night);
+        assert_eq!((n.threshold, n.high_traffic_slots), (10.0, 0), "{share:?}");
+        // Five minutes earlier the same slots, shifted, are judged by day.
+        let (_, tr) = evaluate_with(
+            rules(share),
+            minus_min(boundary, 5),
+            &slots,
+            &TrafficModel::PerSlot(200),
+        );
+        assert!(tr.is_some(), "{share:?}");
+    }
 }
 
 #[test]
@@ -599,6 +848,47 @@ fn traffic_models() {
     assert_eq!(format!("{by_hour:?}"), "Function(..)");
 }
 
+/// A change of traffic from a slot on leaves the slots before it as they were, whatever the
+/// model it changes.
+#[test]
+fn a_traffic_change_applies_from_its_slot_on() {
+    let change = t("2026-11-25T10:15:00Z");
+    let before = t("2026-11-25T10:10:00Z");
+    let after = t("2026-11-25T10:20:00Z");
+    let models = [
+        ("per-slot", TrafficModel::PerSlot(100)),
+        (
+            // A step planned after the change is replaced by it.
+            "steps",
+            TrafficModel::Steps {
+                initial: 100,
+                from: BTreeMap::from([(t("2026-11-25T10:30:00Z"), 7)]),
+            },
+        ),
+        ("function", TrafficModel::from_fn(|_| 100)),
+    ];
+    for (what, model) in models {
+        for next in [TrafficModel::PerSlot(5), TrafficModel::from_fn(|_| 5)] {
+            let m = model.clone().then_from(change, next);
+            assert_eq!(m.total_in_slot(before), 100, "{what}");
+            assert_eq!(m.total_in_slot(change), 5, "{what}");
+            assert_eq!(m.total_in_slot(after), 5, "{what}");
+            assert_eq!(m.total_in_slot(t("2026-11-25T11:00:00Z")), 5, "{what}");
+        }
+    }
+    // Per-slot figures stay data (serialisable, printable) through a change.
+    let m = TrafficModel::PerSlot(100)
+        .then_from(change, TrafficModel::PerSlot(5))
+        .then_from(after, TrafficModel::PerSlot(9));
+    assert!(format!("{m:?}").starts_with("Steps"), "{m:?}");
+    assert_eq!(m.total_in_slot(change), 5);
+    assert_eq!(m.total_in_slot(after), 9);
+    assert_eq!(
+        StandInRules::default().slot_start(t("2026-11-25T10:17:30Z")),
+        change
+    );
+}
+
 #[test]
 fn rules_and_traffic_from_configuration() {
     let rules: StandInRules = serde_json::from_str(
@@ -613,7 +903,16 @@ fn rules_and_traffic_from_configuration() {
     let defaults: StandInRules = serde_json::from_str("{}").unwrap();
     assert_eq!(defaults, StandInRules::default());
     assert_eq!(defaults.exit_rule, ExitRule::Implementation);
+    assert_eq!(defaults.traffic_share, TrafficShare::PerSlot);
     assert!(serde_json::from_str::<StandInRules>(r#"{"slot_minute": 5}"#).is_err());
+    for (text, share) in [
+        (r#"{"traffic_share": "per-slot"}"#, TrafficShare::PerSlot),
+        (r#"{"traffic_share": "range"}"#, TrafficShare::Range),
+    ] {
+        let r: StandInRules = serde_json::from_str(text).unwrap();
+        assert_eq!(r.traffic_share, share, "{text}");
+    }
+    assert!(serde_json::from_str::<StandInRules>(r#"{"traffic_share": "aggregate"}"#).is_err());
 
     let per_slot: TrafficModel = serde_json::from_str(r#"{"per-slot": 1000}"#).unwrap();
     assert_eq!(per_slot.total_in_slot(t(DAY)), 1000);

@@ -5,6 +5,10 @@
 //! one line per finished case. Either way it ends with a table of every case and the line
 //! `N passed, N failed, N errors, N skipped`. Station text is printed with control characters
 //! made visible, so a response cannot inject terminal escapes.
+//!
+//! Simulator demonstrations (class `DEMO`) are marked on their line, listed after the other
+//! cases under their own heading, and counted on a line of their own: the summary line counts
+//! only the evidence about the station.
 
 use std::io::{self, IsTerminal, Write};
 
@@ -12,6 +16,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::error::ReportError;
 use crate::event::{Event, EventEnvelope, Reporter};
+use crate::json::{Tally, is_demonstration, verdict};
 use crate::model::{CaseResult, RunInfo, RunResult, Verdict};
 use crate::text::{duration, visible_line};
 
@@ -130,14 +135,23 @@ fn label(v: Verdict) -> &'static str {
     }
 }
 
+/// What marks a simulator demonstration on its line.
+const DEMO_MARK: &str = " [simulator demonstration — not evidence]";
+
+/// The heading of the demonstrations in the final table and of their counts.
+const DEMO_HEADING: &str = "simulator demonstrations — not evidence";
+
 /// `PASS    VRF-001 [PagoPA EC-PSP-01] title (12 ms)`, then the reason for non-passes.
 fn case_line(case: &CaseResult) -> String {
     let meta = &case.meta;
-    let official = meta
+    let mut official = meta
         .official_id
         .as_deref()
         .map(|o| format!(" [PagoPA {}]", visible_line(o)))
         .unwrap_or_default();
+    if is_demonstration(case) {
+        official.push_str(DEMO_MARK);
+    }
     let took = if case.verdict == Verdict::Skipped {
         String::new()
     } else {
@@ -157,54 +171,66 @@ fn case_line(case: &CaseResult) -> String {
     line
 }
 
+fn table_row(out: &mut String, cells: [&str; 4], widths: [usize; 4]) {
+    let line = cells
+        .iter()
+        .zip(widths)
+        .map(|(cell, w)| format!("{cell:<w$}"))
+        .collect::<Vec<_>>()
+        .join("  ");
+    out.push_str(line.trim_end());
+    out.push('\n');
+}
+
 fn final_table(run: &RunResult) -> String {
     let header = ["collaudo id", "PagoPA official id", "verdict", "duration"];
-    let rows: Vec<[String; 4]> = run
-        .cases
-        .iter()
-        .map(|c| {
-            [
-                visible_line(&c.meta.id),
-                c.meta
-                    .official_id
-                    .as_deref()
-                    .map_or_else(|| "-".to_owned(), visible_line),
-                c.verdict.as_str().to_owned(),
-                if c.verdict == Verdict::Skipped {
-                    "-".to_owned()
-                } else {
-                    duration(c.duration_ms)
-                },
-            ]
-        })
-        .collect();
+    let row = |c: &CaseResult| {
+        [
+            visible_line(&c.meta.id),
+            c.meta
+                .official_id
+                .as_deref()
+                .map_or_else(|| "-".to_owned(), visible_line),
+            c.verdict.as_str().to_owned(),
+            if c.verdict == Verdict::Skipped {
+                "-".to_owned()
+            } else {
+                duration(c.duration_ms)
+            },
+        ]
+    };
+    let (demos, evidence): (Vec<&CaseResult>, Vec<&CaseResult>) =
+        run.cases.iter().partition(|c| is_demonstration(c));
+    let rows: Vec<[String; 4]> = evidence.into_iter().map(row).collect();
+    let demo_rows: Vec<[String; 4]> = demos.into_iter().map(row).collect();
+    // One set of widths for both lists, so their columns line up.
     let mut widths = header.map(|h| h.chars().count());
-    for row in &rows {
+    for row in rows.iter().chain(&demo_rows) {
         for (w, cell) in widths.iter_mut().zip(row) {
             *w = (*w).max(cell.chars().count());
         }
     }
     let mut out = String::from("\n");
-    let mut push_row = |cells: [&str; 4]| {
-        let line = cells
-            .iter()
-            .zip(widths)
-            .map(|(cell, w)| format!("{cell:<w$}"))
-            .collect::<Vec<_>>()
-            .join("  ");
-        out.push_str(line.trim_end());
-        out.push('\n');
-    };
-    push_row(header);
+    table_row(&mut out, header, widths);
     for row in &rows {
-        push_row([&row[0], &row[1], &row[2], &row[3]]);
+        table_row(&mut out, [&row[0], &row[1], &row[2], &row[3]], widths);
     }
+    if !demo_rows.is_empty() {
+        out.push_str(&format!("\n{DEMO_HEADING}:\n"));
+        for row in &demo_rows {
+            table_row(&mut out, [&row[0], &row[1], &row[2], &row[3]], widths);
+        }
+    }
+    let tally = Tally::of(&run.cases);
     out.push_str(&format!(
         "\nverdict {} in {}, seed {}\n{}\n",
-        run.verdict().as_str().to_uppercase(),
+        verdict(run).as_str().to_uppercase(),
         duration(run.duration_ms),
         run.info.seed,
-        run.summary
+        tally.evidence
     ));
+    if tally.demonstrations.total > 0 {
+        out.push_str(&format!("{DEMO_HEADING}: {}\n", tally.demonstrations));
+    }
     out
 }

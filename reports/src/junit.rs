@@ -8,6 +8,12 @@
 //! `<failure>` means the station did not conform; `<error>` means the harness or the
 //! environment failed. The XML is produced with quick-xml's writer, which escapes every text
 //! and attribute; characters XML cannot carry at all are made visible first.
+//!
+//! Simulator demonstrations (class `DEMO`, property `class=DEMO`) stay testcases, in a last
+//! suite of their own, [`DEMO_SUITE`], with that name as the prefix of their classname:
+//! dashboards that group by suite (GitLab) and those that group by classname package
+//! (Jenkins) both show them apart from the evidence, and the area suites count evidence only.
+//! A demonstration that fails is written as an `<error>`: no station can have caused it.
 
 #[cfg(test)]
 mod reader;
@@ -22,6 +28,7 @@ use quick_xml::Writer;
 use quick_xml::events::{BytesDecl, BytesText, Event};
 
 use crate::error::ReportError;
+use crate::json::is_demonstration;
 use crate::model::{CaseResult, CheckVerdict, RunResult, Summary, Verdict};
 use crate::text::{duration, seconds, visible_text, xml_safe};
 
@@ -29,6 +36,11 @@ use crate::text::{duration, seconds, visible_text, xml_safe};
 pub const FAILURE_TYPE: &str = "nonconformance";
 /// `type` attribute of `<error>`: the harness or the environment failed.
 pub const ERROR_TYPE: &str = "harness-error";
+/// Name of the suite of simulator demonstrations, and prefix of their classname.
+pub const DEMO_SUITE: &str = "collaudo.demonstrations";
+/// Why the demonstrations' suite is there, as its `note` property.
+const DEMO_NOTE: &str = "simulator demonstrations: they exercise collaudo's simulated Nodo \
+only, no station can change their verdict, and they are not evidence about the station";
 
 /// Renders the JUnit XML report of `run`.
 pub fn render(run: &RunResult) -> Result<String, ReportError> {
@@ -48,19 +60,50 @@ pub fn write<W: io::Write>(run: &RunResult, out: W) -> Result<(), ReportError> {
 
 fn write_document<W: io::Write>(w: &mut Writer<W>, run: &RunResult) -> io::Result<()> {
     w.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
-    let s = &run.summary;
+    let (demos, evidence): (Vec<&CaseResult>, Vec<&CaseResult>) =
+        run.cases.iter().partition(|c| is_demonstration(c));
+    // The totals are those of the testcases in the file, demonstrations included, as JUnit
+    // readers check; what counts as evidence is in the area suites.
+    let s = written_summary(&run.cases.iter().collect::<Vec<_>>());
     w.create_element("testsuites")
         .with_attribute(("name", "collaudo"))
-        .with_attributes(counts(s))
+        .with_attributes(counts(&s))
         .with_attribute(("time", seconds(run.duration_ms).as_str()))
         .with_attribute(("timestamp", xml_safe(&run.info.started_at)))
         .write_inner_content(|w| {
-            for (area, cases) in by_area(&run.cases) {
-                write_suite(w, run, area, &cases)?;
+            for (area, cases) in by_area(&evidence) {
+                write_suite(w, run, &classname(area), &cases, &[])?;
+            }
+            if !demos.is_empty() {
+                write_suite(w, run, DEMO_SUITE, &demos, &[("note", DEMO_NOTE)])?;
             }
             Ok(())
         })?;
     Ok(())
+}
+
+/// The verdict a case is written with: a demonstration cannot fail the station, so its
+/// failure is the harness's error.
+pub(crate) fn written_verdict(case: &CaseResult) -> Verdict {
+    match case.verdict {
+        Verdict::Fail if is_demonstration(case) => Verdict::Error,
+        v => v,
+    }
+}
+
+/// Counts of the verdicts as written.
+fn written_summary(cases: &[&CaseResult]) -> Summary {
+    let mut s = Summary::default();
+    for case in cases {
+        s.total += 1;
+        match written_verdict(case) {
+            Verdict::Pass => s.passed += 1,
+            Verdict::Fail => s.failed += 1,
+            Verdict::Error => s.errors += 1,
+            Verdict::Skipped => s.skipped += 1,
+        }
+    }
+    s
 }
 
 fn counts(s: &Summary) -> [(&'static str, Cow<'static, str>); 4] {
@@ -73,9 +116,9 @@ fn counts(s: &Summary) -> [(&'static str, Cow<'static, str>); 4] {
 }
 
 /// Groups cases by area, keeping the order in which areas first appear in the run.
-fn by_area(cases: &[CaseResult]) -> Vec<(&str, Vec<&CaseResult>)> {
+fn by_area<'a>(cases: &[&'a CaseResult]) -> Vec<(&'a str, Vec<&'a CaseResult>)> {
     let mut groups: Vec<(&str, Vec<&CaseResult>)> = Vec::new();
-    for case in cases {
+    for &case in cases {
         let area = case.meta.area.as_str();
         match groups.iter_mut().find(|(a, _)| *a == area) {
             Some((_, list)) => list.push(case),
@@ -89,34 +132,43 @@ fn classname(area: &str) -> String {
     format!("collaudo.{area}")
 }
 
+/// The classname of a testcase: its area's suite, under [`DEMO_SUITE`] for a demonstration.
+fn case_classname(case: &CaseResult) -> String {
+    if is_demonstration(case) {
+        format!("{DEMO_SUITE}.{}", case.meta.area)
+    } else {
+        classname(&case.meta.area)
+    }
+}
+
 fn write_suite<W: io::Write>(
     w: &mut Writer<W>,
     run: &RunResult,
-    area: &str,
+    name: &str,
     cases: &[&CaseResult],
+    extra: &[(&str, &str)],
 ) -> io::Result<()> {
-    let summary = Summary::of(cases.iter().copied());
+    let summary = written_summary(cases);
     let time: f64 = cases.iter().map(|c| c.duration_ms).sum();
     let info = &run.info;
     w.create_element("testsuite")
-        .with_attribute(("name", xml_safe(&classname(area))))
+        .with_attribute(("name", xml_safe(name)))
         .with_attributes(counts(&summary))
         .with_attribute(("time", seconds(time).as_str()))
         .with_attribute(("timestamp", xml_safe(&info.started_at)))
         .write_inner_content(|w| {
             let seed = info.seed.to_string();
-            write_properties(
-                w,
-                &[
-                    ("seed", seed.as_str()),
-                    ("tool_version", &info.tool_version),
-                    ("run_id", &info.run_id),
-                    ("station_url", &info.station_url),
-                    ("station_kind", &info.station_kind),
-                    ("clock", &info.clock),
-                    ("config_digest", &info.config_digest),
-                ],
-            )?;
+            let mut props = vec![
+                ("seed", seed.as_str()),
+                ("tool_version", &info.tool_version),
+                ("run_id", &info.run_id),
+                ("station_url", &info.station_url),
+                ("station_kind", &info.station_kind),
+                ("clock", &info.clock),
+                ("config_digest", &info.config_digest),
+            ];
+            props.extend_from_slice(extra);
+            write_properties(w, &props)?;
             for case in cases {
                 write_case(w, case)?;
             }
@@ -145,7 +197,7 @@ fn write_case<W: io::Write>(w: &mut Writer<W>, case: &CaseResult) -> io::Result<
     let meta = &case.meta;
     w.create_element("testcase")
         .with_attribute(("name", xml_safe(&meta.id)))
-        .with_attribute(("classname", xml_safe(&classname(&meta.area))))
+        .with_attribute(("classname", xml_safe(&case_classname(case))))
         .with_attribute(("time", seconds(case.duration_ms).as_str()))
         .write_inner_content(|w| {
             let tags = meta.tags.join(",");
@@ -162,8 +214,15 @@ fn write_case<W: io::Write>(w: &mut Writer<W>, case: &CaseResult) -> io::Result<
                 .filter_map(|(k, v)| v.map(|v| (*k, v)))
                 .collect();
             write_properties(w, &props)?;
-            match case.verdict {
+            match written_verdict(case) {
                 Verdict::Pass => {}
+                Verdict::Error if case.verdict == Verdict::Fail => {
+                    // A failed demonstration: the failed checks are the simulator's.
+                    w.create_element("error")
+                        .with_attribute(("message", xml_safe(&message(case))))
+                        .with_attribute(("type", ERROR_TYPE))
+                        .write_text_content(BytesText::new(&xml_safe(&failure_details(case))))?;
+                }
                 Verdict::Fail => {
                     w.create_element("failure")
                         .with_attribute(("message", xml_safe(&message(case))))
@@ -189,8 +248,13 @@ fn write_case<W: io::Write>(w: &mut Writer<W>, case: &CaseResult) -> io::Result<
     Ok(())
 }
 
-/// The `message` attribute: the case's reason, or a generic phrase for its verdict.
+/// The `message` attribute: the case's reason, or a generic phrase for its verdict; for a
+/// demonstration that failed, said to be the simulator's.
 pub(crate) fn message(case: &CaseResult) -> String {
+    if is_demonstration(case) && case.verdict == Verdict::Fail {
+        let why = case.reason.as_deref().unwrap_or("a check did not hold");
+        return format!("simulator demonstration failed, not the station: {why}");
+    }
     if let Some(reason) = &case.reason {
         return reason.clone();
     }

@@ -23,6 +23,6 @@ pub use event::{Event, EventEnvelope, Reporter, Reporters};
 pub use files::{FileReporters, ReportFormat};
 pub use model::{
     CaseMeta, CaseResult, CheckRecord, CheckVerdict, ExchangeRecord, RunInfo, RunResult,
-    StepRecord, Summary, Verdict,
+    StepRecord, Summary, Verdict, check_names, substance_rank,
 };
 pub use redact::redact;

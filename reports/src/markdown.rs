@@ -4,11 +4,21 @@
 //! collaudo's ids and PagoPA's official ids in separate, labelled columns; then the failed
 //! checks with expected value, actual value and the Nodo's outcome, and the harness errors.
 //! Station text is escaped so it renders literally and cannot break the table.
+//!
+//! Simulator demonstrations (class `DEMO`) get a section of their own after all the evidence:
+//! they are left out of the counts, the case table, the failures and the errors above it.
 
 use std::fmt::Write as _;
 
+use crate::json::{Tally, is_demonstration, verdict};
 use crate::model::{CaseResult, RunResult, Verdict};
 use crate::text::{duration, md_cell, md_code, md_fence};
+
+/// The note that opens the section of simulator demonstrations.
+pub const DEMO_NOTE: &str = "> **Not evidence.** These cases exercise collaudo's simulator of the \
+Nodo (the Stand-In rules, its own bookkeeping) and no station, right or wrong, can change their \
+verdict. They show what the simulator does and are not counted above. One that fails or errors \
+means the simulator misbehaved, which makes the run an error.";
 
 /// The note printed above the case table.
 pub const ID_NOTE: &str = "> **About the ids.** Ids such as `VRF-001` belong to collaudo's own \
@@ -30,17 +40,21 @@ fn verdict_cell(v: Verdict) -> &'static str {
 pub fn render(run: &RunResult) -> String {
     let mut out = String::new();
     // Writing to a String cannot fail, so the results of write! are ignored throughout.
+    let (demos, evidence): (Vec<&CaseResult>, Vec<&CaseResult>) =
+        run.cases.iter().partition(|c| is_demonstration(c));
     header(&mut out, run);
-    cases_table(&mut out, run);
-    failures(&mut out, run);
-    errors(&mut out, run);
+    cases_table(&mut out, &evidence);
+    failures(&mut out, &evidence);
+    errors(&mut out, &evidence);
+    demonstrations(&mut out, &demos);
     out
 }
 
 fn header(out: &mut String, run: &RunResult) {
     let info = &run.info;
-    let s = &run.summary;
-    let verdict = run.verdict();
+    let tally = Tally::of(&run.cases);
+    let s = &tally.evidence;
+    let verdict = verdict(run);
     let _ = writeln!(
         out,
         "# collaudo report: {}\n",
@@ -53,6 +67,14 @@ fn header(out: &mut String, run: &RunResult) {
         s.total,
         if s.total == 1 { "" } else { "s" }
     );
+    let d = &tally.demonstrations;
+    if d.total > 0 {
+        let _ = writeln!(
+            out,
+            "- Simulator demonstrations — not evidence: {} ({d})",
+            d.total
+        );
+    }
     let _ = writeln!(
         out,
         "- Station: {} ({})",
@@ -78,17 +100,22 @@ fn header(out: &mut String, run: &RunResult) {
     out.push('\n');
 }
 
-fn cases_table(out: &mut String, run: &RunResult) {
+fn cases_table(out: &mut String, cases: &[&CaseResult]) {
     out.push_str("## Cases\n\n");
     out.push_str(ID_NOTE);
     out.push_str("\n\n");
-    if run.cases.is_empty() {
+    if cases.is_empty() {
         out.push_str("No case ran.\n");
         return;
     }
+    case_rows(out, cases, false);
+}
+
+/// The case table; `demos` marks every non-pass as the simulator's, not the station's.
+fn case_rows(out: &mut String, cases: &[&CaseResult], demos: bool) {
     out.push_str("| collaudo id | PagoPA official id | title | verdict | reason |\n");
     out.push_str("|---|---|---|---|---|\n");
-    for case in &run.cases {
+    for case in cases {
         let meta = &case.meta;
         let _ = writeln!(
             out,
@@ -98,7 +125,11 @@ fn cases_table(out: &mut String, run: &RunResult) {
                 .as_deref()
                 .map_or_else(|| "—".to_owned(), md_cell),
             md_cell(&meta.title),
-            verdict_cell(case.verdict),
+            if demos && matches!(case.verdict, Verdict::Fail | Verdict::Error) {
+                format!("{} (simulator)", verdict_cell(case.verdict))
+            } else {
+                verdict_cell(case.verdict).to_owned()
+            },
             case.reason.as_deref().map(md_cell).unwrap_or_default()
         );
     }
@@ -123,10 +154,10 @@ fn case_heading(out: &mut String, case: &CaseResult) {
     }
 }
 
-fn failures(out: &mut String, run: &RunResult) {
-    let failed: Vec<&CaseResult> = run
-        .cases
+fn failures(out: &mut String, cases: &[&CaseResult]) {
+    let failed: Vec<&CaseResult> = cases
         .iter()
+        .copied()
         .filter(|c| c.verdict == Verdict::Fail)
         .collect();
     if failed.is_empty() {
@@ -165,10 +196,10 @@ fn failures(out: &mut String, run: &RunResult) {
     }
 }
 
-fn errors(out: &mut String, run: &RunResult) {
-    let errored: Vec<&CaseResult> = run
-        .cases
+fn errors(out: &mut String, cases: &[&CaseResult]) {
+    let errored: Vec<&CaseResult> = cases
         .iter()
+        .copied()
         .filter(|c| c.verdict == Verdict::Error)
         .collect();
     if errored.is_empty() {
@@ -180,6 +211,43 @@ fn errors(out: &mut String, run: &RunResult) {
     );
     for case in errored {
         case_heading(out, case);
+        for step in case.steps.iter().filter(|s| s.verdict == Verdict::Error) {
+            let _ = writeln!(
+                out,
+                "- Step {} {}: {}",
+                step.index + 1,
+                md_code(&step.name),
+                step.message.as_deref().map(md_cell).unwrap_or_default()
+            );
+        }
+    }
+}
+
+/// The demonstrations, after all the evidence: a table, then what went wrong in those that did
+/// not pass (the simulator's failures, so they are told apart from the station's).
+fn demonstrations(out: &mut String, demos: &[&CaseResult]) {
+    if demos.is_empty() {
+        return;
+    }
+    out.push_str("\n## Simulator demonstrations — not evidence\n\n");
+    out.push_str(DEMO_NOTE);
+    out.push_str("\n\n");
+    case_rows(out, demos, true);
+    for case in demos
+        .iter()
+        .filter(|c| matches!(c.verdict, Verdict::Fail | Verdict::Error))
+    {
+        case_heading(out, case);
+        for (step, check) in case.failed_checks() {
+            let _ = writeln!(
+                out,
+                "- Step {} {}, check {}: {}",
+                step.index + 1,
+                md_code(&step.name),
+                md_code(&check.name),
+                md_cell(&check.message)
+            );
+        }
         for step in case.steps.iter().filter(|s| s.verdict == Verdict::Error) {
             let _ = writeln!(
                 out,

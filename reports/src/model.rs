@@ -32,6 +32,15 @@ pub struct RunInfo {
     pub config_digest: String,
     /// Scenario clock: `"virtual"` or `"system"`.
     pub clock: String,
+    /// The EC the Nodo called the station for (`idPA`).
+    #[serde(default)]
+    pub id_pa: String,
+    /// The station's intermediary (`idBrokerPA`).
+    #[serde(default)]
+    pub id_broker_pa: String,
+    /// The station tested (`idStation`).
+    #[serde(default)]
+    pub id_station: String,
 }
 
 /// Static description of one test-plan case.
@@ -119,16 +128,20 @@ pub enum CheckVerdict {
     Fail,
     /// Tolerated deviation worth reporting; does not fail the step.
     Warn,
+    /// Not evaluated, with the reason in the message (e.g. it needs `[backoffice]` data the
+    /// configuration does not give).
+    Skip,
 }
 
 impl CheckVerdict {
-    /// Lowercase name, as serialised: `pass`, `fail`, `warn`.
+    /// Lowercase name, as serialised: `pass`, `fail`, `warn`, `skip`.
     #[must_use]
     pub const fn as_str(self) -> &'static str {
         match self {
             CheckVerdict::Pass => "pass",
             CheckVerdict::Fail => "fail",
             CheckVerdict::Warn => "warn",
+            CheckVerdict::Skip => "skip",
         }
     }
 }
@@ -154,6 +167,30 @@ pub struct CheckRecord {
     pub actual: Option<String>,
     /// What the real Nodo would have answered the PSP, e.g. `PPT_STAZIONE_INT_PA_ERRORE_RESPONSE`.
     pub nodo_outcome: Option<String>,
+}
+
+/// Names of the checks whose failures are about form rather than substance, so a case's
+/// headline prefers any other failure: the XSD (`response-valid`) ranks below the Nodo's
+/// outcome and business rules, and HTTP hygiene below the XSD.
+pub mod check_names {
+    /// The response breaks the official schema (one record per violation).
+    pub const RESPONSE_VALID: &str = "response-valid";
+    /// The HTTP status of an answer (pagoPA answers, OK or KO, are HTTP 200).
+    pub const HTTP_STATUS: &str = "http-status";
+    /// The Content-Type of an answer (SOAP 1.1: text/xml).
+    pub const CONTENT_TYPE: &str = "content-type";
+    /// A tolerated irregularity the wire parser noticed (IUV check digit, blanks…).
+    pub const WIRE_WARNING: &str = "wire-warning";
+}
+
+/// 0 for the Nodo's outcome and business rules, 1 for the XSD, 2 for HTTP hygiene.
+#[must_use]
+pub fn substance_rank(check: &str) -> u8 {
+    match check {
+        check_names::RESPONSE_VALID => 1,
+        check_names::HTTP_STATUS | check_names::CONTENT_TYPE | check_names::WIRE_WARNING => 2,
+        _ => 0,
+    }
 }
 
 /// Summary of one HTTP exchange; the raw bytes live in the journal file.
@@ -231,10 +268,28 @@ impl CaseResult {
             .iter()
             .map(|s| s.verdict)
             .fold(Verdict::Pass, Verdict::worst);
-        let reason = steps
-            .iter()
-            .filter(|s| s.verdict == verdict && verdict != Verdict::Pass)
-            .find_map(StepRecord::explanation);
+        // The headline is the most substantive failure of the case, wherever it happened: a
+        // receipt header warning-turned-failure must not hide a later step showing the notice
+        // still payable after its receipt.
+        let reason = if verdict == Verdict::Fail {
+            steps
+                .iter()
+                .flat_map(|s| s.checks.iter())
+                .filter(|c| c.verdict == CheckVerdict::Fail)
+                .min_by_key(|c| substance_rank(&c.name))
+                .map(|c| format!("{}: {}", c.name, c.message))
+                .or_else(|| {
+                    steps
+                        .iter()
+                        .filter(|s| s.verdict == verdict)
+                        .find_map(StepRecord::explanation)
+                })
+        } else {
+            steps
+                .iter()
+                .filter(|s| s.verdict == verdict && verdict != Verdict::Pass)
+                .find_map(StepRecord::explanation)
+        };
         CaseResult {
             meta,
             verdict,
@@ -471,6 +526,47 @@ mod tests {
     }
 
     #[test]
+    fn the_headline_is_the_most_substantive_failure_not_the_first() {
+        let fail = |name: &str, message: &str| CheckRecord {
+            name: name.into(),
+            verdict: CheckVerdict::Fail,
+            message: message.into(),
+            expected: None,
+            actual: None,
+            nodo_outcome: None,
+        };
+        let case = CaseResult::from_steps(
+            meta(),
+            vec![
+                step(
+                    Verdict::Fail,
+                    Some("http-status: HTTP 500"),
+                    vec![fail("http-status", "HTTP 500")],
+                ),
+                step(
+                    Verdict::Fail,
+                    None,
+                    vec![
+                        fail("response-valid", "missing companyName"),
+                        fail(
+                            "nodo-outcome",
+                            "expected KO PAA_PAGAMENTO_DUPLICATO, the station answered OK",
+                        ),
+                    ],
+                ),
+            ],
+            2.0,
+            vec![],
+        );
+        assert_eq!(
+            case.reason.as_deref(),
+            Some("nodo-outcome: expected KO PAA_PAGAMENTO_DUPLICATO, the station answered OK")
+        );
+        assert!(substance_rank("nodo-outcome") < substance_rank("response-valid"));
+        assert!(substance_rank("response-valid") < substance_rank("content-type"));
+    }
+
+    #[test]
     fn run_verdict_and_summary() {
         let mut cases = vec![CaseResult::skipped(meta(), "not selected")];
         let run = |cases: Vec<CaseResult>| RunResult {
@@ -483,6 +579,9 @@ mod tests {
                 station_kind: String::new(),
                 config_digest: String::new(),
                 clock: String::new(),
+                id_pa: String::new(),
+                id_broker_pa: String::new(),
+                id_station: String::new(),
             },
             summary: Summary::of(&cases),
             cases,

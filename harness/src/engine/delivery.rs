@@ -3,11 +3,13 @@
 //! step checks where each delivery ended, with the attempt timeline in the transcript and in
 //! the report's exchanges.
 
+use super::BroadcastStation;
 use super::actions::Actions;
 use super::step::{ScenarioCtx, StepOutcome};
 use crate::scenario::{DeliverySpec, Step, parse_duration};
+use collaudo_nodo::transport::UnavailableAnswer;
 use collaudo_nodo::{
-    Clock, Corruption, Delivery, DeliveryResult, Fault, NodoClient, Outage, Recipient, RetryPolicy,
+    Clock, Delivery, DeliveryResult, Fault, NodoClient, Outage, Recipient, RetryPolicy,
     SoapActionStyle, StationTarget, deliver,
 };
 use collaudo_reports::{CheckRecord, CheckVerdict, ExchangeRecord, StepRecord, Verdict};
@@ -36,14 +38,44 @@ fn check(
     }
 }
 
+/// The delivery fault a scenario names (`[step.delivery] fault`). The outages (`refuse`,
+/// `timeout`, `http-500`, `garbage`, `ko`) never deliver the receipt: a station that is down
+/// books nothing, and the answer, if any, is made up in its place. The `answer-lost-*` kinds
+/// deliver it and spoil only the answer, so the retry is a duplicate for the station.
 fn fault_named(name: &str) -> Fault {
     match name {
         "timeout" => Fault::Timeout,
-        "http-500" => Fault::HttpStatus(500),
-        "garbage" => Fault::Corrupt(Corruption::Garbage),
-        "ko" => Fault::Ko,
+        "http-500" => Fault::Unavailable(UnavailableAnswer::HttpStatus(500)),
+        "garbage" => Fault::Unavailable(UnavailableAnswer::Garbage),
+        "ko" => Fault::Unavailable(UnavailableAnswer::Ko),
+        "answer-lost-500" => Fault::HttpStatus(500),
+        "answer-lost-timeout" => Fault::AnswerTimeout,
         _ => Fault::Refuse,
     }
+}
+
+/// The broadcast stations that get the receipt besides the station that served the notice:
+/// every station flagged broadcast of every EC involved in the payment, the creditor itself
+/// included ("alle stazioni di tutti gli Enti Creditori configurate come broadcast", DOMAIN.md
+/// §6), each station (URL and idStation) once, and never the serving station a second time.
+fn broadcast_targets<'s>(
+    stations: &'s [BroadcastStation],
+    receipt: &Receipt,
+    serving: &StationTarget,
+) -> Vec<&'s BroadcastStation> {
+    let involved = |ec: &str| {
+        ec == receipt.fiscal_code || receipt.transfers.iter().any(|t| t.fiscal_code_pa == ec)
+    };
+    let mut reached = vec![(serving.url.as_str(), serving.caller.id_station.as_str())];
+    let mut out = Vec::new();
+    for b in stations {
+        let key = (b.url.as_str(), b.caller.id_station.as_str());
+        if involved(&b.fiscal_code) && !reached.contains(&key) {
+            reached.push(key);
+            out.push(b);
+        }
+    }
+    out
 }
 
 fn primary_outage(spec: &DeliverySpec) -> Outage {
@@ -91,17 +123,9 @@ pub(crate) async fn run(
             .map_or(cx.cfg.retry.max_attempts, |m| *m.get_ref()),
         ..cx.cfg.retry
     };
-    // Broadcast stations of the beneficiary ECs other than the creditor (DOMAIN.md §6).
     let mut broadcast_clients = Vec::new();
     if spec.broadcast {
-        for b in &cx.station.broadcast {
-            let beneficiary = receipt
-                .transfers
-                .iter()
-                .any(|t| t.fiscal_code_pa == b.fiscal_code);
-            if !beneficiary || b.fiscal_code == cx.cfg.caller.id_pa {
-                continue;
-            }
+        for b in broadcast_targets(&cx.station.broadcast, &receipt, primary.target()) {
             match NodoClient::new(
                 StationTarget {
                     url: b.url.clone(),
@@ -129,7 +153,7 @@ pub(crate) async fn run(
         }
         if broadcast_clients.is_empty() {
             return StepOutcome::Skip(format!(
-                "no broadcast station is configured for the secondary ECs of {notice}: add [[broadcast]] entries to collaudo.toml"
+                "no broadcast station other than the serving one is configured for the ECs of {notice}: add [[broadcast]] entries to collaudo.toml"
             ));
         }
     }
@@ -347,4 +371,112 @@ pub(crate) async fn run(
         checks.push(record);
     }
     super::step::finish(index, name, started, checks, exchanges, transcript)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use collaudo_wire::{Caller, Message, Primitive, samples};
+
+    const CREDITOR: &str = "77777777777";
+
+    fn station(ec: &str, url: &str, id_station: &str) -> BroadcastStation {
+        BroadcastStation {
+            fiscal_code: ec.into(),
+            url: url.into(),
+            caller: Caller {
+                id_pa: ec.into(),
+                id_broker_pa: ec.into(),
+                id_station: id_station.into(),
+            },
+            v2: true,
+            state: None,
+        }
+    }
+
+    fn serving() -> StationTarget {
+        StationTarget {
+            url: "http://ec.example/pa".into(),
+            caller: Caller {
+                id_pa: CREDITOR.into(),
+                id_broker_pa: CREDITOR.into(),
+                id_station: format!("{CREDITOR}_01"),
+            },
+            soap_action_style: SoapActionStyle::Quoted,
+        }
+    }
+
+    /// A receipt of the creditor with transfers to it and to 01234567892..5.
+    fn receipt() -> Receipt {
+        match samples::send_rt_v2_request() {
+            Message::SendRtV2Req(r) => r.receipt,
+            other => panic!("unexpected sample {other:?}"),
+        }
+    }
+
+    fn keys(got: &[&BroadcastStation]) -> Vec<(String, String)> {
+        got.iter()
+            .map(|b| (b.url.clone(), b.caller.id_station.clone()))
+            .collect()
+    }
+
+    // The creditor's own broadcast stations used to be skipped: only secondary ECs' got the
+    // receipt. Every involved EC's broadcast stations get it, each station once, and the
+    // serving station (flagged broadcast too, or listed twice) not a second time.
+    #[test]
+    fn broadcast_reaches_every_involved_ec_the_creditor_included_once_per_station() {
+        let stations = [
+            station(CREDITOR, "http://ec.example/pa", "77777777777_01"),
+            station(CREDITOR, "http://ec.example/archive", "77777777777_02"),
+            station("01234567892", "http://prov.example/pa", "01234567892_01"),
+            station("01234567892", "http://prov.example/pa", "01234567892_01"),
+            // Another station behind the serving URL: a different station, by idStation.
+            station("01234567893", "http://ec.example/pa", "01234567893_01"),
+            station("99999999999", "http://other.example/pa", "99999999999_01"),
+        ];
+        let got = broadcast_targets(&stations, &receipt(), &serving());
+        let want = [
+            ("http://ec.example/archive", "77777777777_02"),
+            ("http://prov.example/pa", "01234567892_01"),
+            ("http://ec.example/pa", "01234567893_01"),
+        ]
+        .map(|(u, s)| (u.to_string(), s.to_string()));
+        assert_eq!(keys(&got), want);
+    }
+
+    // The creditor is involved even when no transfer is its own.
+    #[test]
+    fn the_creditor_is_involved_without_a_transfer_of_its_own() {
+        let mut r = receipt();
+        r.transfers.retain(|t| t.fiscal_code_pa != CREDITOR);
+        let stations = [station(
+            CREDITOR,
+            "http://ec.example/archive",
+            "77777777777_02",
+        )];
+        assert_eq!(broadcast_targets(&stations, &r, &serving()).len(), 1);
+    }
+
+    #[test]
+    fn outages_never_deliver_and_lost_answers_do() {
+        let t = Primitive::SendRtV2.nodo_timeout();
+        for name in ["refuse", "timeout", "http-500", "garbage", "ko"] {
+            assert!(!fault_named(name).reaches_station(t), "{name}");
+        }
+        for name in ["answer-lost-500", "answer-lost-timeout"] {
+            assert!(fault_named(name).reaches_station(t), "{name}");
+        }
+    }
+
+    // A name the scenario checker accepts but this engine does not know would silently become
+    // `refuse`.
+    #[test]
+    fn every_delivery_fault_of_the_vocabulary_is_known() {
+        for name in crate::scenario::DELIVERY_FAULTS {
+            assert!(
+                *name == "refuse" || fault_named(name) != Fault::Refuse,
+                "delivery fault `{name}` is not mapped"
+            );
+        }
+    }
 }

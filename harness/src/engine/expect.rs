@@ -3,7 +3,7 @@
 
 use crate::scenario::Expect;
 use collaudo_nodo::{Exchange, HygieneWarning, Judgement, NodoOutcome};
-use collaudo_reports::{CheckRecord, CheckVerdict};
+use collaudo_reports::{CheckRecord, CheckVerdict, check_names};
 use collaudo_wire::{Amount, Message, xml};
 use std::collections::BTreeMap;
 
@@ -49,6 +49,22 @@ pub(crate) fn nodo_outcome(j: &Judgement, expect: &Expect) -> CheckRecord {
             "OK or a valid KO (never a PPT_* error about the station)".to_string(),
         ),
     };
+    // What the case wanted, in the station's terms: a KO names the fault code it expects.
+    let wanted = match expect.nodo.as_ref().map(|s| s.get_ref().as_str()) {
+        Some("KO") => match expect.fault_code.first() {
+            Some(code) => format!("KO {}", code.get_ref()),
+            None => "a valid KO with a fault bean".to_string(),
+        },
+        Some("OK") => "OK".to_string(),
+        Some(code) => format!("the Nodo to conclude {code}"),
+        None => "OK or a valid KO".to_string(),
+    };
+    let answered = match &j.outcome {
+        NodoOutcome::Ok => Some("OK".to_string()),
+        NodoOutcome::EcKo { code, .. } => Some(format!("KO {code}")),
+        // The explanation already says what the Nodo makes of it.
+        NodoOutcome::Nodo { .. } => None,
+    };
     let r = record(
         "nodo-outcome",
         if ok {
@@ -59,7 +75,19 @@ pub(crate) fn nodo_outcome(j: &Judgement, expect: &Expect) -> CheckRecord {
         if ok {
             format!("the Nodo would conclude {label}")
         } else {
-            j.explanation.clone()
+            match answered {
+                Some(answered) => format!(
+                    "expected {wanted}, the station answered {answered}. {}",
+                    j.explanation
+                ),
+                None => {
+                    let mut why = j.explanation.clone();
+                    if let Some(first) = why.get(..1) {
+                        why.replace_range(..1, &first.to_lowercase());
+                    }
+                    format!("expected {wanted}, but {why}")
+                }
+            }
         },
     );
     with(r, Some(expected), Some(j.outcome.to_string()), Some(psp))
@@ -98,7 +126,10 @@ pub(crate) fn fault_codes(j: &Judgement, expect: &Expect) -> Vec<CheckRecord> {
                 record(
                     "fault-code",
                     CheckVerdict::Fail,
-                    format!("unexpected faultCode {code}"),
+                    format!(
+                        "expected {}, the station answered {code}",
+                        accepted.join(" or ")
+                    ),
                 )
             };
             out.push(with(
@@ -129,21 +160,23 @@ pub(crate) fn fault_codes(j: &Judgement, expect: &Expect) -> Vec<CheckRecord> {
     out
 }
 
-/// Protocol hygiene: warnings, or failures when the step is strict.
-pub(crate) fn hygiene(j: &Judgement, strict: bool) -> Vec<CheckRecord> {
+/// Protocol hygiene, with the severity docs/checks.md gives it: the HTTP status fails only
+/// where the test plan requires HTTP 200 (`require_http_200`), everything else warns.
+pub(crate) fn hygiene(j: &Judgement, require_http_200: bool) -> Vec<CheckRecord> {
     j.hygiene
         .iter()
         .map(|h| {
-            let fails = strict && !matches!(h, HygieneWarning::Wire { .. });
-            record(
-                "hygiene",
-                if fails {
-                    CheckVerdict::Fail
-                } else {
-                    CheckVerdict::Warn
-                },
-                h.to_string(),
-            )
+            let (name, fails) = match h {
+                HygieneWarning::HttpStatus { .. } => (check_names::HTTP_STATUS, require_http_200),
+                HygieneWarning::ContentType { .. } => (check_names::CONTENT_TYPE, false),
+                HygieneWarning::Wire { .. } => (check_names::WIRE_WARNING, false),
+            };
+            let verdict = if fails {
+                CheckVerdict::Fail
+            } else {
+                super::severity::warn_or_fail(name)
+            };
+            record(name, verdict, h.to_string())
         })
         .collect()
 }
@@ -172,6 +205,53 @@ pub(crate) fn findings(j: &Judgement) -> Vec<CheckRecord> {
         )
     }));
     out
+}
+
+/// The activation describes the notice the preceding verify described (DOMAIN.md §3.7: the
+/// EC returns the current amount both times and the Nodo passes the verified amount on).
+pub(crate) fn verify_activate_consistent(
+    verify: &collaudo_wire::VerifyPaymentNoticeRes,
+    data: &collaudo_wire::PaymentData,
+) -> Option<CheckRecord> {
+    let option = verify.payment_option.as_ref()?;
+    let mut wrong = Vec::new();
+    if option.amount != data.payment_amount {
+        wrong.push(format!(
+            "paymentAmount {} differs from the verified amount {}",
+            data.payment_amount, option.amount
+        ));
+    }
+    if let Some(due) = &option.due_date {
+        if *due != data.due_date {
+            wrong.push(format!(
+                "dueDate {} differs from the verified dueDate {due}",
+                data.due_date
+            ));
+        }
+    }
+    if let Some(fc) = &verify.fiscal_code_pa {
+        if !data.transfers.iter().any(|t| &t.fiscal_code_pa == fc) {
+            wrong.push(format!(
+                "no transfer goes to fiscalCodePA {fc}, the creditor the verify named"
+            ));
+        }
+    }
+    Some(if wrong.is_empty() {
+        record(
+            "verify-activate-consistent",
+            CheckVerdict::Pass,
+            format!("amount {} and due date as verified", data.payment_amount),
+        )
+    } else {
+        record(
+            "verify-activate-consistent",
+            CheckVerdict::Fail,
+            format!(
+                "the activation does not match the verify before it, and no change was made in between: {}",
+                wrong.join("; ")
+            ),
+        )
+    })
 }
 
 /// The text of the element at `path` (slash-separated local names, relative to the response
@@ -499,6 +579,75 @@ pub(crate) fn latency(latencies_ms: &[f64], expect: &Expect) -> Vec<CheckRecord>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn judgement(outcome: NodoOutcome, explanation: &str) -> Judgement {
+        Judgement {
+            outcome,
+            message: None,
+            violations: Vec::new(),
+            checks: Vec::new(),
+            hygiene: Vec::new(),
+            explanation: explanation.into(),
+        }
+    }
+
+    fn expect_ko(code: &str) -> Expect {
+        let e: Expect = toml::from_str(&format!("nodo = \"KO\"\nfault_code = [\"{code}\"]"))
+            .expect("expectation parses");
+        e
+    }
+
+    #[test]
+    fn a_failed_outcome_names_what_was_expected_and_what_came() {
+        let j = judgement(
+            NodoOutcome::Ok,
+            "The Nodo would go on: the station sent a valid OK.",
+        );
+        let r = nodo_outcome(&j, &expect_ko("PAA_ID_DOMINIO_ERRATO"));
+        assert_eq!(r.verdict, CheckVerdict::Fail);
+        assert!(
+            r.message
+                .starts_with("expected KO PAA_ID_DOMINIO_ERRATO, the station answered OK."),
+            "{}",
+            r.message
+        );
+        let j = judgement(
+            NodoOutcome::EcKo {
+                code: collaudo_wire::FaultCode::parse("PAA_PAGAMENTO_SCONOSCIUTO"),
+                fault_string: "x".into(),
+            },
+            "",
+        );
+        let r = fault_codes(&j, &expect_ko("PAA_ID_DOMINIO_ERRATO"));
+        assert_eq!(
+            r[0].message,
+            "expected PAA_ID_DOMINIO_ERRATO, the station answered PAA_PAGAMENTO_SCONOSCIUTO"
+        );
+    }
+
+    #[test]
+    fn hygiene_fails_only_the_status_and_only_where_required() {
+        let mut j = judgement(NodoOutcome::Ok, "");
+        j.hygiene = vec![
+            HygieneWarning::HttpStatus { status: 500 },
+            HygieneWarning::ContentType {
+                found: Some("text/html".into()),
+            },
+        ];
+        let relaxed = hygiene(&j, false);
+        assert!(relaxed.iter().all(|c| c.verdict == CheckVerdict::Warn));
+        let strict = hygiene(&j, true);
+        assert_eq!(
+            strict[0].verdict,
+            CheckVerdict::Fail,
+            "the status, where required"
+        );
+        assert_eq!(
+            strict[1].verdict,
+            CheckVerdict::Warn,
+            "the Content-Type never fails"
+        );
+    }
 
     #[test]
     fn expansion() {

@@ -5,7 +5,9 @@
 mod actions;
 mod delivery;
 mod expect;
+mod prereq;
 mod receipt;
+pub mod severity;
 mod standin;
 mod step;
 
@@ -26,7 +28,10 @@ use std::time::Instant;
 pub struct StationInstance {
     /// The URL the Nodo calls.
     pub url: String,
-    /// Role → notice number.
+    /// Role → every notice number prepared for it (the pool the run allocates from).
+    pub pool: BTreeMap<String, Vec<String>>,
+    /// Role → the notice number the current case uses: filled by the engine per case from
+    /// [`Self::pool`] (the shared readers' notice of every role, then the case's own notices).
     pub fixtures: BTreeMap<String, String>,
     /// ECs and IBANs the Nodo knows.
     pub backoffice: BackOffice,
@@ -36,6 +41,9 @@ pub struct StationInstance {
     pub broadcast: Vec<BroadcastStation>,
     /// The mock ACA's archive, when the run has one (Stand-In answers come from it).
     pub aca: Option<std::sync::Arc<collaudo_nodo::aca::AcaState>>,
+    /// Whether the station lives through the whole run (an external station) rather than
+    /// being started fresh for each case: notices a case consumes are then gone for later ones.
+    pub long_lived: bool,
 }
 
 /// A broadcast station of a beneficiary EC: receives every receipt with a transfer to that EC.
@@ -65,6 +73,10 @@ pub trait StationProvider {
     ) -> impl std::future::Future<Output = Result<StationInstance, String>> + Send;
     /// Release it after the scenario.
     fn release(&mut self) -> impl std::future::Future<Output = ()> + Send;
+    /// The notices of a station that lives through the whole run, allocated to the cases once
+    /// before the first one starts; `None` when every case gets a fresh station (each case then
+    /// takes the first notice of each role of its own station).
+    fn pool(&self) -> Option<BTreeMap<String, Vec<String>>>;
 }
 
 /// Everything the engine needs, already validated.
@@ -92,8 +104,25 @@ pub struct EngineConfig {
     pub standin_rules: collaudo_nodo::standin::StandInRules,
     /// Where the journal goes (`None` = memory only).
     pub journal_path: Option<std::path::PathBuf>,
+    /// What the user configured that optional cases depend on.
+    pub features: Features,
     /// Run metadata for reports.
     pub info: RunInfo,
+}
+
+/// Optional parts of the configuration some cases need: without them the case is skipped,
+/// with the reason, before it sends anything.
+#[derive(Debug, Clone, Default)]
+pub struct Features {
+    /// `[demand]` is configured: the EC offers spontaneous payments (DEM-*, class OSP).
+    pub demand: bool,
+    /// `[backoffice]` is configured: the ECs and IBANs registered on the Nodo are known.
+    pub backoffice: bool,
+    /// The paGetPayment version the Nodo is configured to call the station with, when only one
+    /// (`[station] get_payment_version`); `None`: the station answers both.
+    pub get_payment_only: Option<u8>,
+    /// Likewise for paSendRT (`[station] send_rt_version`).
+    pub send_rt_only: Option<u8>,
 }
 
 /// Wall-clock RFC 3339 (reports stamp events with real time; scenario time is separate).
@@ -127,6 +156,13 @@ fn meta(s: &Scenario, file: &SourceFile) -> CaseMeta {
         }),
         source_file: Some(file.path.clone()),
     }
+}
+
+/// Each role's first notice only: what a station started fresh for one case offers it.
+fn first_notices(pool: &BTreeMap<String, Vec<String>>) -> BTreeMap<String, Vec<String>> {
+    pool.iter()
+        .filter_map(|(r, n)| n.first().map(|n| (r.clone(), vec![n.clone()])))
+        .collect()
 }
 
 /// Run `scenarios` in order, sending every event to `reporter`.
@@ -165,7 +201,13 @@ pub async fn run<P: StationProvider>(
     let start = VirtualTime::parse_rfc3339(VIRTUAL_START).unwrap_or(VirtualTime::EPOCH);
     let mut cases = Vec::new();
     let mut token_counter = 0u64;
-    for (scenario, file) in scenarios {
+    // Decided for the whole selection before anything is sent, so that which notice a case
+    // gets does not depend on the order the cases run in.
+    let allocation = provider.pool().map(|pool| {
+        let list: Vec<&Scenario> = scenarios.iter().map(|(s, _)| s).collect();
+        crate::fixtures::allocate(&list, &pool)
+    });
+    for (case_index, (scenario, file)) in scenarios.iter().enumerate() {
         let meta = meta(scenario, file);
         emit(
             reporter,
@@ -191,23 +233,33 @@ pub async fn run<P: StationProvider>(
                 case_started.elapsed().as_secs_f64() * 1e3,
                 Vec::new(),
             ),
-            Ok(station) => {
-                let missing: Vec<String> = scenario
-                    .requires
-                    .iter()
-                    .map(|r| r.get_ref().clone())
-                    .filter(|r| !station.fixtures.contains_key(r))
-                    .collect();
-                if !missing.is_empty() {
-                    CaseResult::skipped(
-                        meta.clone(),
-                        format!(
-                            "fixture role{} {} not configured: map {} to notice numbers in [fixtures] of collaudo.toml",
-                            if missing.len() == 1 { "" } else { "s" },
-                            missing.join(", "),
-                            if missing.len() == 1 { "it" } else { "them" }
-                        ),
-                    )
+            Ok(mut station) => {
+                let notices = match &allocation {
+                    Some(per_case) => per_case
+                        .get(case_index)
+                        .cloned()
+                        .unwrap_or_else(|| Err("no allocation for this case".into())),
+                    None => {
+                        let list: [&Scenario; 1] = [scenario];
+                        crate::fixtures::allocate(&list, &first_notices(&station.pool))
+                            .pop()
+                            .unwrap_or_else(|| Err("no allocation for this case".into()))
+                    }
+                };
+                let ready = notices.and_then(|own| {
+                    // Every role's shared notice, then the case's own: checks that look at all
+                    // fixtures (ACA-008) see notices no earlier case consumed.
+                    let mut view: BTreeMap<String, String> = station
+                        .pool
+                        .iter()
+                        .filter_map(|(r, n)| n.first().map(|n| (r.clone(), n.clone())))
+                        .collect();
+                    view.extend(own);
+                    station.fixtures = view;
+                    prereq::check(scenario, &station, cfg)
+                });
+                if let Err(reason) = ready {
+                    CaseResult::skipped(meta.clone(), reason)
                 } else {
                     let mut ctx = step::ScenarioCtx {
                         cfg,
@@ -215,7 +267,14 @@ pub async fn run<P: StationProvider>(
                         clock: clock.clone(),
                         journal: journal.clone(),
                         scenario_id: scenario.id.get_ref().clone(),
-                        captures: BTreeMap::new(),
+                        captures: [
+                            ("id_pa", &cfg.caller.id_pa),
+                            ("id_broker_pa", &cfg.caller.id_broker_pa),
+                            ("id_station", &cfg.caller.id_station),
+                        ]
+                        .into_iter()
+                        .map(|(k, v)| (k.to_string(), v.clone()))
+                        .collect(),
                         activations: BTreeMap::new(),
                         verified_amounts: BTreeMap::<String, Amount>::new(),
                         verifies: BTreeMap::new(),
@@ -254,7 +313,26 @@ pub async fn run<P: StationProvider>(
                         }
                     }
                     match skip_reason {
-                        Some(reason) => CaseResult::skipped(meta.clone(), reason),
+                        // Decided before the first exchange when it can be (prereq); a skip
+                        // found later keeps the steps that ran, so every exchange in the
+                        // journal belongs to a step in the report.
+                        Some(reason) if steps.is_empty() => {
+                            CaseResult::skipped(meta.clone(), reason)
+                        }
+                        Some(reason) => {
+                            let mut r = CaseResult::from_steps(
+                                meta.clone(),
+                                steps,
+                                case_started.elapsed().as_secs_f64() * 1e3,
+                                Vec::new(),
+                            );
+                            if r.verdict == Verdict::Pass {
+                                r.verdict = Verdict::Skipped;
+                                r.reason =
+                                    Some(format!("stopped after step {}: {reason}", r.steps.len()));
+                            }
+                            r
+                        }
                         None => CaseResult::from_steps(
                             meta.clone(),
                             steps,

@@ -7,7 +7,7 @@ use super::step::{ScenarioCtx, StepOutcome, exchange_record, fault_of, finish as
 use crate::scenario::{Step, parse_duration, parse_local_time};
 use collaudo_nodo::aca::{AcaPosition, PositionStatus};
 use collaudo_nodo::standin::{
-    PROBE_NOTICE_NUMBER, StationMonitor, TrafficModel, Transition, probe_is_positive,
+    PROBE_NOTICE_NUMBER, StationMonitor, TrafficModel, TrafficShare, Transition, probe_is_positive,
     rome_utc_offset_hours,
 };
 use collaudo_nodo::{
@@ -73,9 +73,19 @@ fn monitor<'m>(cx: &'m mut ScenarioCtx<'_>) -> Result<&'m mut StationMonitor, St
 }
 
 /// The step's traffic model; a step that does not give one keeps the scenario's current one.
+///
+/// A step's `nodo_traffic_per_slot` holds from the slot the step starts in: the Nodo counts a
+/// slot's total when the slot closes, so the slot in progress takes the new figure, while the
+/// slots that closed before the step keep the traffic they had (they are still in the range
+/// of the next evaluations, and rewriting them would judge past slots by present traffic).
 fn traffic(cx: &mut ScenarioCtx<'_>, st: &Step, default: u64) -> TrafficModel {
     if let Some(t) = &st.nodo_traffic_per_slot {
-        cx.traffic = Some(TrafficModel::PerSlot(*t.get_ref()));
+        let next = TrafficModel::PerSlot(*t.get_ref());
+        let from = cx.cfg.standin_rules.slot_start(cx.clock.now());
+        cx.traffic = Some(match cx.traffic.take() {
+            Some(before) => before.then_from(from, next),
+            None => next,
+        });
     }
     cx.traffic
         .get_or_insert_with(|| TrafficModel::PerSlot(default))
@@ -133,12 +143,20 @@ fn expect_standin(
             .transitions()
             .last()
             .map_or(String::new(), |t| format!("; last transition: {t}"));
+        let traffic = match numbers.traffic_rule {
+            TrafficShare::PerSlot => format!(
+                "{} of {} slots above {} % of their slot's Nodo traffic",
+                numbers.high_traffic_slots, numbers.slots, numbers.threshold
+            ),
+            TrafficShare::Range => format!(
+                "station share of Nodo traffic {:.1} % vs threshold {} %",
+                numbers.traffic_share, numbers.threshold
+            ),
+        };
         format!(
-            "station not in Stand-In ({} of {} slots failed in the last range, station share of Nodo traffic {:.1} % vs threshold {} %{}){last}",
+            "station not in Stand-In ({} of {} slots failed in the last range, {traffic}{}){last}",
             numbers.failed_slots,
             numbers.slots,
-            numbers.traffic_share,
-            numbers.threshold,
             if numbers.night { ", night" } else { ", day" },
         )
     };
@@ -522,12 +540,9 @@ pub(crate) fn answer_from_aca(
         hygiene: Vec::new(),
         explanation,
     };
-    let mut checks = vec![super::expect::nodo_outcome(&j, &st.expect)];
-    checks.push(check(
-        "station-not-called",
-        CheckVerdict::Pass,
-        "answered by the Nodo from ACA while the station is in Stand-In",
-    ));
+    // Only the answer is judged: that the station was not called is the simulator's own doing
+    // (the transcript says so), and a check that cannot fail would read as evidence.
+    let checks = vec![super::expect::nodo_outcome(&j, &st.expect)];
     done(index, name, started, checks, Vec::new(), transcript)
 }
 
@@ -642,6 +657,8 @@ pub(crate) fn aca_step(
         ));
     }
     if let Some(want) = &st.expect.aca_pa_fiscal_code {
+        // `${id_pa}` and the other configured identities: a scenario never names an EC.
+        let want = &super::expect::expand(want, &cx.captures).unwrap_or_else(|e| e);
         let got = p.as_ref().map(|p| p.request.pa_fiscal_code.clone());
         checks.push(pass_fail(
             "aca-pa-fiscal-code",

@@ -249,7 +249,7 @@ fn check(cx: &mut Ctx<'_>, s: &Scenario) {
         }
     }
     if let Some(c) = &s.class {
-        cx.one_of("class", c, &["OBB", "OSP"]);
+        cx.one_of("class", c, &["OBB", "OSP", "DEMO"]);
     }
     if let Some(p) = &s.phase {
         cx.one_of("phase", p, &["COL", "PRE", "BOTH"]);

@@ -22,7 +22,9 @@ pub struct Scenario {
     /// What the case proves and why (free text).
     #[serde(default)]
     pub description: Option<String>,
-    /// `OBB` (mandatory) or `OSP` (mandatory if the EC uses the feature).
+    /// `OBB` (mandatory), `OSP` (mandatory if the EC uses the feature) or `DEMO` (a simulator
+    /// demonstration: passes whatever the station does, so it is shown apart and never counted
+    /// as evidence).
     #[serde(default)]
     pub class: Option<Spanned<String>>,
     /// `COL`, `PRE` or `BOTH`.
@@ -174,7 +176,10 @@ pub struct DeliverySpec {
     /// The primary station never recovers.
     #[serde(default)]
     pub down_always: bool,
-    /// How it fails: `refuse`, `timeout`, `http-500`, `garbage`, `ko` (default `refuse`).
+    /// How it fails. Outages, which never deliver the receipt: `refuse`, `timeout`,
+    /// `http-500`, `garbage`, `ko` (default `refuse`). Lost answers, where the station
+    /// processed the receipt and the Nodo does not know: `answer-lost-500`,
+    /// `answer-lost-timeout`.
     #[serde(default)]
     pub fault: Option<Spanned<String>>,
     /// Also deliver to the broadcast stations of the receipt's beneficiary ECs.
@@ -229,9 +234,11 @@ pub struct Expect {
     /// Named checks beyond the Nodo's (see `docs/scenarios.md`).
     #[serde(default)]
     pub checks: Vec<Spanned<String>>,
-    /// Treat protocol hygiene warnings (HTTP status, Content-Type) as failures.
+    /// The test-plan row of this case requires HTTP 200 (FLT-001, VRF-007, SIN-001): another
+    /// status fails the step. Elsewhere the status of an answer is a warning (the Nodo reads the
+    /// body), and the Content-Type always is (docs/checks.md).
     #[serde(default)]
-    pub strict_hygiene: bool,
+    pub require_http_200: bool,
     /// Over the repeated calls: at least 98% must answer within this many milliseconds.
     #[serde(default)]
     pub p98_ms: Option<u64>,
@@ -287,7 +294,15 @@ pub const FAULT_KINDS: &[&str] = &["latency", "timeout", "refuse", "corrupt", "h
 /// Corruptions.
 pub const CORRUPTIONS: &[&str] = &["truncate", "garbage", "empty", "invalid-utf8"];
 /// How a station fails a receipt delivery.
-pub const DELIVERY_FAULTS: &[&str] = &["refuse", "timeout", "http-500", "garbage", "ko"];
+pub const DELIVERY_FAULTS: &[&str] = &[
+    "refuse",
+    "timeout",
+    "http-500",
+    "garbage",
+    "ko",
+    "answer-lost-500",
+    "answer-lost-timeout",
+];
 /// Receipt sources.
 pub const RECEIPT_SOURCES: &[&str] = &["activation", "verify"];
 /// Request corruptions.
@@ -314,6 +329,44 @@ pub const AREAS: &[&str] = &[
 pub const OFFICIAL_IDS: &[&str] = &["EC-PSP-01", "EC-PSP-02", "EC-PSP-02M", "EC-PSP-04"];
 
 impl Scenario {
+    /// The configuration sections (beyond fixture roles) an external station's run needs for
+    /// this case, e.g. `aca`, `[[broadcast]]`, `demand`, `ec.actions change-amount`.
+    pub fn needs(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        let mut add = |n: String| {
+            if !out.contains(&n) {
+                out.push(n);
+            }
+        };
+        for st in &self.steps {
+            match st.call.as_ref().map(|c| c.get_ref().as_str()) {
+                Some("outage" | "recover" | "aca" | "aca-consistency" | "aca-fault") => {
+                    add("aca".into());
+                }
+                Some("demand") => add("demand".into()),
+                _ => {}
+            }
+            if let Some(a) = &st.action {
+                add(format!("ec.actions {}", a.get_ref()));
+            }
+            if st
+                .delivery
+                .as_ref()
+                .is_some_and(|d| d.broadcast || d.broadcast_down_attempts.is_some())
+            {
+                add("[broadcast]".into());
+            }
+            if st
+                .receipt_from
+                .as_ref()
+                .is_some_and(|r| r.get_ref() == "verify")
+            {
+                add("backoffice".into());
+            }
+        }
+        out
+    }
+
     /// The area (`VRF`, `ACT`...) from the id prefix.
     pub fn area(&self) -> &str {
         self.id.get_ref().split('-').next().unwrap_or("")

@@ -109,24 +109,27 @@ fn case() -> impl Strategy<Value = CaseResult> {
         proptest::option::of(nasty()),
         proptest::collection::vec(step(), 0..3),
         proptest::collection::vec(nasty(), 0..2),
+        prop_oneof![Just("OBB"), Just("OSP"), Just(crate::json::DEMO_CLASS)],
     )
         .prop_map(
-            |((id, official_id, title, area), verdict, reason, steps, warnings)| CaseResult {
-                meta: CaseMeta {
-                    id,
-                    official_id,
-                    title,
-                    area,
-                    tags: vec!["t".into()],
-                    class: Some("OBB".into()),
-                    phase: None,
-                    source_file: None,
-                },
-                verdict,
-                reason,
-                steps,
-                duration_ms: 12.0,
-                warnings,
+            |((id, official_id, title, area), verdict, reason, steps, warnings, class)| {
+                CaseResult {
+                    meta: CaseMeta {
+                        id,
+                        official_id,
+                        title,
+                        area,
+                        tags: vec!["t".into()],
+                        class: Some(class.into()),
+                        phase: None,
+                        source_file: None,
+                    },
+                    verdict,
+                    reason,
+                    steps,
+                    duration_ms: 12.0,
+                    warnings,
+                }
             },
         )
 }
@@ -148,12 +151,29 @@ fn run() -> impl Strategy<Value = RunResult> {
                     station_kind: "external".into(),
                     config_digest: "abc".into(),
                     clock: "virtual".into(),
+                    id_pa: "77777777777".into(),
+                    id_broker_pa: "77777777777".into(),
+                    id_station: "77777777777_01".into(),
                 },
                 cases,
                 "2025-01-01T00:00:01Z",
                 1000.0,
             )
         })
+}
+
+/// The suites a run is written as: one per area of the evidence, then the demonstrations.
+fn suites_of(run: &RunResult) -> Vec<(String, Vec<&CaseResult>)> {
+    let (demos, evidence): (Vec<&CaseResult>, Vec<&CaseResult>) =
+        run.cases.iter().partition(|c| is_demonstration(c));
+    let mut out: Vec<(String, Vec<&CaseResult>)> = by_area(&evidence)
+        .into_iter()
+        .map(|(area, cases)| (classname(area), cases))
+        .collect();
+    if !demos.is_empty() {
+        out.push((DEMO_SUITE.to_owned(), demos));
+    }
+    out
 }
 
 fn counts_of(s: &Summary) -> Counts {
@@ -189,12 +209,15 @@ proptest! {
         prop_assert!(legal_xml_chars(&xml), "characters XML 1.0 cannot carry leaked into the output");
         let parsed = reader::parse(&xml).map_err(|e| TestCaseError::fail(format!("{e}\n{xml}")))?;
 
-        prop_assert_eq!(&parsed.counts, &counts_of(&run.summary));
-        let groups = by_area(&run.cases);
+        prop_assert_eq!(&parsed.counts, &counts_of(&written_summary(&run.cases.iter().collect::<Vec<_>>())));
+        let groups = suites_of(&run);
         prop_assert_eq!(parsed.suites.len(), groups.len());
-        for ((area, cases), suite) in groups.iter().zip(&parsed.suites) {
-            prop_assert_eq!(&suite.name, &safe(&classname(area)));
-            prop_assert_eq!(&suite.counts, &counts_of(&Summary::of(cases.iter().copied())));
+        for ((name, cases), suite) in groups.iter().zip(&parsed.suites) {
+            prop_assert_eq!(&suite.name, &safe(name));
+            prop_assert_eq!(&suite.counts, &counts_of(&written_summary(cases)));
+            if name == DEMO_SUITE {
+                prop_assert!(suite.properties.iter().any(|(k, _)| k == "note"));
+            }
             let seed = run.info.seed.to_string();
             prop_assert!(suite.properties.contains(&("seed".to_owned(), seed)));
             prop_assert!(suite
@@ -202,9 +225,15 @@ proptest! {
                 .contains(&("station_url".to_owned(), safe(&run.info.station_url))));
             prop_assert_eq!(suite.cases.len(), cases.len());
             for (expected, got) in cases.iter().zip(&suite.cases) {
+                let demo = is_demonstration(expected);
                 prop_assert_eq!(&got.name, &safe(&expected.meta.id));
-                prop_assert_eq!(&got.classname, &safe(&classname(&expected.meta.area)));
-                prop_assert_eq!(got.kind.as_deref(), kind(expected.verdict));
+                prop_assert_eq!(&got.classname, &safe(&case_classname(expected)));
+                prop_assert_eq!(got.classname.starts_with(DEMO_SUITE), demo);
+                prop_assert_eq!(got.kind.as_deref(), kind(written_verdict(expected)));
+                let class = got.properties.iter().find(|(k, _)| k == "class");
+                prop_assert_eq!(class.map(|(_, v)| v == crate::json::DEMO_CLASS), Some(demo));
+                // A demonstration is never written as the station's failure.
+                prop_assert!(!(demo && got.kind.as_deref() == Some("failure")));
                 let official = got.properties.iter().find(|(k, _)| k == "pagopa_official_id");
                 prop_assert_eq!(
                     official.map(|(_, v)| v.clone()),
@@ -221,7 +250,7 @@ proptest! {
                             _ => String::new(),
                         };
                         prop_assert_eq!(&got.body, &safe(&body));
-                        let ty = match v {
+                        let ty = match written_verdict(expected) {
                             Verdict::Fail => Some(FAILURE_TYPE),
                             Verdict::Error => Some(ERROR_TYPE),
                             _ => None,
@@ -260,6 +289,9 @@ fn station_markup_is_escaped_not_interpreted() -> Result<(), Box<dyn std::error:
             station_kind: "external".into(),
             config_digest: "d".into(),
             clock: "virtual".into(),
+            id_pa: "77777777777".into(),
+            id_broker_pa: "77777777777".into(),
+            id_station: "77777777777_01".into(),
         },
         vec![case],
         "2025-01-01T00:00:00Z",

@@ -59,7 +59,17 @@ fn step(index: usize, name: &str, verdict: Verdict) -> StepRecord {
     }
 }
 
-/// The sample run: pass (with official id), fail, error, skipped, pass (multi-beneficiary).
+/// A simulator demonstration (class DEMO) of the Stand-In area.
+fn demo(id: &str, title: &str) -> CaseMeta {
+    CaseMeta {
+        class: Some("DEMO".into()),
+        tags: vec!["standin".into()],
+        ..meta(id, None, title, "SIN")
+    }
+}
+
+/// The sample run: pass (with official id), fail, error, skipped, pass (multi-beneficiary),
+/// then two simulator demonstrations, one passing and one failing (the simulator's fault).
 pub(crate) fn run() -> RunResult {
     let pass = {
         let mut verify = step(0, "verify the seeded notice", Verdict::Pass);
@@ -154,6 +164,46 @@ pub(crate) fn run() -> RunResult {
         vec![],
     );
 
+    let demo_pass = {
+        let mut outage = step(0, "35 minutes of timeouts by day", Verdict::Pass);
+        outage.checks = vec![check(
+            "stand-in-state",
+            CheckVerdict::Pass,
+            "station in Stand-In for 0 min",
+        )];
+        CaseResult::from_steps(
+            demo(
+                "SIN-002",
+                "Day: a failing station with a large share of traffic enters Stand-In",
+            ),
+            vec![outage],
+            3.0,
+            vec![],
+        )
+    };
+
+    let demo_fail = {
+        let mut outage = step(0, "35 minutes of timeouts, 2 % of traffic", Verdict::Fail);
+        outage.checks = vec![CheckRecord {
+            expected: Some("not in Stand-In".into()),
+            actual: Some("in Stand-In".into()),
+            ..check(
+                "stand-in-state",
+                CheckVerdict::Fail,
+                "station in Stand-In for 5 min",
+            )
+        }];
+        CaseResult::from_steps(
+            demo(
+                "SIN-003",
+                "Failures with a small share of the Nodo's traffic do not trigger Stand-In",
+            ),
+            vec![outage],
+            2.0,
+            vec![],
+        )
+    };
+
     RunResult::new(
         RunInfo {
             tool_version: "0.1.0".into(),
@@ -164,8 +214,11 @@ pub(crate) fn run() -> RunResult {
             station_kind: "embedded reference station".into(),
             config_digest: "sha256:0f1e2d".into(),
             clock: "virtual".into(),
+            id_pa: "77777777777".into(),
+            id_broker_pa: "77777777777".into(),
+            id_station: "77777777777_01".into(),
         },
-        vec![pass, fail, error, skipped, multi],
+        vec![pass, fail, error, skipped, multi, demo_pass, demo_fail],
         "2025-03-01T10:00:01.500Z",
         1500.0,
     )

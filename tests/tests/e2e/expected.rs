@@ -109,6 +109,7 @@ macro_rules! activation_ok_cases {
             ("RT-005", $f),
             ("RT-006", $f),
             ("RT-007", $f),
+            ("RT-008", $f),
             ("SLA-001", $f),
             ("VRF-009", $f),
         ]
@@ -128,6 +129,8 @@ macro_rules! ko_cases {
     ($f:expr) => {
         &[
             ("ACT-006", $f),
+            // The reference station refuses a V1 activation of a stamp notice with a KO.
+            ("ACT-010", $f),
             ("DEM-002", $f),
             ("FLT-001", $f),
             ("RT-001", $f),
@@ -214,7 +217,7 @@ const NO_PAYMENT_LIST: Failure = nodo(
 /// The quoted SOAPAction the Nodo sends (§1) is refused with a valid KO: the Nodo relays it.
 const QUOTED_REFUSED: Failure = nodo(EMESSO_DA_PAA, "originalFaultCode PAA_SINTASSI_EXTRAXSD");
 /// Same refusal where the case expected a KO with a precise code.
-const QUOTED_REFUSED_CODE: Failure = fault_code("unexpected faultCode PAA_SINTASSI_EXTRAXSD");
+const QUOTED_REFUSED_CODE: Failure = fault_code("the station answered PAA_SINTASSI_EXTRAXSD");
 /// A probe is positive only if it gets HTTP 2xx with `SCONOSCIUTO` in the body (DOMAIN.md §7.3):
 /// with none positive in the 60-minute exit window the station stays in Stand-In, and the case
 /// fails on the `recover` step. 12 probes fall in the window (one every 5 minutes).
@@ -380,6 +383,10 @@ pub(crate) const EXPECTED: &[Expectation] = &[
                 sum_mismatch("paymentAmount 117.00 differs from the sum of transferAmount 116.00"),
             ),
             (
+                "RT-008",
+                sum_mismatch("paymentAmount 34.33 differs from the sum of transferAmount 33.33"),
+            ),
+            (
                 "SLA-001",
                 sum_mismatch("paymentAmount 151.00 differs from the sum of transferAmount 150.00"),
             ),
@@ -438,7 +445,7 @@ pub(crate) const EXPECTED: &[Expectation] = &[
             // Surprising but right: the probes are positive, since the Nodo only looks for
             // HTTP 2xx and `SCONOSCIUTO` in the body (§7.3), not for a valid answer. So these
             // cases leave Stand-In and fail later, on the Stand-In receipt, whose answer is
-            // XSD-invalid on all 48 attempts. (SIN-007 fails on its last verify, the profile's
+            // XSD-invalid on all 49 attempts. (SIN-007 fails on its last verify, the profile's
             // failure; SIN-001 fails, since it judges the probe answer as a whole.)
             except: &[
                 ("ACA-008", ACA_008_NOTHING_TO_COMPARE),
@@ -506,11 +513,11 @@ pub(crate) const EXPECTED: &[Expectation] = &[
         failing: Failing::Only(&[
             (
                 "FLT-001",
-                fault_code("unexpected faultCode PAA_SYSTEM_ERROR"),
+                fault_code("the station answered PAA_SYSTEM_ERROR"),
             ),
             (
                 "SIN-001",
-                fault_code("unexpected faultCode PAA_SYSTEM_ERROR"),
+                fault_code("the station answered PAA_SYSTEM_ERROR"),
             ),
             ("SIN-004", STAND_IN_STUCK),
             ("SIN-005M", STAND_IN_STUCK),
@@ -527,19 +534,15 @@ pub(crate) const EXPECTED: &[Expectation] = &[
         exclude: &[],
         timeout_ms: None,
         // Caught only where the same receipt reaches the station more than once: RT-003
-        // (delivered twice), RT-002M (the broadcast station gets it on 3 "down" attempts whose
-        // HTTP 500 is injected after the station answered, then once more) and RT-004 (the same
-        // for its HTTP 500 and garbage outages; injected refusals and timeouts never reach the
-        // station, so its first two deliveries book once). Everything else books once, the
-        // Stand-In receipts of SIN-004, SIN-005M, SIN-006 and SIN-010 included: each is
-        // accepted on its first attempt, so it reaches the station only once.
+        // (delivered twice) and RT-008 (the station's answer is lost after it booked the
+        // receipt, so the retry is a duplicate for it). An outage never delivers (RT-002M's
+        // broadcast outage and every RT-004 outage book once, when the station is back).
+        // Everything else books once, the Stand-In receipts of SIN-004, SIN-005M, SIN-006 and
+        // SIN-010 included: each is accepted on its first attempt, so it reaches the station
+        // only once.
         failing: Failing::Only(&[
-            (
-                "RT-002M",
-                booking("broadcast station 01234567890_01 booked 4 times"),
-            ),
             ("RT-003", booking("station 77777777777_01 booked 2 times")),
-            ("RT-004", booking("station 77777777777_01 booked 3 times")),
+            ("RT-008", booking("station 77777777777_01 booked 2 times")),
         ]),
         errors: &[],
         skipped: &[],
@@ -583,6 +586,7 @@ pub(crate) const EXPECTED: &[Expectation] = &[
             ("RT-005", QUOTED_REFUSED),
             ("RT-006", QUOTED_REFUSED),
             ("RT-007", QUOTED_REFUSED),
+            ("RT-008", QUOTED_REFUSED),
             ("SIN-001", QUOTED_REFUSED_CODE),
             ("SIN-004", STAND_IN_STUCK),
             ("SIN-005M", STAND_IN_STUCK),
@@ -611,9 +615,9 @@ pub(crate) const EXPECTED: &[Expectation] = &[
         timeout_ms: None,
         // The first 3 deliveries of each receipt get KO PAA_SYSTEM_ERROR (§6: a receipt cannot
         // be refused; the Nodo retries). RT-001/RT-001V2 deliver once, with no retry: the KO
-        // is relayed. RT-002M, RT-003 (on its first delivery), RT-004 and the Stand-In receipt
-        // cases pin the number of attempts, RT-006/RT-007 allow only 3. RT-005 passes: it
-        // never reaches the station (every attempt is an injected refusal).
+        // is relayed. RT-002M, RT-003 (on its first delivery), RT-004, RT-008 and the Stand-In
+        // receipt cases pin the number of attempts, RT-006/RT-007 allow only 3. RT-005 passes:
+        // it never reaches the station (every attempt is an injected refusal).
         failing: Failing::Only(&[
             (
                 "RT-001",
@@ -630,6 +634,7 @@ pub(crate) const EXPECTED: &[Expectation] = &[
             ),
             ("RT-004", attempts("station 77777777777_01: 14 attempts")),
             ("RT-006", delivery("stuck after 3 attempts")),
+            ("RT-008", attempts("station 77777777777_01: 4 attempts")),
             ("RT-007", delivery("stuck after 3 attempts")),
             ("SIN-004", attempts("station 77777777777_01: 4 attempts")),
             ("SIN-005M", attempts("station 77777777777_01: 4 attempts")),
@@ -645,16 +650,12 @@ pub(crate) const EXPECTED: &[Expectation] = &[
         exclude: &[],
         timeout_ms: None,
         // A new delivery of a booked receipt gets KO PAA_SEMANTICA (RT-003 wants OK or
-        // PAA_RECEIPT_DUPLICATA), so the Nodo retries until its 48th attempt. Same three
-        // cases as duplicate-booking, the only ones where a receipt reaches a station twice
-        // (the Stand-In receipts are accepted on their first attempt).
+        // PAA_RECEIPT_DUPLICATA), so the Nodo retries until its last attempt (the first send
+        // and 48 retries). Same cases as duplicate-booking, the only ones where a receipt
+        // reaches a station twice (the Stand-In receipts are accepted on their first attempt).
         failing: Failing::Only(&[
-            (
-                "RT-002M",
-                delivery("broadcast station 01234567890_01 of EC 01234567890: stuck after 48"),
-            ),
-            ("RT-003", delivery("stuck after 48 attempts")),
-            ("RT-004", delivery("stuck after 48 attempts")),
+            ("RT-003", delivery("stuck after 49 attempts")),
+            ("RT-008", delivery("stuck after 49 attempts")),
         ]),
         errors: &[],
         skipped: &[],
@@ -667,9 +668,9 @@ pub(crate) const EXPECTED: &[Expectation] = &[
         // ACA holds nothing: every ACA case fails on its first look at ACA, and every Stand-In
         // case that pays a notice is refused by the Nodo at its first payment step (SIN-004 at
         // the verify, the others at the activation). The SOAP answers are all correct.
-        // SIN-008 passes for a weaker reason than it checks: its position is refused because
-        // it is absent from ACA, not because of payStandIn=false (ACA-006 catches that).
-        // SIN-007 pays nothing and SIN-009's notice is unknown anyway.
+        // SIN-008 fails at its first step (the position must be in ACA with
+        // payStandIn=false). SIN-007 pays nothing, and SIN-009 passes: nothing in ACA means
+        // nothing is payable in Stand-In, which is what it checks.
         failing: Failing::Only(&[
             ("ACA-001", ACA_ABSENT),
             ("ACA-002", ACA_ABSENT),
@@ -690,6 +691,7 @@ pub(crate) const EXPECTED: &[Expectation] = &[
             ("SIN-004", NOT_IN_ACA),
             ("SIN-005M", NOT_IN_ACA),
             ("SIN-006", NOT_IN_ACA),
+            ("SIN-008", ACA_ABSENT),
             ("SIN-010", NOT_IN_ACA),
         ]),
         errors: &[],
@@ -703,8 +705,8 @@ pub(crate) const EXPECTED: &[Expectation] = &[
         // ACA is loaded at start-up and never told about a change: exactly the cases where the
         // EC changes (ACA-002, ACA-007, ACA-008), cancels (ACA-003) or closes (ACA-004) a
         // position fail. ACA-007's injected 502/503 are never even hit. The Stand-In cases
-        // pass: they pay positions as loaded at start-up, and SIN-006 changes its amount only
-        // after the payment (ACA is then expected to be stale).
+        // pass, but SIN-009: they pay positions as loaded at start-up, and SIN-006 changes its
+        // amount only after the payment (ACA is then expected to be stale).
         failing: Failing::Only(&[
             ("ACA-002", ACA_OLD_AMOUNT),
             ("ACA-003", ACA_STILL_VALID),
@@ -716,6 +718,12 @@ pub(crate) const EXPECTED: &[Expectation] = &[
                     "aca-consistency amount-change",
                     "amount: station 82.50 vs ACA 80.00",
                 ),
+            ),
+            // The position the EC cancels during the run stays VALID in ACA, so the Nodo lets
+            // the citizen pay it in Stand-In.
+            (
+                "SIN-009",
+                nodo("OK", "The Nodo answers the PSP OK from ACA"),
             ),
         ]),
         errors: &[],

@@ -55,13 +55,15 @@ impl Scratch {
         std::fs::write(self.config(), text).expect("write collaudo.toml");
     }
 
-    /// `RunArgs` for this folder: explicit config and out, no progress bar, seed 42.
+    /// `RunArgs` for this folder: explicit config and out, no progress bar, seed 42, no
+    /// preflight (the hostile stations are meant to be judged case by case, dead ones too).
     pub(crate) fn args(&self) -> RunArgs {
         RunArgs {
             config: Some(self.config()),
             out: Some(self.out()),
             no_progress: true,
             seed: Some(42),
+            no_preflight: true,
             ..RunArgs::default()
         }
     }
@@ -143,9 +145,19 @@ impl Finished {
     }
 }
 
-/// Run collaudo in-process with no environment variables, collecting its `err` output.
-pub(crate) async fn run(args: RunArgs) -> Finished {
+/// Run collaudo in-process with no environment variables, collecting its `err` output. A run
+/// with no station named asks for the embedded one, as `--embedded` does.
+pub(crate) async fn run(mut args: RunArgs) -> Finished {
     let out = args.out.clone().expect("tests always pass --out");
+    let names_station = args.station.is_some()
+        || args
+            .config
+            .as_ref()
+            .and_then(|c| std::fs::read_to_string(c).ok())
+            .is_some_and(|t| t.contains("[station]") && t.contains("url"));
+    if !names_station && args.profile.is_none() {
+        args.embedded = true;
+    }
     let mut log = Vec::new();
     let code = collaudo::run::run(args, |_| None, &mut log).await;
     Finished {

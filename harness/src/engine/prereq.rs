@@ -1,0 +1,99 @@
+//! What a case needs before it may send anything: every skip is decided here, before the
+//! first exchange, so a case reported as skipped has touched nothing on the station.
+
+use super::actions::Actions;
+use super::{EngineConfig, StationInstance};
+use crate::scenario::Scenario;
+
+/// `Ok` when the case can run against `station` with this configuration, else why not.
+pub(crate) fn check(
+    s: &Scenario,
+    station: &StationInstance,
+    cfg: &EngineConfig,
+) -> Result<(), String> {
+    let mut why: Vec<String> = Vec::new();
+    let mut push = |w: String| {
+        if !why.contains(&w) {
+            why.push(w);
+        }
+    };
+    for st in &s.steps {
+        let call = st.call.as_ref().map(|c| c.get_ref().as_str());
+        if let Some(action) = &st.action {
+            if let Actions::Hooks { hooks, interactive } = &station.actions {
+                if !hooks.contains_key(action.get_ref()) && !interactive {
+                    push(format!(
+                        "the EC action `{a}` has no hook: add `{a} = \"<command>\"` under [ec.actions] in collaudo.toml, or run in a terminal without --non-interactive to be asked",
+                        a = action.get_ref()
+                    ));
+                }
+            }
+        }
+        if matches!(
+            call,
+            Some("outage" | "recover" | "aca" | "aca-consistency" | "aca-fault")
+        ) && station.aca.is_none()
+        {
+            push("this case needs the mock ACA (Stand-In answers and ACA checks come from what your EC loaded with paCreatePosition): add an [aca] section to collaudo.toml with `listen` and the `subscription_key` your EC sends, and point your EC's ACA client at it".into());
+        }
+        if let Some(d) = &st.delivery {
+            if (d.broadcast || d.broadcast_down_attempts.is_some()) && station.broadcast.is_empty()
+            {
+                push("this case delivers the receipt to broadcast stations too: add a [[broadcast]] entry to collaudo.toml for each broadcast station of the ECs involved".into());
+            }
+        }
+        if call == Some("demand") && !cfg.features.demand {
+            push("spontaneous payments (paDemandPaymentNotice, class OSP) are tested only for an EC that offers them: add a [demand] section to collaudo.toml with the service's id_servizio".into());
+        }
+        let pinned = st.version.as_ref().map(|v| *v.get_ref());
+        let only = match call {
+            Some("activate") => cfg
+                .features
+                .get_payment_only
+                .map(|v| ("paGetPayment", "get_payment_version", v)),
+            Some("send-rt") => cfg
+                .features
+                .send_rt_only
+                .map(|v| ("paSendRT", "send_rt_version", v)),
+            _ => None,
+        };
+        if let (Some(pinned), Some((prim, key, only))) = (pinned, only) {
+            if pinned != only {
+                let name = |v: u8| {
+                    if v == 2 {
+                        format!("{prim}V2")
+                    } else {
+                        prim.to_string()
+                    }
+                };
+                push(format!(
+                    "this case tests {}, and the Nodo calls this station with {} only ([station] {key} = {only}); the {} case gives the evidence instead",
+                    name(pinned),
+                    name(only),
+                    name(only)
+                ));
+            }
+        }
+        let from_verify = st
+            .receipt_from
+            .as_ref()
+            .is_some_and(|r| r.get_ref() == "verify");
+        if from_verify
+            && station
+                .backoffice
+                .ibans
+                .get(&cfg.caller.id_pa)
+                .is_none_or(Vec::is_empty)
+        {
+            push(format!(
+                "the receipt of this case credits the EC's registered IBAN: add [backoffice] to collaudo.toml with an IBAN for {}",
+                cfg.caller.id_pa
+            ));
+        }
+    }
+    if why.is_empty() {
+        Ok(())
+    } else {
+        Err(why.join("; "))
+    }
+}
