@@ -17,7 +17,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use crate::error::ReportError;
 use crate::event::{Event, EventEnvelope, Reporter};
 use crate::json::{Tally, is_demonstration, verdict};
-use crate::model::{CaseResult, RunInfo, RunResult, Verdict};
+use crate::model::{CaseResult, CheckVerdict, RunInfo, RunResult, Verdict};
 use crate::text::{duration, visible_line};
 
 /// Human-facing progress and summary.
@@ -168,8 +168,27 @@ fn case_line(case: &CaseResult) -> String {
             line.push_str(&format!("        {}\n", visible_line(reason)));
         }
     }
+    // Warnings show on every case, passing ones included: they do not fail the case, and a
+    // team should still see them (docs/checks.md says which checks only warn).
+    let warnings: Vec<_> = case.checks_with(CheckVerdict::Warn).collect();
+    for (_, check) in warnings.iter().take(WARNINGS_PER_CASE) {
+        line.push_str(&format!(
+            "        warning: {}: {}\n",
+            visible_line(&check.name),
+            visible_line(&check.message)
+        ));
+    }
+    if warnings.len() > WARNINGS_PER_CASE {
+        line.push_str(&format!(
+            "        … and {} more warning(s) in summary.md\n",
+            warnings.len() - WARNINGS_PER_CASE
+        ));
+    }
     line
 }
+
+/// Warnings printed under a case line; the rest are in summary.md.
+const WARNINGS_PER_CASE: usize = 3;
 
 fn table_row(out: &mut String, cells: [&str; 4], widths: [usize; 4]) {
     let line = cells

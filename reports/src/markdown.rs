@@ -11,7 +11,7 @@
 use std::fmt::Write as _;
 
 use crate::json::{Tally, is_demonstration, verdict};
-use crate::model::{CaseResult, RunResult, Verdict};
+use crate::model::{CaseResult, CheckRecord, CheckVerdict, RunResult, StepRecord, Verdict};
 use crate::text::{duration, md_cell, md_code, md_fence};
 
 /// The note that opens the section of simulator demonstrations.
@@ -46,8 +46,46 @@ pub fn render(run: &RunResult) -> String {
     cases_table(&mut out, &evidence);
     failures(&mut out, &evidence);
     errors(&mut out, &evidence);
+    noted(&mut out, &evidence, CheckVerdict::Warn);
+    noted(&mut out, &evidence, CheckVerdict::Skip);
     demonstrations(&mut out, &demos);
     out
+}
+
+/// The warnings (and, separately, the checks that could not be evaluated) of every case,
+/// passing ones included: neither changes a verdict, and both are worth a team's attention.
+fn noted(out: &mut String, cases: &[&CaseResult], verdict: CheckVerdict) {
+    let with: Vec<(&CaseResult, Vec<(&StepRecord, &CheckRecord)>)> = cases
+        .iter()
+        .map(|c| (*c, c.checks_with(verdict).collect::<Vec<_>>()))
+        .filter(|(_, checks)| !checks.is_empty())
+        .collect();
+    if with.is_empty() {
+        return;
+    }
+    out.push_str(match verdict {
+        CheckVerdict::Skip => {
+            "\n## Checks not evaluated\n\nThese checks need configuration this run did not have; \
+             the reason says what to add. They never fail a case.\n"
+        }
+        _ => {
+            "\n## Warnings\n\nTolerated deviations: they do not fail a case, but a careful station \
+             does not have them (see docs/checks.md for why each one only warns).\n"
+        }
+    });
+    for (case, checks) in with {
+        case_heading(out, case);
+        for (step, check) in checks {
+            let _ = writeln!(
+                out,
+                "- Step {} {}, check {}: {}",
+                step.index + 1,
+                md_code(&step.name),
+                md_code(&check.name),
+                md_cell(&check.message)
+            );
+        }
+    }
 }
 
 fn header(out: &mut String, run: &RunResult) {

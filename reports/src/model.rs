@@ -313,6 +313,24 @@ impl CaseResult {
         }
     }
 
+    /// Checks with the given verdict, with their step, in order, each distinct message once
+    /// (a repeated step warns the same way on every repetition).
+    pub fn checks_with(
+        &self,
+        verdict: CheckVerdict,
+    ) -> impl Iterator<Item = (&StepRecord, &CheckRecord)> {
+        let mut seen = std::collections::BTreeSet::new();
+        self.steps
+            .iter()
+            .flat_map(move |step| {
+                step.checks
+                    .iter()
+                    .filter(move |c| c.verdict == verdict)
+                    .map(move |c| (step, c))
+            })
+            .filter(move |(_, c)| seen.insert((c.name.clone(), c.message.clone())))
+    }
+
     /// Checks that failed, with the step they belong to, in order.
     pub fn failed_checks(&self) -> impl Iterator<Item = (&StepRecord, &CheckRecord)> {
         self.steps.iter().flat_map(|step| {
