@@ -40,6 +40,8 @@ pub(crate) fn nodo_outcome(j: &Judgement, expect: &Expect) -> CheckRecord {
             matches!(j.outcome, NodoOutcome::EcKo { .. }),
             "a valid KO with a fault bean (relayed as PPT_ERRORE_EMESSO_DA_PAA)".to_string(),
         ),
+        // A measurement step (SLA-001): whatever the answer says, only its time is judged.
+        Some("any") => (true, "any answer (only its time is judged)".to_string()),
         Some(code) => (
             matches!(&j.outcome, NodoOutcome::Nodo { code: c, .. } if c.as_str() == code),
             code.to_string(),
@@ -56,6 +58,7 @@ pub(crate) fn nodo_outcome(j: &Judgement, expect: &Expect) -> CheckRecord {
             None => "a valid KO with a fault bean".to_string(),
         },
         Some("OK") => "OK".to_string(),
+        Some("any") => "any answer".to_string(),
         Some(code) => format!("the Nodo to conclude {code}"),
         None => "OK or a valid KO".to_string(),
     };

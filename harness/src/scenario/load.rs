@@ -403,6 +403,7 @@ fn check_step(cx: &mut Ctx<'_>, st: &Step) {
         let v = nodo.get_ref();
         let known = v == "OK"
             || v == "KO"
+            || v == "any"
             || collaudo_wire::FaultCode::ALL
                 .iter()
                 .any(|c| c.as_str() == v && v.starts_with("PPT_"));
@@ -411,12 +412,12 @@ fn check_step(cx: &mut Ctx<'_>, st: &Step) {
                 .iter()
                 .map(|c| c.as_str())
                 .filter(|c| c.starts_with("PPT_"))
-                .chain(["OK", "KO"])
+                .chain(["OK", "KO", "any"])
                 .collect();
             let help = did_you_mean(v, ppt.iter().copied()).map(|c| format!("did you mean `{c}`?"));
             cx.error(
                 nodo,
-                format!("`{v}` is not a Nodo outcome (OK, KO or a PPT_* code)"),
+                format!("`{v}` is not a Nodo outcome (OK, KO, any or a PPT_* code)"),
                 help,
             );
         }
