@@ -404,6 +404,7 @@ pub async fn run(args: RunArgs, env: impl Fn(&str) -> Option<String>, err: &mut 
         .checks
         .check_ibans
         .unwrap_or(cfg.station.url.is_none() || cfg.backoffice.is_some());
+    policy.check_secondary_ecs = cfg.station.url.is_none() || cfg.backoffice.is_some();
 
     // ---- scenarios ----
     let mut dirs = cfg.run.scenarios.clone();

@@ -18,9 +18,8 @@
 
 use crate::journal::{Exchange, TransportErrorKind};
 use collaudo_wire::{
-    Beneficiary, Direction, FaultCode, Message, Transfer, TransferType, Violation,
-    ident::{NoticeNumber, iban},
-    parse_expecting,
+    Beneficiary, Direction, FaultCode, Message, Rule, Severity, Transfer, TransferType, Violation,
+    ident::iban, parse_expecting, violation::clip,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -189,6 +188,9 @@ pub struct CheckPolicy {
     pub unknown_iban_code: FaultCode,
     /// Whether IBANs are checked against the back office at all.
     pub check_ibans: bool,
+    /// Whether secondary ECs are checked against the back office (known and enabled): only
+    /// when the back office is known, or every multi-beneficiary answer would look wrong.
+    pub check_secondary_ecs: bool,
 }
 
 impl Default for CheckPolicy {
@@ -196,6 +198,7 @@ impl Default for CheckPolicy {
         CheckPolicy {
             unknown_iban_code: FaultCode::PptStazioneIntPaErroreResponse,
             check_ibans: true,
+            check_secondary_ecs: true,
         }
     }
 }
@@ -379,8 +382,16 @@ pub fn judge(
     }
 
     let parsed = parse_expecting(&reply.body, (prim, Direction::Response));
-    let (violations, warnings): (Vec<Violation>, Vec<Violation>) =
+    let (mut violations, mut warnings): (Vec<Violation>, Vec<Violation>) =
         parsed.violations.into_iter().partition(Violation::is_error);
+    // The wire crate only warns about a payload without envelope, because `collaudo validate`
+    // reads payloads saved on their own; the Nodo reads SOAP 1.1 and nothing else.
+    let bare = warnings
+        .iter()
+        .position(|w| w.rule == Rule::NoEnvelope)
+        .map(|i| warnings.remove(i));
+    // Violations beyond the wire crate's limit are counted, not kept: they still count here.
+    let omitted_errors = parsed.omitted.errors;
     hygiene.extend(
         warnings
             .into_iter()
@@ -397,8 +408,8 @@ pub fn judge(
         let code = FaultCode::PptStazioneIntPaErroreResponse;
         let reason = format!(
             "SOAP Fault {}: {} instead of {}",
-            sf.faultcode,
-            sf.faultstring,
+            clip(&sf.faultcode),
+            clip(&sf.faultstring),
             prim.element(Direction::Response)
         );
         return Judgement {
@@ -414,35 +425,56 @@ pub fn judge(
         };
     }
 
-    if !violations.is_empty() {
+    if let Some(mut bare) = bare {
         let code = FaultCode::PptStazioneIntPaErroreResponse;
-        let mut reason = violations
-            .iter()
-            .take(REASON_VIOLATIONS)
-            .map(ToString::to_string)
-            .collect::<Vec<_>>()
-            .join("; ");
-        if violations.len() > REASON_VIOLATIONS {
+        let found = parsed
+            .kind
+            .map_or_else(|| prim.element(Direction::Response), |(p, d)| p.element(d));
+        let headline = format!("no SOAP 1.1 Envelope/Body around {found}");
+        let mut reason = headline.clone();
+        let others = violations.len() + omitted_errors;
+        if others > 0 {
             reason.push_str(&format!(
-                "; and {} more",
-                violations.len() - REASON_VIOLATIONS
+                "; {others} more violation{}: ",
+                if others == 1 { "" } else { "s" }
             ));
+            reason.push_str(&summary(&violations, omitted_errors));
         }
+        bare.severity = Severity::Error;
+        bare.message = format!("{headline}: the Nodo reads SOAP 1.1 messages only");
+        violations.insert(0, bare);
+        return Judgement {
+            explanation: format!(
+                "The Nodo would answer the PSP {code}: the station sent a bare payload{status_note} \
+                 to {prim}: {headline}."
+            ),
+            outcome: NodoOutcome::Nodo { code, reason },
+            message,
+            violations,
+            checks: Vec::new(),
+            hygiene,
+        };
+    }
+
+    if !violations.is_empty() || omitted_errors > 0 {
+        let code = FaultCode::PptStazioneIntPaErroreResponse;
+        let reason = summary(&violations, omitted_errors);
+        let total = violations.len() + omitted_errors;
         let what = if reply.body.is_empty() {
             "an empty body".to_string()
-        } else if violations.len() == 1 {
+        } else if total == 1 {
             "an invalid response".to_string()
         } else {
-            format!("an invalid response ({} violations)", violations.len())
+            format!("an invalid response ({total} violations)")
         };
         return Judgement {
             explanation: format!(
                 "The Nodo would answer the PSP {code}: the station sent {what}{status_note} to {prim}; \
                  first: {}.",
-                violations
-                    .first()
-                    .map(|v| format!("{}: {}", v.path, v.message))
-                    .unwrap_or_default()
+                violations.first().map_or_else(
+                    || "beyond the violations kept".to_string(),
+                    |v| format!("{}: {}", v.path, v.message)
+                )
             ),
             outcome: NodoOutcome::Nodo { code, reason },
             message,
@@ -559,6 +591,24 @@ pub fn judge(
     }
 }
 
+/// The first violations, then how many more (kept or only counted by the wire crate).
+fn summary(violations: &[Violation], omitted: usize) -> String {
+    let mut reason = violations
+        .iter()
+        .take(REASON_VIOLATIONS)
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("; ");
+    let more = violations.len().saturating_sub(REASON_VIOLATIONS) + omitted;
+    if more > 0 {
+        if !reason.is_empty() {
+            reason.push_str("; ");
+        }
+        reason.push_str(&format!("and {more} more"));
+    }
+    reason
+}
+
 /// The Nodo's checks on a valid OK that need the request or the back office.
 fn semantic_checks(
     msg: &Message,
@@ -594,24 +644,9 @@ fn semantic_checks(
                 return out;
             };
             let primary = requested_qr.map(|q| q.fiscal_code.as_str());
-            if let Some(qr) = requested_qr {
-                // The IUV is part of the notice number (DOMAIN.md §10); an EC that answers with
-                // another creditorReferenceId is describing another debt.
-                if let Ok(nav) = NoticeNumber::parse(&qr.notice_number) {
-                    if data.creditor_reference_id != nav.iuv() {
-                        out.push(CheckFailure {
-                            path: format!("{root}/data/creditorReferenceId"),
-                            code: err.clone(),
-                            message: format!(
-                                "creditorReferenceId is not the IUV of the requested notice {}",
-                                qr.notice_number
-                            ),
-                            expected: Some(nav.iuv().to_string()),
-                            found: Some(data.creditor_reference_id.clone()),
-                        });
-                    }
-                }
-            }
+            // creditorReferenceId = the IUV of the notice is the EC's duty (IUV-002 and the
+            // `iuv-matches-notice` check judge it), but no public source says the Nodo turns a
+            // mismatch into an error for the PSP, so it is not part of the Nodo's outcome.
             let transfer_type = match request {
                 Message::GetPaymentReq(r) | Message::GetPaymentV2Req(r) => r.transfer_type,
                 _ => None,
@@ -678,7 +713,7 @@ fn check_transfer(
     let err = FaultCode::PptStazioneIntPaErroreResponse;
     let fc = t.fiscal_code_pa.as_str();
     let secondary = primary.is_some_and(|p| p != fc);
-    if secondary {
+    if secondary && policy.check_secondary_ecs {
         match backoffice.ec(fc) {
             None => out.push(CheckFailure {
                 path: format!("{tpath}/fiscalCodePA"),

@@ -10,7 +10,8 @@ use crate::facets;
 use crate::fault::{FaultBean, FaultCode};
 use crate::message::{Direction, Message, Primitive};
 use crate::model::*;
-use crate::violation::{Kind, Rule, Severity, Violation};
+use crate::soap::Omitted;
+use crate::violation::{Kind, Position, Rule, Severity, Violation, clip};
 use crate::xml::{Children, Document, Element};
 use std::borrow::Cow;
 
@@ -25,24 +26,344 @@ enum TransferFlavor {
     ReceiptV2,
 }
 
-pub(crate) struct Decoder<'d, 'a> {
-    doc: &'d Document<'a>,
-    bytes: &'d [u8],
-    path: Vec<(&'a str, Option<usize>)>,
-    pub(crate) out: Vec<Violation>,
+/// What a transfer yielded, even when it broke the XSD.
+struct TransferRead {
+    /// The transfer, when every element of it was valid.
+    transfer: Option<Transfer>,
+    id: Option<u8>,
+    amount: Option<Amount>,
+    offset: usize,
 }
 
+/// A transfer list as read.
+struct TransferList {
+    /// Every transfer, when all were valid.
+    transfers: Option<Vec<Transfer>>,
+    /// Σ transferAmount over every transfer; `None` when there is none or an amount is
+    /// unreadable.
+    sum: Option<Amount>,
+}
+
+// The element names of each complex type's xs:sequence, in schema order (paForNode.xsd and
+// sac-common-types-1.0.xsd). The two branches of a choice sit side by side.
+
+const FAULT: &[&str] = &[
+    "faultCode",
+    "faultString",
+    "id",
+    "description",
+    "serial",
+    "originalFaultCode",
+    "originalFaultString",
+    "originalDescription",
+];
+
+const SUBJECT: &[&str] = &[
+    "uniqueIdentifier",
+    "fullName",
+    "streetName",
+    "civicNumber",
+    "postalCode",
+    "city",
+    "stateProvinceRegion",
+    "country",
+    "e-mail",
+];
+
+const TRANSFER_V1: &[&str] = &[
+    "idTransfer",
+    "transferAmount",
+    "fiscalCodePA",
+    "IBAN",
+    "remittanceInformation",
+    "transferCategory",
+    "metadata",
+];
+
+const TRANSFER_V2: &[&str] = &[
+    "idTransfer",
+    "transferAmount",
+    "fiscalCodePA",
+    "companyName",
+    "IBAN",
+    "richiestaMarcaDaBollo",
+    "remittanceInformation",
+    "transferCategory",
+    "metadata",
+];
+
+const TRANSFER_RECEIPT_V2: &[&str] = &[
+    "idTransfer",
+    "transferAmount",
+    "fiscalCodePA",
+    "companyName",
+    "IBAN",
+    "MBDAttachment",
+    "remittanceInformation",
+    "transferCategory",
+    "metadata",
+];
+
+const PAYMENT_DATA: &[&str] = &[
+    "creditorReferenceId",
+    "paymentAmount",
+    "dueDate",
+    "retentionDate",
+    "lastPayment",
+    "description",
+    "companyName",
+    "officeName",
+    "debtor",
+    "transferList",
+    "metadata",
+];
+
+const RECEIPT_V1: &[&str] = &[
+    "receiptId",
+    "noticeNumber",
+    "fiscalCode",
+    "outcome",
+    "creditorReferenceId",
+    "paymentAmount",
+    "description",
+    "companyName",
+    "officeName",
+    "debtor",
+    "transferList",
+    "idPSP",
+    "pspFiscalCode",
+    "pspPartitaIVA",
+    "PSPCompanyName",
+    "idChannel",
+    "channelDescription",
+    "payer",
+    "paymentMethod",
+    "fee",
+    "paymentDateTime",
+    "applicationDate",
+    "transferDate",
+    "metadata",
+    "standIn",
+];
+
+const RECEIPT_V2: &[&str] = &[
+    "receiptId",
+    "noticeNumber",
+    "fiscalCode",
+    "outcome",
+    "creditorReferenceId",
+    "paymentAmount",
+    "description",
+    "companyName",
+    "officeName",
+    "debtor",
+    "transferList",
+    "idPSP",
+    "pspFiscalCode",
+    "pspPartitaIVA",
+    "PSPCompanyName",
+    "idChannel",
+    "channelDescription",
+    "payer",
+    "paymentMethod",
+    "paymentNote",
+    "fee",
+    "primaryCiIncurredFee",
+    "idBundle",
+    "idCiBundle",
+    "paymentDateTime",
+    "applicationDate",
+    "transferDate",
+    "metadata",
+    "standIn",
+];
+
+fn wrapper_names(prim: Primitive, dir: Direction) -> &'static [&'static str] {
+    match (prim, dir) {
+        (Primitive::VerifyPaymentNotice, Direction::Request) => {
+            &["idPA", "idBrokerPA", "idStation", "qrCode"]
+        }
+        (Primitive::GetPayment | Primitive::GetPaymentV2, Direction::Request) => &[
+            "idPA",
+            "idBrokerPA",
+            "idStation",
+            "qrCode",
+            "amount",
+            "paymentNote",
+            "transferType",
+            "dueDate",
+        ],
+        (Primitive::SendRt | Primitive::SendRtV2, Direction::Request) => {
+            &["idPA", "idBrokerPA", "idStation", "receipt"]
+        }
+        (Primitive::DemandPaymentNotice, Direction::Request) => &[
+            "idPA",
+            "idBrokerPA",
+            "idStation",
+            "idServizio",
+            "idSoggettoServizio",
+            "datiSpecificiServizioRequest",
+        ],
+        (Primitive::VerifyPaymentNotice, Direction::Response) => &[
+            "outcome",
+            "fault",
+            "paymentList",
+            "paymentDescription",
+            "fiscalCodePA",
+            "companyName",
+            "officeName",
+        ],
+        (Primitive::GetPayment | Primitive::GetPaymentV2, Direction::Response) => {
+            &["outcome", "fault", "data"]
+        }
+        (Primitive::SendRt | Primitive::SendRtV2, Direction::Response) => &["outcome", "fault"],
+        (Primitive::DemandPaymentNotice, Direction::Response) => &[
+            "outcome",
+            "fault",
+            "qrCode",
+            "paymentList",
+            "paymentDescription",
+            "fiscalCodePA",
+            "companyName",
+            "officeName",
+        ],
+    }
+}
+
+pub(crate) struct Decoder<'d, 'a> {
+    doc: &'d Document<'a>,
+    path: Vec<(&'a str, Option<usize>)>,
+    pub(crate) sink: Sink,
+}
+
+/// Where violations go: the first `limit` in document order are kept, the rest only counted.
+///
+/// A hostile reply can break a rule half a million times; building (and later sorting and
+/// printing) half a million violations would cost more than the parse. A violation that
+/// cannot be among the first `limit` is counted before anything is built for it.
+pub(crate) struct Sink {
+    kept: Vec<Violation>,
+    limit: usize,
+    /// Kept violations all sit at or before this offset once `limit` of them are known:
+    /// anything later is counted, not built.
+    threshold: usize,
+    pub(crate) omitted: Omitted,
+    /// Error-severity violations of a layer below the Nodo's semantic rules, kept or not.
+    structural: usize,
+}
+
+impl Sink {
+    pub(crate) fn new(limit: usize) -> Self {
+        Sink {
+            kept: Vec::new(),
+            limit,
+            threshold: usize::MAX,
+            omitted: Omitted::default(),
+            structural: 0,
+        }
+    }
+
+    /// Count a violation about to be reported; false when it need not be built.
+    pub(crate) fn admits(&mut self, offset: usize, kind: Kind, severity: Severity) -> bool {
+        if severity == Severity::Error && kind != Kind::Semantic {
+            self.structural += 1;
+        }
+        if offset > self.threshold || self.limit == 0 {
+            self.omitted.count(kind, severity);
+            return false;
+        }
+        true
+    }
+
+    /// Keep a violation [`Sink::admits`] let through.
+    pub(crate) fn keep(&mut self, v: Violation) {
+        self.kept.push(v);
+        if self.kept.len() >= self.limit.saturating_mul(2) {
+            self.trim();
+        }
+    }
+
+    /// Both steps, for a violation that is already built.
+    pub(crate) fn push(&mut self, v: Violation) {
+        if self.admits(v.offset.unwrap_or(0), v.kind, v.severity) {
+            self.keep(v);
+        }
+    }
+
+    fn trim(&mut self) {
+        self.kept.sort_by_key(|v| v.offset.unwrap_or(0));
+        for v in self.kept.drain(self.limit.min(self.kept.len())..) {
+            self.omitted.count(v.kind, v.severity);
+        }
+        if let Some(last) = self.kept.last() {
+            self.threshold = self.threshold.min(last.offset.unwrap_or(0));
+        }
+    }
+
+    pub(crate) fn has_structural_errors(&self) -> bool {
+        self.structural > 0
+    }
+
+    /// The kept violations in document order, with their line:column, and the count of the
+    /// others.
+    pub(crate) fn into_parts(mut self, bytes: &[u8]) -> (Vec<Violation>, Omitted) {
+        self.trim();
+        fill_positions(bytes, &mut self.kept);
+        (self.kept, self.omitted)
+    }
+}
+
+/// Give every violation (sorted by offset) its line:column in one forward pass over `bytes`:
+/// computing each position from byte 0 would be quadratic in the number of violations.
+fn fill_positions(bytes: &[u8], sorted: &mut [Violation]) {
+    let mut at = 0;
+    let mut line = 1;
+    let mut column = 1;
+    for v in sorted {
+        let Some(offset) = v.offset else { continue };
+        let offset = offset.clamp(at, bytes.len());
+        let seg = &bytes[at..offset];
+        let chars = |s: &[u8]| s.iter().filter(|&&b| (b & 0xC0) != 0x80).count();
+        match seg.iter().rposition(|&b| b == b'\n') {
+            Some(nl) => {
+                line += seg.iter().filter(|&&b| b == b'\n').count();
+                column = 1 + chars(&seg[nl + 1..]);
+            }
+            None => column += chars(seg),
+        }
+        at = offset;
+        v.position = Some(Position { line, column });
+    }
+}
+
+/// The children of one complex element, read as the XSD sequence `names` they should follow.
+///
+/// The decoder asks for the names in schema order; each request either takes the next child
+/// or finds it absent. When the children are not in schema order (an unknown element, one
+/// out of place), a longest in-order subsequence of them is computed first and the others are
+/// set aside: each of them is then reported once, by [`Decoder::finish`], instead of making
+/// every following sibling look missing or misplaced.
 struct Seq<'d, 'a> {
     nodes: &'d [Element<'a>],
+    /// The element names of the type's sequence, in schema order (choices side by side).
+    names: &'static [&'static str],
     /// First child of the sequence's element.
     first: u32,
     /// Next child not yet consumed (`NONE` at the end).
     next: u32,
     parent_offset: usize,
+    /// Index in `names` of the last name asked for.
+    slot: usize,
     /// Names the sequence asked for so far (the longest type, ctReceiptV2, has 31), kept on
     /// the stack: this runs once per complex element on the hot path.
     seen: [&'static str; 40],
     seen_len: usize,
+    /// Children set aside (before `next`), reported by `finish`.
+    skipped: Vec<u32>,
+    /// Children the alignment put out of order, ascending; those before `misplaced_at` are
+    /// already in `skipped`.
+    misplaced: Vec<u32>,
+    misplaced_at: usize,
 }
 
 impl<'d, 'a> Seq<'d, 'a> {
@@ -56,27 +377,28 @@ impl<'d, 'a> Seq<'d, 'a> {
         }
     }
 
-    /// The children not consumed yet.
-    fn rest(&self) -> Children<'d, 'a> {
-        Children::new(self.nodes, self.next)
+    /// Set the next child aside.
+    fn skip(&mut self) {
+        self.skipped.push(self.next);
+        self.advance();
     }
 
-    /// Whether a child named `name` was already consumed.
-    fn consumed_any(&self, name: &str) -> bool {
-        let mut cursor = self.first;
-        while cursor != self.next {
-            let Some(el) = self
-                .nodes
-                .get(usize::try_from(cursor).unwrap_or(usize::MAX))
-            else {
-                return false;
-            };
-            if el.local == name {
-                return true;
-            }
-            cursor = el.next_sibling;
+    /// The next child the alignment kept in order, setting the others aside.
+    fn peek_in_order(&mut self) -> Option<&'d Element<'a>> {
+        while self.misplaced.get(self.misplaced_at) == Some(&self.next) {
+            self.misplaced_at += 1;
+            self.skip();
         }
-        false
+        self.peek()
+    }
+
+    /// The children not consumed: those set aside, then those not reached, in document order.
+    fn rest(&self) -> impl Iterator<Item = &'d Element<'a>> + use<'_, 'd, 'a> {
+        let nodes = self.nodes;
+        self.skipped
+            .iter()
+            .filter_map(move |&i| nodes.get(usize::try_from(i).ok()?))
+            .chain(Children::new(nodes, self.next))
     }
 
     /// Every child.
@@ -87,15 +409,81 @@ impl<'d, 'a> Seq<'d, 'a> {
     fn here(&self) -> usize {
         self.peek().map_or(self.parent_offset, |e| e.offset)
     }
+
+    /// Whether a child named `other` belongs after `name` in the sequence, i.e. `name` is
+    /// absent. Requests come in schema order, so `name` is looked for from the last one on.
+    fn comes_after(&mut self, name: &str, other: &str) -> bool {
+        match self.names[self.slot..].iter().position(|n| *n == name) {
+            Some(i) => self.slot += i,
+            None => {
+                debug_assert!(false, "<{name}> asked out of schema order");
+                return false;
+            }
+        }
+        self.names[self.slot + 1..].contains(&other)
+    }
+}
+
+/// Whether the children starting at `first` follow `names` (repeats allowed, every name known).
+fn in_order(nodes: &[Element<'_>], first: u32, names: &[&str]) -> bool {
+    let mut j = 0;
+    for el in Children::new(nodes, first) {
+        while names.get(j).is_some_and(|n| *n != el.local) {
+            j += 1;
+        }
+        if j == names.len() {
+            return false;
+        }
+    }
+    true
+}
+
+/// The children (arena indices) outside a longest subsequence that follows `names`, in
+/// document order; unknown names are always outside.
+///
+/// Patience sorting, O(n log n). Run from the last child backwards so that, among
+/// subsequences of equal length, the one keeping earlier children wins: the element reported
+/// is then the one that comes too late, as a reader (and libxml2) would name it.
+fn misplaced(nodes: &[Element<'_>], first: u32, names: &[&str]) -> Vec<u32> {
+    let mut kids: Vec<(u32, Option<usize>)> = Vec::new();
+    let mut cursor = first;
+    while let Some(el) = usize::try_from(cursor).ok().and_then(|i| nodes.get(i)) {
+        kids.push((cursor, names.iter().position(|n| *n == el.local)));
+        cursor = el.next_sibling;
+    }
+    const NO: usize = usize::MAX;
+    let mut prev = vec![NO; kids.len()];
+    // tails[k]: the child ending the best non-increasing run (read backwards) of length k+1.
+    let mut tails: Vec<usize> = Vec::new();
+    for i in (0..kids.len()).rev() {
+        let Some(v) = kids[i].1 else { continue };
+        let k = tails.partition_point(|&t| kids[t].1.unwrap_or(0) >= v);
+        prev[i] = if k > 0 { tails[k - 1] } else { NO };
+        if k == tails.len() {
+            tails.push(i);
+        } else {
+            tails[k] = i;
+        }
+    }
+    let mut keep = vec![false; kids.len()];
+    let mut i = tails.last().copied().unwrap_or(NO);
+    while i != NO {
+        keep[i] = true;
+        i = prev[i];
+    }
+    kids.iter()
+        .zip(keep)
+        .filter(|(_, k)| !k)
+        .map(|((index, _), _)| *index)
+        .collect()
 }
 
 impl<'d, 'a> Decoder<'d, 'a> {
-    pub(crate) fn new(doc: &'d Document<'a>, bytes: &'d [u8]) -> Self {
+    pub(crate) fn new(doc: &'d Document<'a>, limit: usize) -> Self {
         Decoder {
             doc,
-            bytes,
             path: Vec::new(),
-            out: Vec::new(),
+            sink: Sink::new(limit),
         }
     }
 
@@ -111,14 +499,14 @@ impl<'d, 'a> Decoder<'d, 'a> {
         let mut s = String::new();
         for (name, idx) in &self.path {
             s.push('/');
-            s.push_str(name);
+            s.push_str(&clip(name));
             if let Some(i) = idx {
                 s.push_str(&format!("[{i}]"));
             }
         }
         if let Some(x) = extra {
             s.push('/');
-            s.push_str(x);
+            s.push_str(&clip(x));
         }
         s
     }
@@ -132,11 +520,15 @@ impl<'d, 'a> Decoder<'d, 'a> {
         sev: Severity,
         value: Option<&str>,
     ) {
-        let mut v = Violation::new(self.path_string(extra), rule, kind, sev).at(self.bytes, offset);
+        if !self.sink.admits(offset, kind, sev) {
+            return;
+        }
+        let mut v = Violation::new(self.path_string(extra), rule, kind, sev);
+        v.offset = Some(offset);
         if let Some(val) = value {
             v = v.with_value(val);
         }
-        self.out.push(v);
+        self.sink.keep(v);
     }
 
     pub(crate) fn error(&mut self, offset: usize, rule: Rule, kind: Kind, value: Option<&str>) {
@@ -158,12 +550,6 @@ impl<'d, 'a> Decoder<'d, 'a> {
         );
     }
 
-    pub(crate) fn has_structural_errors(&self) -> bool {
-        self.out
-            .iter()
-            .any(|v| v.is_error() && v.kind != Kind::Semantic)
-    }
-
     // ---- sequences -------------------------------------------------------------------------
 
     fn attributes(&mut self, el: &Element<'a>) {
@@ -171,7 +557,7 @@ impl<'d, 'a> Decoder<'d, 'a> {
             self.error(
                 el.offset,
                 Rule::UnexpectedAttribute {
-                    name: name.to_string(),
+                    name: clip(name).into_owned(),
                 },
                 Kind::Xsd,
                 None,
@@ -179,21 +565,31 @@ impl<'d, 'a> Decoder<'d, 'a> {
         }
     }
 
-    fn seq(&mut self, el: &'d Element<'a>) -> Seq<'d, 'a> {
+    fn seq(&mut self, el: &'d Element<'a>, names: &'static [&'static str]) -> Seq<'d, 'a> {
         self.attributes(el);
         if let Some(off) = el.stray_text {
             self.error(off, Rule::UnexpectedText, Kind::Xsd, None);
         } else if !el.has_children() && !el.text.trim().is_empty() {
-            let text = el.text.clone();
-            self.error(el.offset, Rule::UnexpectedText, Kind::Xsd, Some(&text));
+            self.error(el.offset, Rule::UnexpectedText, Kind::Xsd, Some(&el.text));
         }
+        let nodes = &self.doc.nodes;
+        let misplaced = if in_order(nodes, el.first_child, names) {
+            Vec::new()
+        } else {
+            misplaced(nodes, el.first_child, names)
+        };
         Seq {
-            nodes: &self.doc.nodes,
+            nodes,
+            names,
             first: el.first_child,
             next: el.first_child,
             parent_offset: el.offset,
+            slot: 0,
             seen: [""; 40],
             seen_len: 0,
+            skipped: Vec::new(),
+            misplaced,
+            misplaced_at: 0,
         }
     }
 
@@ -202,7 +598,18 @@ impl<'d, 'a> Decoder<'d, 'a> {
             s.seen[s.seen_len] = name;
             s.seen_len += 1;
         }
-        let el = s.peek().filter(|e| e.local == name)?;
+        let el = loop {
+            let el = s.peek_in_order()?;
+            if el.local == name {
+                break el;
+            }
+            if s.comes_after(name, el.local) {
+                return None;
+            }
+            // In order, yet before the name asked for: a choice the decoder did not take, or a
+            // repeat of a single element. `finish` reports it.
+            s.skip();
+        };
         s.advance();
         if el.ns != 0 {
             let found = self.doc.ns_of(el).to_string();
@@ -221,6 +628,11 @@ impl<'d, 'a> Decoder<'d, 'a> {
         Some(el)
     }
 
+    /// The name of the next child in order, if any (to decide a choice).
+    fn peek_name(s: &mut Seq<'d, 'a>) -> Option<&'a str> {
+        s.peek_in_order().map(|e| e.local)
+    }
+
     fn opt<T>(
         &mut self,
         s: &mut Seq<'d, 'a>,
@@ -234,6 +646,8 @@ impl<'d, 'a> Decoder<'d, 'a> {
         r
     }
 
+    /// A required element: absent, it is reported missing, unless an element of that name is
+    /// there out of order (then `finish` reports that one, and once is enough).
     fn req<T>(
         &mut self,
         s: &mut Seq<'d, 'a>,
@@ -248,15 +662,17 @@ impl<'d, 'a> Decoder<'d, 'a> {
                 r
             }
             None => {
-                let at = s.here();
-                self.push(
-                    Some(name),
-                    at,
-                    Rule::Missing,
-                    Kind::Xsd,
-                    Severity::Error,
-                    None,
-                );
+                if !Self::present(s, name) {
+                    let at = s.here();
+                    self.push(
+                        Some(name),
+                        at,
+                        Rule::Missing,
+                        Kind::Xsd,
+                        Severity::Error,
+                        None,
+                    );
+                }
                 None
             }
         }
@@ -277,7 +693,10 @@ impl<'d, 'a> Decoder<'d, 'a> {
             // A single-occurrence element keeps a plain path; repeated ones are numbered.
             self.enter(name, (max > 1 || count > 1).then_some(count));
             if count == max + 1 {
-                let total = count + s.rest().filter(|e| e.local == name).count();
+                let total = count
+                    + Children::new(s.nodes, s.next)
+                        .filter(|e| e.local == name)
+                        .count();
                 self.error(
                     el.offset,
                     Rule::TooMany { max, found: total },
@@ -290,7 +709,7 @@ impl<'d, 'a> Decoder<'d, 'a> {
             }
             self.leave();
         }
-        if count < min {
+        if count < min && !Self::present(s, name) {
             let at = s.here();
             self.push(
                 Some(name),
@@ -306,7 +725,7 @@ impl<'d, 'a> Decoder<'d, 'a> {
 
     fn finish(&mut self, s: Seq<'_, 'a>) {
         for el in s.rest() {
-            // A known name past its slot is an ordering mistake, anything else a stranger.
+            // A name the sequence asked for is an ordering mistake, anything else a stranger.
             let rule = if s.seen[..s.seen_len].contains(&el.local) {
                 Rule::OutOfOrder { expected: None }
             } else {
@@ -339,8 +758,7 @@ impl<'d, 'a> Decoder<'d, 'a> {
         match r {
             Ok(v) => Some(v),
             Err(rule) => {
-                let text = el.text.to_string();
-                self.error(el.offset, rule, Kind::Xsd, Some(&text));
+                self.error(el.offset, rule, Kind::Xsd, Some(&el.text));
                 None
             }
         }
@@ -354,6 +772,17 @@ impl<'d, 'a> Decoder<'d, 'a> {
 
     fn any_string(&mut self, el: &'d Element<'a>) -> Option<String> {
         self.leaf(el).map(|t| t.to_string())
+    }
+
+    /// Free text the Nodo relays to the PSP as is (`faultString`, `description`): blanks at
+    /// either end are legal but end up in front of a citizen, hence a warning.
+    fn relayed_text(&mut self, el: &'d Element<'a>) -> Option<String> {
+        let t = self.any_string(el)?;
+        let blank = |c: char| matches!(c, ' ' | '\t' | '\r' | '\n');
+        if t.starts_with(blank) || t.ends_with(blank) {
+            self.warn(el.offset, Rule::SurroundingBlanks, Some(&t));
+        }
+        Some(t)
     }
 
     fn text16(&mut self, el: &'d Element<'a>) -> Option<String> {
@@ -479,7 +908,7 @@ impl<'d, 'a> Decoder<'d, 'a> {
     }
 
     fn qr_code(&mut self, el: &'d Element<'a>) -> Option<QrCode> {
-        let mut s = self.seq(el);
+        let mut s = self.seq(el, &["fiscalCode", "noticeNumber"]);
         let fiscal_code = self.req(&mut s, "fiscalCode", Self::fiscal_code_pa);
         let notice_number = self.req(&mut s, "noticeNumber", Self::notice_number);
         self.finish(s);
@@ -490,11 +919,11 @@ impl<'d, 'a> Decoder<'d, 'a> {
     }
 
     fn fault(&mut self, el: &'d Element<'a>) -> Option<FaultBean> {
-        let mut s = self.seq(el);
+        let mut s = self.seq(el, FAULT);
         let code = self.req(&mut s, "faultCode", Self::any_string);
-        let fault_string = self.req(&mut s, "faultString", Self::any_string);
+        let fault_string = self.req(&mut s, "faultString", Self::relayed_text);
         let id = self.req(&mut s, "id", Self::any_string);
-        let description = self.opt(&mut s, "description", Self::any_string);
+        let description = self.opt(&mut s, "description", Self::relayed_text);
         let serial = self.opt(&mut s, "serial", Self::int);
         let original_fault_code = self.opt(&mut s, "originalFaultCode", Self::any_string);
         let original_fault_string = self.opt(&mut s, "originalFaultString", Self::any_string);
@@ -513,9 +942,9 @@ impl<'d, 'a> Decoder<'d, 'a> {
     }
 
     fn metadata(&mut self, el: &'d Element<'a>) -> Option<Vec<MapEntry>> {
-        let mut s = self.seq(el);
+        let mut s = self.seq(el, &["mapEntry"]);
         let entries = self.many(&mut s, "mapEntry", 1, 15, |d, e| {
-            let mut s = d.seq(e);
+            let mut s = d.seq(e, &["key", "value"]);
             let key = d.req(&mut s, "key", Self::text140);
             let value = d.req(&mut s, "value", Self::text140);
             d.finish(s);
@@ -529,9 +958,18 @@ impl<'d, 'a> Decoder<'d, 'a> {
     }
 
     fn payment_option_list(&mut self, el: &'d Element<'a>) -> Option<PaymentOption> {
-        let mut s = self.seq(el);
+        let mut s = self.seq(el, &["paymentOptionDescription"]);
         let opts = self.many(&mut s, "paymentOptionDescription", 1, 1, |d, e| {
-            let mut s = d.seq(e);
+            let mut s = d.seq(
+                e,
+                &[
+                    "amount",
+                    "options",
+                    "dueDate",
+                    "detailDescription",
+                    "allCCP",
+                ],
+            );
             let amount = d.req(&mut s, "amount", |d, e| d.amount(e, true));
             let options = d.req(&mut s, "options", |d, e| {
                 let i = d.enumeration(e, AmountOption::VALUES)?;
@@ -570,9 +1008,12 @@ impl<'d, 'a> Decoder<'d, 'a> {
     }
 
     fn subject(&mut self, el: &'d Element<'a>) -> Option<Subject> {
-        let mut s = self.seq(el);
+        let mut s = self.seq(el, SUBJECT);
         let id = self.req(&mut s, "uniqueIdentifier", |d, e| {
-            let mut s = d.seq(e);
+            let mut s = d.seq(
+                e,
+                &["entityUniqueIdentifierType", "entityUniqueIdentifierValue"],
+            );
             let t = d.req(&mut s, "entityUniqueIdentifierType", |d, e| {
                 d.enumeration(e, EntityType::VALUES)
                     .map(|i| if i == 0 { EntityType::F } else { EntityType::G })
@@ -625,7 +1066,7 @@ impl<'d, 'a> Decoder<'d, 'a> {
     }
 
     fn marca_da_bollo(&mut self, el: &'d Element<'a>) -> Option<MarcaDaBollo> {
-        let mut s = self.seq(el);
+        let mut s = self.seq(el, &["hashDocumento", "tipoBollo", "provinciaResidenza"]);
         let hash = self.req(&mut s, "hashDocumento", |d, e| {
             let t = d.leaf(e)?;
             let v = facets::collapse(t);
@@ -648,12 +1089,13 @@ impl<'d, 'a> Decoder<'d, 'a> {
         })
     }
 
-    fn transfer(
-        &mut self,
-        el: &'d Element<'a>,
-        flavor: TransferFlavor,
-    ) -> Option<(Transfer, usize)> {
-        let mut s = self.seq(el);
+    fn transfer(&mut self, el: &'d Element<'a>, flavor: TransferFlavor) -> TransferRead {
+        let names = match flavor {
+            TransferFlavor::V1 => TRANSFER_V1,
+            TransferFlavor::V2 => TRANSFER_V2,
+            TransferFlavor::ReceiptV2 => TRANSFER_RECEIPT_V2,
+        };
+        let mut s = self.seq(el, names);
         let id = self.req(&mut s, "idTransfer", Self::id_transfer);
         let amount = self.req(&mut s, "transferAmount", |d, e| d.amount(e, true));
         let fiscal_code_pa = self.req(&mut s, "fiscalCodePA", Self::fiscal_code_pa);
@@ -672,7 +1114,14 @@ impl<'d, 'a> Decoder<'d, 'a> {
                 } else {
                     "MBDAttachment"
                 };
-                if s.peek().is_some_and(|e| e.local == alt) {
+                // The branch of the choice: the one in place, else the one present at all (so a
+                // misplaced stamp is reported once, as misplaced, not also as a missing IBAN).
+                let use_alt = match Self::peek_name(&mut s) {
+                    Some(n) if n == alt => true,
+                    Some("IBAN") => false,
+                    _ => !Self::present(&s, "IBAN") && Self::present(&s, alt),
+                };
+                if use_alt {
                     if flavor == TransferFlavor::V2 {
                         self.req(&mut s, "richiestaMarcaDaBollo", Self::marca_da_bollo)
                             .map(Beneficiary::MarcaDaBollo)
@@ -690,8 +1139,8 @@ impl<'d, 'a> Decoder<'d, 'a> {
         let transfer_category = self.req(&mut s, "transferCategory", Self::text140);
         let metadata = self.opt(&mut s, "metadata", Self::metadata);
         self.finish(s);
-        Some((
-            Transfer {
+        let transfer = (|| {
+            Some(Transfer {
                 id_transfer: id?,
                 transfer_amount: amount?,
                 fiscal_code_pa: fiscal_code_pa?,
@@ -700,46 +1149,53 @@ impl<'d, 'a> Decoder<'d, 'a> {
                 remittance_information: remittance_information?,
                 transfer_category: transfer_category?,
                 metadata: metadata.unwrap_or_default(),
-            },
-            el.offset,
-        ))
+            })
+        })();
+        TransferRead {
+            transfer,
+            id,
+            amount,
+            offset: el.offset,
+        }
     }
 
     fn transfer_list(
         &mut self,
         el: &'d Element<'a>,
         flavor: TransferFlavor,
-    ) -> Option<Vec<Transfer>> {
-        let mut s = self.seq(el);
-        let items = self.many(&mut s, "transfer", 1, 5, |d, e| d.transfer(e, flavor));
+    ) -> Option<TransferList> {
+        let mut s = self.seq(el, &["transfer"]);
+        let items = self.many(&mut s, "transfer", 1, 5, |d, e| Some(d.transfer(e, flavor)));
         self.finish(s);
         // Semantic: idTransfer unique (the Nodo expects ids 1..n).
         let mut seen = [false; 6];
-        for (i, (t, off)) in items.iter().enumerate() {
-            let id = usize::from(t.id_transfer);
-            if seen[id] {
+        for (i, t) in items.iter().enumerate() {
+            let Some(id) = t.id else { continue };
+            if seen[usize::from(id)] {
                 self.enter("transfer", Some(i + 1));
-                self.semantic_child(
-                    "idTransfer",
-                    *off,
-                    Rule::DuplicateIdTransfer { id: t.id_transfer },
-                );
+                self.semantic_child("idTransfer", t.offset, Rule::DuplicateIdTransfer { id });
                 self.leave();
             }
-            seen[id] = true;
+            seen[usize::from(id)] = true;
         }
-        Some(items.into_iter().map(|(t, _)| t).collect())
+        // Σ runs over every transfer there is, broken or not: dropping a transfer that lacks,
+        // say, its transferCategory would invent a mismatch or hide one.
+        let sum = if items.is_empty() {
+            None
+        } else {
+            items
+                .iter()
+                .map(|t| t.amount)
+                .collect::<Option<Vec<Amount>>>()
+                .map(Amount::sum)
+        };
+        let transfers = items.into_iter().map(|t| t.transfer).collect();
+        Some(TransferList { transfers, sum })
     }
 
-    fn check_sum(
-        &mut self,
-        amount: Option<Amount>,
-        transfers: Option<&Vec<Transfer>>,
-        offset: usize,
-    ) {
-        if let (Some(amount), Some(ts)) = (amount, transfers) {
-            let sum = Amount::sum(ts.iter().map(|t| t.transfer_amount));
-            if sum != amount && !ts.is_empty() {
+    fn check_sum(&mut self, amount: Option<Amount>, list: Option<&TransferList>, offset: usize) {
+        if let (Some(amount), Some(sum)) = (amount, list.and_then(|l| l.sum)) {
+            if sum != amount {
                 self.semantic_child(
                     "paymentAmount",
                     offset,
@@ -753,7 +1209,7 @@ impl<'d, 'a> Decoder<'d, 'a> {
     }
 
     fn payment_data(&mut self, el: &'d Element<'a>, v2: bool) -> Option<PaymentData> {
-        let mut s = self.seq(el);
+        let mut s = self.seq(el, PAYMENT_DATA);
         let creditor_reference_id = self.req(&mut s, "creditorReferenceId", Self::text35);
         let amount_offset = s.here();
         let payment_amount = self.req(&mut s, "paymentAmount", |d, e| d.amount(e, true));
@@ -777,6 +1233,7 @@ impl<'d, 'a> Decoder<'d, 'a> {
         let metadata = self.opt(&mut s, "metadata", Self::metadata);
         self.finish(s);
         self.check_sum(payment_amount, transfers.as_ref(), amount_offset);
+        let transfers = transfers.and_then(|l| l.transfers);
         Some(PaymentData {
             creditor_reference_id: creditor_reference_id?,
             payment_amount: payment_amount?,
@@ -793,7 +1250,7 @@ impl<'d, 'a> Decoder<'d, 'a> {
     }
 
     fn receipt(&mut self, el: &'d Element<'a>, v2: bool) -> Option<Receipt> {
-        let mut s = self.seq(el);
+        let mut s = self.seq(el, if v2 { RECEIPT_V2 } else { RECEIPT_V1 });
         let receipt_id = self.req(&mut s, "receiptId", Self::any_string);
         let notice_number = self.req(&mut s, "noticeNumber", Self::notice_number);
         let fiscal_code = self.req(&mut s, "fiscalCode", Self::fiscal_code_pa);
@@ -841,6 +1298,7 @@ impl<'d, 'a> Decoder<'d, 'a> {
         let stand_in = self.opt(&mut s, "standIn", Self::boolean);
         self.finish(s);
         self.check_sum(payment_amount, transfers.as_ref(), amount_offset);
+        let transfers = transfers.and_then(|l| l.transfers);
         Some(Receipt {
             receipt_id: receipt_id?,
             notice_number: notice_number?,
@@ -884,7 +1342,7 @@ impl<'d, 'a> Decoder<'d, 'a> {
         let fault_offset = s.here();
         let fault = self.opt(s, "fault", Self::fault);
         match (outcome, &fault) {
-            (Some(Outcome::Ko), None) if !self.fault_present(s) => {
+            (Some(Outcome::Ko), None) if !Self::present(s, "fault") => {
                 self.semantic_child("fault", wrapper_offset, Rule::KoWithoutFault);
             }
             (Some(Outcome::Ok), Some(_)) => {
@@ -909,12 +1367,6 @@ impl<'d, 'a> Decoder<'d, 'a> {
         (outcome, fault)
     }
 
-    /// Whether a `fault` element was present (even if invalid), so KO-without-fault is only
-    /// reported when it is really absent.
-    fn fault_present(&self, s: &Seq<'d, 'a>) -> bool {
-        s.consumed_any("fault")
-    }
-
     fn require_on_ok<T>(
         &mut self,
         outcome: Option<Outcome>,
@@ -928,6 +1380,7 @@ impl<'d, 'a> Decoder<'d, 'a> {
         }
     }
 
+    /// Whether any child (in place or not) is named `name`.
     fn present(s: &Seq<'d, 'a>, name: &str) -> bool {
         s.all().any(|e| e.local == name)
     }
@@ -941,7 +1394,7 @@ impl<'d, 'a> Decoder<'d, 'a> {
         prim: Primitive,
         dir: Direction,
     ) -> Option<Message> {
-        let mut s = self.seq(el);
+        let mut s = self.seq(el, wrapper_names(prim, dir));
         let off = el.offset;
         let msg = match (prim, dir) {
             (Primitive::VerifyPaymentNotice, Direction::Request) => {

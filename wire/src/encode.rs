@@ -1,6 +1,10 @@
 //! Typed messages to XML, the way the Nodo and a careful EC write them: SOAP 1.1 envelope with
 //! the customary `soapenv`/`pafn` prefixes, wrapper qualified, children unqualified, elements in
 //! XSD sequence order.
+//!
+//! Other SOAP stacks pick other prefixes (JAX-WS writes `S:` and `ns2:`, .NET often a default
+//! namespace on the wrapper), and a station must read them all, since namespaces are compared
+//! by URI. [`Message::to_xml_with`] writes any of them, so the Nodo side can send them too.
 
 use crate::fault::FaultBean;
 use crate::message::{Message, Primitive};
@@ -8,15 +12,124 @@ use crate::model::*;
 use crate::xml::{NS_PAFORNODE, NS_SOAP11};
 use quick_xml::Writer;
 use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
+use std::borrow::Cow;
+
+/// The namespace prefixes a message is written with.
+///
+/// Where the paForNode namespace is declared follows the stacks that use the prefixes: with the
+/// canonical ones, once on the Envelope (collaudo's canonical form, the shape SoapUI writes);
+/// with any others, on the wrapper element itself, as JAX-WS, CXF and .NET write it. A station
+/// that looks for a declaration in one place only is caught either way.
+///
+/// The empty prefix means a default namespace. `payload: ""` declares the paForNode namespace
+/// as the default on the wrapper element (`<paVerifyPaymentNoticeReq xmlns="…paForNode.xsd">`).
+/// paForNode.xsd has no `elementFormDefault`, so the wrapper's children must be in *no*
+/// namespace: whenever a default namespace would be in scope on them (payload or envelope
+/// prefix empty), each child of the wrapper undeclares it with `xmlns=""`, which its own
+/// descendants inherit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Prefixes<'p> {
+    /// Prefix of the SOAP 1.1 `Envelope`, `Header` and `Body`.
+    pub envelope: &'p str,
+    /// Prefix of the paForNode wrapper element.
+    pub payload: &'p str,
+}
+
+impl Prefixes<'static> {
+    /// `soapenv:` and `pafn:`, what [`Message::to_xml`] writes.
+    pub const CANONICAL: Prefixes<'static> = Prefixes {
+        envelope: "soapenv",
+        payload: "pafn",
+    };
+    /// `S:` and `ns2:`, the JAX-WS (Metro) habit (`ns2` declared on the wrapper).
+    pub const JAX_WS: Prefixes<'static> = Prefixes {
+        envelope: "S",
+        payload: "ns2",
+    };
+    /// `soapenv:` and the paForNode namespace as the wrapper's default namespace.
+    pub const DEFAULT_NS: Prefixes<'static> = Prefixes {
+        envelope: "soapenv",
+        payload: "",
+    };
+}
+
+impl Default for Prefixes<'static> {
+    fn default() -> Self {
+        Prefixes::CANONICAL
+    }
+}
+
+/// Why a prefix cannot be written.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PrefixError {
+    /// Not an XML NCName (a name without a colon): e.g. `1a`, `a:b`, `a b`.
+    #[error("`{0}` is not a valid namespace prefix (an XML name without colon)")]
+    NotAName(String),
+    /// Prefixes starting with `xml`, in any case, are reserved by Namespaces in XML 1.0.
+    #[error("`{0}` is a reserved prefix (prefixes starting with `xml` are reserved)")]
+    Reserved(String),
+}
+
+fn check_prefix(p: &str) -> Result<(), PrefixError> {
+    if p.is_empty() {
+        return Ok(());
+    }
+    let start = |c: char| c == '_' || c.is_alphabetic();
+    let rest = |c: char| start(c) || c.is_alphanumeric() || matches!(c, '-' | '.');
+    let mut chars = p.chars();
+    if !chars.next().is_some_and(start) || !chars.all(rest) {
+        return Err(PrefixError::NotAName(p.to_string()));
+    }
+    if p.get(..3).is_some_and(|x| x.eq_ignore_ascii_case("xml")) {
+        return Err(PrefixError::Reserved(p.to_string()));
+    }
+    Ok(())
+}
+
+impl Prefixes<'_> {
+    /// Both prefixes are empty or XML names outside the reserved `xml…` ones.
+    pub fn check(&self) -> Result<(), PrefixError> {
+        check_prefix(self.envelope)?;
+        check_prefix(self.payload)
+    }
+}
+
+// The canonical names are spelled out so that writing the canonical form allocates no more
+// than it did before prefixes could be chosen (every exchange writes one).
+
+fn qualified<'n>(prefix: &str, local: &'n str) -> Cow<'n, str> {
+    match (prefix, local) {
+        ("", _) => Cow::Borrowed(local),
+        ("soapenv", "Envelope") => Cow::Borrowed("soapenv:Envelope"),
+        ("soapenv", "Header") => Cow::Borrowed("soapenv:Header"),
+        ("soapenv", "Body") => Cow::Borrowed("soapenv:Body"),
+        _ => Cow::Owned(format!("{prefix}:{local}")),
+    }
+}
+
+fn declaration(prefix: &str) -> Cow<'static, str> {
+    match prefix {
+        "" => Cow::Borrowed("xmlns"),
+        "soapenv" => Cow::Borrowed("xmlns:soapenv"),
+        "pafn" => Cow::Borrowed("xmlns:pafn"),
+        _ => Cow::Owned(format!("xmlns:{prefix}")),
+    }
+}
 
 struct Xw {
     w: Writer<Vec<u8>>,
+    /// Nesting depth of the next element opened.
+    depth: usize,
+    /// Elements opened at this depth undeclare the default namespace (`xmlns=""`).
+    unqualify_at: Option<usize>,
 }
 
 impl Xw {
     fn new() -> Self {
         Xw {
             w: Writer::new_with_indent(Vec::with_capacity(2048), b' ', 2),
+            depth: 0,
+            unqualify_at: None,
         }
     }
 
@@ -26,18 +139,23 @@ impl Xw {
     }
 
     fn open(&mut self, name: &str) {
-        self.event(Event::Start(BytesStart::new(name)));
+        self.open_with(name, &[]);
     }
 
     fn open_with(&mut self, name: &str, attrs: &[(&str, &str)]) {
         let mut start = BytesStart::new(name);
+        if self.unqualify_at == Some(self.depth) {
+            start.push_attribute(("xmlns", ""));
+        }
         for a in attrs {
             start.push_attribute(*a);
         }
+        self.depth += 1;
         self.event(Event::Start(start));
     }
 
     fn close(&mut self, name: &str) {
+        self.depth = self.depth.saturating_sub(1);
         self.event(Event::End(BytesEnd::new(name)));
     }
 
@@ -299,33 +417,77 @@ fn body(w: &mut Xw, m: &Message) {
 }
 
 impl Message {
-    /// The message in a SOAP 1.1 envelope, as sent on the wire.
+    /// The message in a SOAP 1.1 envelope, as sent on the wire, with the canonical prefixes
+    /// ([`Prefixes::CANONICAL`]).
     pub fn to_xml(&self) -> String {
+        self.envelope_xml(Prefixes::CANONICAL)
+    }
+
+    /// The message in a SOAP 1.1 envelope written with `prefixes`; the same message, as a
+    /// namespace-aware reader sees it, as [`Message::to_xml`].
+    pub fn to_xml_with(&self, prefixes: Prefixes<'_>) -> Result<String, PrefixError> {
+        prefixes.check()?;
+        Ok(self.envelope_xml(prefixes))
+    }
+
+    fn envelope_xml(&self, p: Prefixes<'_>) -> String {
         let mut w = Xw::new();
         w.event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)));
-        w.open_with(
-            "soapenv:Envelope",
-            &[("xmlns:soapenv", NS_SOAP11), ("xmlns:pafn", NS_PAFORNODE)],
-        );
-        w.event(Event::Empty(BytesStart::new("soapenv:Header")));
-        w.open("soapenv:Body");
-        let wrapper = format!("pafn:{}", self.element());
-        w.open(&wrapper);
+        let envelope = qualified(p.envelope, "Envelope");
+        let soap_body = qualified(p.envelope, "Body");
+        let env_decl = declaration(p.envelope);
+        let payload_on_wrapper = p != Prefixes::CANONICAL;
+        let payload_decl = declaration(p.payload);
+        let attrs = [
+            (env_decl.as_ref(), NS_SOAP11),
+            (payload_decl.as_ref(), NS_PAFORNODE),
+        ];
+        w.open_with(&envelope, &attrs[..if payload_on_wrapper { 1 } else { 2 }]);
+        w.event(Event::Empty(BytesStart::new(qualified(
+            p.envelope, "Header",
+        ))));
+        w.open(&soap_body);
+        let wrapper = qualified(p.payload, self.element());
+        let wrapper_attrs: &[(&str, &str)] = if payload_on_wrapper {
+            &[(payload_decl.as_ref(), NS_PAFORNODE)]
+        } else {
+            &[]
+        };
+        w.open_with(&wrapper, wrapper_attrs);
+        if p.payload.is_empty() || p.envelope.is_empty() {
+            w.unqualify_at = Some(w.depth);
+        }
         body(&mut w, self);
+        w.unqualify_at = None;
         w.close(&wrapper);
-        w.close("soapenv:Body");
-        w.close("soapenv:Envelope");
+        w.close(&soap_body);
+        w.close(&envelope);
         w.into_string()
     }
 
     /// Only the wrapper element, with its own namespace declaration: what `xmllint --schema
     /// paForNode.xsd` can validate (the XSD does not cover the SOAP envelope).
     pub fn to_payload_xml(&self) -> String {
+        self.payload_xml(Prefixes::CANONICAL.payload)
+    }
+
+    /// As [`Message::to_payload_xml`], with the wrapper's prefix taken from
+    /// `prefixes.payload` (the envelope prefix is not used).
+    pub fn to_payload_xml_with(&self, prefixes: Prefixes<'_>) -> Result<String, PrefixError> {
+        check_prefix(prefixes.payload)?;
+        Ok(self.payload_xml(prefixes.payload))
+    }
+
+    fn payload_xml(&self, prefix: &str) -> String {
         let mut w = Xw::new();
         w.event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)));
-        let wrapper = format!("pafn:{}", self.element());
-        w.open_with(&wrapper, &[("xmlns:pafn", NS_PAFORNODE)]);
+        let wrapper = qualified(prefix, self.element());
+        w.open_with(&wrapper, &[(declaration(prefix).as_ref(), NS_PAFORNODE)]);
+        if prefix.is_empty() {
+            w.unqualify_at = Some(w.depth);
+        }
         body(&mut w, self);
+        w.unqualify_at = None;
         w.close(&wrapper);
         w.into_string()
     }

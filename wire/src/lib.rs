@@ -2,7 +2,8 @@
 //!
 //! * [`parse`] reads any byte sequence into a [`Parsed`]: the typed [`Message`] when the
 //!   structure allows one, and every [`Violation`] with its element path and line:column.
-//! * [`Message::to_xml`] writes the canonical SOAP 1.1 form.
+//! * [`Message::to_xml`] writes the canonical SOAP 1.1 form, [`Message::to_xml_with`] the same
+//!   message with other namespace prefixes ([`Prefixes`]).
 //! * [`ident`] checks and generates notice numbers, IUVs, fiscal codes and IBANs.
 //! * [`aca`] is the JSON model of the ACA `paCreatePosition` call.
 
@@ -22,9 +23,12 @@ pub mod violation;
 pub mod xml;
 
 pub use amount::Amount;
-pub use encode::{soap_action, soap_fault_xml};
+pub use encode::{PrefixError, Prefixes, soap_action, soap_fault_xml};
 pub use fault::{FaultBean, FaultCode};
 pub use message::{Direction, Message, Primitive};
 pub use model::*;
-pub use soap::{Parsed, SoapFault, parse, parse_expecting};
+pub use soap::{
+    DEFAULT_MAX_VIOLATIONS, Omitted, ParseOptions, Parsed, SoapFault, parse, parse_expecting,
+    parse_with,
+};
 pub use violation::{Kind, Position, Rule, Severity, Violation};

@@ -3,13 +3,74 @@
 //! Any byte sequence gives a [`Parsed`]: a message when the structure allowed one, and every
 //! violation found, each with its element path and position.
 
-use crate::decode::Decoder;
+use crate::decode::{Decoder, Sink};
 use crate::message::{Direction, Message, Primitive};
-use crate::violation::{Kind, Rule, Severity, Violation};
+use crate::violation::{Kind, Rule, Severity, Violation, clip, clip_prose};
 use crate::xml::{self, Element, NS_PAFORNODE, NS_SOAP11, NS_SOAP12};
 use serde::Serialize;
 
-/// A SOAP 1.1 Fault found in the Body.
+/// How many violations a [`Parsed`] keeps by default (the others are counted in
+/// [`Parsed::omitted`]).
+pub const DEFAULT_MAX_VIOLATIONS: usize = 100;
+
+/// How to read a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ParseOptions {
+    /// The primitive and direction the message must be (e.g. the response to a request the
+    /// Nodo sent); a different payload is a violation. `None` detects it from the payload.
+    pub expected: Option<(Primitive, Direction)>,
+    /// How many violations to keep, the first ones in document order; the others are only
+    /// counted. A hostile reply can break one rule half a million times, and neither memory
+    /// nor a report should grow with that.
+    pub max_violations: usize,
+}
+
+impl Default for ParseOptions {
+    fn default() -> Self {
+        ParseOptions {
+            expected: None,
+            max_violations: DEFAULT_MAX_VIOLATIONS,
+        }
+    }
+}
+
+/// Violations found but not kept in [`Parsed::violations`], by what they would decide.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Omitted {
+    /// Error-severity violations, of any kind.
+    pub errors: usize,
+    /// Of those, the ones of kind xml, envelope or xsd (what `xmllint` would also reject).
+    pub schema_errors: usize,
+    /// Warnings.
+    pub warnings: usize,
+}
+
+impl Omitted {
+    /// How many violations were not kept.
+    pub fn total(&self) -> usize {
+        self.errors + self.warnings
+    }
+
+    /// Nothing was left out.
+    pub fn is_empty(&self) -> bool {
+        self.total() == 0
+    }
+
+    pub(crate) fn count(&mut self, kind: Kind, severity: Severity) {
+        match severity {
+            Severity::Error => {
+                self.errors += 1;
+                if kind != Kind::Semantic {
+                    self.schema_errors += 1;
+                }
+            }
+            Severity::Warning => self.warnings += 1,
+        }
+    }
+}
+
+/// A SOAP 1.1 Fault found in the Body, its texts cut as a violation's are
+/// ([`crate::violation::clip`], [`crate::violation::clip_prose`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SoapFault {
     /// `faultcode`.
@@ -30,14 +91,18 @@ pub struct Parsed {
     pub soap_fault: Option<SoapFault>,
     /// Whether the payload came inside a SOAP envelope.
     pub enveloped: bool,
-    /// Every violation found, in document order.
+    /// The violations found, in document order: all of them, or the first
+    /// [`ParseOptions::max_violations`].
     pub violations: Vec<Violation>,
+    /// The violations found beyond [`ParseOptions::max_violations`], counted.
+    #[serde(skip_serializing_if = "Omitted::is_empty")]
+    pub omitted: Omitted,
 }
 
 impl Parsed {
-    /// No error-severity violation (warnings allowed).
+    /// No error-severity violation (warnings allowed), kept or omitted.
     pub fn is_valid(&self) -> bool {
-        !self.violations.iter().any(Violation::is_error)
+        !self.violations.iter().any(Violation::is_error) && self.omitted.errors == 0
     }
 
     /// Valid against the XSD (semantic pagoPA rules ignored): what `xmllint --schema` decides.
@@ -46,6 +111,12 @@ impl Parsed {
             .violations
             .iter()
             .any(|v| v.is_error() && v.kind != Kind::Semantic)
+            && self.omitted.schema_errors == 0
+    }
+
+    /// How many error-severity violations were found, kept or omitted.
+    pub fn error_count(&self) -> usize {
+        self.errors().count() + self.omitted.errors
     }
 
     /// The error-severity violations.
@@ -53,57 +124,78 @@ impl Parsed {
         self.violations.iter().filter(|v| v.is_error())
     }
 
-    fn only(kind: Kind, v: Violation) -> Parsed {
-        debug_assert_eq!(v.kind, kind);
+    fn only(bytes: &[u8], rule: Rule, offset: usize) -> Parsed {
         Parsed {
             kind: None,
             message: None,
             soap_fault: None,
             enveloped: false,
-            violations: vec![v],
+            violations: vec![
+                Violation::new("/", rule, Kind::Xml, Severity::Error).at(bytes, offset),
+            ],
+            omitted: Omitted::default(),
         }
     }
 }
 
-fn envelope_error(bytes: &[u8], path: &str, el: &Element<'_>, rule: Rule) -> Violation {
-    Violation::new(path, rule, Kind::Envelope, Severity::Error).at(bytes, el.offset)
+fn envelope_error(path: &str, el: &Element<'_>, rule: Rule) -> Violation {
+    let mut v = Violation::new(path, rule, Kind::Envelope, Severity::Error);
+    v.offset = Some(el.offset);
+    v
 }
 
 /// Read any EC-side message; the primitive is detected from the payload element.
 pub fn parse(bytes: &[u8]) -> Parsed {
-    parse_impl(bytes, None)
+    parse_with(bytes, &ParseOptions::default())
 }
 
 /// Read a message that must be `expected` (e.g. the response to a request the Nodo sent).
 /// A different payload is reported as a violation at the payload element.
 pub fn parse_expecting(bytes: &[u8], expected: (Primitive, Direction)) -> Parsed {
-    parse_impl(bytes, Some(expected))
+    parse_with(
+        bytes,
+        &ParseOptions {
+            expected: Some(expected),
+            ..ParseOptions::default()
+        },
+    )
 }
 
-fn parse_impl(bytes: &[u8], expected: Option<(Primitive, Direction)>) -> Parsed {
+/// The first characters of a text that is not XML, for a reason: at most 40 characters,
+/// control characters and quotes escaped, so the reason is safe to print anywhere.
+fn opening(text: &str) -> String {
+    const SHOWN: usize = 40;
+    let mut out: String = text
+        .chars()
+        .take(SHOWN)
+        .flat_map(char::escape_debug)
+        .collect();
+    if text.chars().nth(SHOWN).is_some() {
+        out.push('…');
+    }
+    out
+}
+
+/// Read any EC-side message with explicit options.
+pub fn parse_with(bytes: &[u8], options: &ParseOptions) -> Parsed {
     let (src, base) = match xml::as_utf8(bytes) {
         Ok(ok) => ok,
-        Err(e) => {
-            return Parsed::only(
-                Kind::Xml,
-                Violation::new("/", Rule::NotUtf8, Kind::Xml, Severity::Error).at(bytes, e.offset),
-            );
-        }
+        Err(e) => return Parsed::only(bytes, Rule::NotUtf8, e.offset),
     };
+    // A text that does not even start with markup ("Internal Server Error", a stack trace) is
+    // named for what it is rather than by the parser's first complaint.
+    let content = src.trim_start_matches([' ', '\t', '\r', '\n']);
+    if !content.is_empty() && !content.starts_with('<') {
+        let offset = base + src.len() - content.len();
+        let start = opening(content);
+        return Parsed::only(bytes, Rule::NotXml { start }, offset);
+    }
     let doc = match xml::parse(src, base) {
         Ok(doc) => doc,
-        Err(e) => {
-            return Parsed::only(
-                Kind::Xml,
-                Violation::new(
-                    "/",
-                    Rule::MalformedXml { reason: e.reason },
-                    Kind::Xml,
-                    Severity::Error,
-                )
-                .at(bytes, e.offset),
-            );
+        Err(e) if e.over_limit => {
+            return Parsed::only(bytes, Rule::OverLimit { reason: e.reason }, e.offset);
         }
+        Err(e) => return Parsed::only(bytes, Rule::MalformedXml { reason: e.reason }, e.offset),
     };
     let mut parsed = Parsed {
         kind: None,
@@ -111,8 +203,10 @@ fn parse_impl(bytes: &[u8], expected: Option<(Primitive, Direction)>) -> Parsed 
         soap_fault: None,
         enveloped: false,
         violations: Vec::new(),
+        omitted: Omitted::default(),
     };
-    let mut dec = Decoder::new(&doc, bytes);
+    let expected = options.expected;
+    let mut dec = Decoder::new(&doc, options.max_violations);
     let root = doc.root();
     let root_ns = doc.ns_of(root);
 
@@ -120,12 +214,8 @@ fn parse_impl(bytes: &[u8], expected: Option<(Primitive, Direction)>) -> Parsed 
         if root.local == "Envelope" && (root_ns == NS_SOAP11 || root_ns == NS_SOAP12) {
             parsed.enveloped = true;
             if root_ns == NS_SOAP12 {
-                parsed.violations.push(envelope_error(
-                    bytes,
-                    "/Envelope",
-                    root,
-                    Rule::Soap12Envelope,
-                ));
+                dec.sink
+                    .push(envelope_error("/Envelope", root, Rule::Soap12Envelope));
             }
             let in_env = |e: &&Element<'_>| doc.ns_of(e) == root_ns;
             let body = doc
@@ -133,28 +223,19 @@ fn parse_impl(bytes: &[u8], expected: Option<(Primitive, Direction)>) -> Parsed 
                 .filter(in_env)
                 .find(|e| e.local == "Body");
             let Some(body) = body else {
-                parsed.violations.push(envelope_error(
-                    bytes,
-                    "/Envelope/Body",
-                    root,
-                    Rule::MissingBody,
-                ));
-                return parsed;
+                dec.sink
+                    .push(envelope_error("/Envelope/Body", root, Rule::MissingBody));
+                return finish(parsed, dec.sink, bytes);
             };
             let mut items = doc.children(body);
             let Some(first) = items.next() else {
-                parsed.violations.push(envelope_error(
-                    bytes,
-                    "/Envelope/Body",
-                    body,
-                    Rule::EmptyBody,
-                ));
-                return parsed;
+                dec.sink
+                    .push(envelope_error("/Envelope/Body", body, Rule::EmptyBody));
+                return finish(parsed, dec.sink, bytes);
             };
             if let Some(extra) = items.next() {
-                parsed.violations.push(envelope_error(
-                    bytes,
-                    &format!("/Envelope/Body/{}", extra.local),
+                dec.sink.push(envelope_error(
+                    &format!("/Envelope/Body/{}", clip(extra.local)),
                     extra,
                     Rule::ExtraBodyElement,
                 ));
@@ -163,15 +244,14 @@ fn parse_impl(bytes: &[u8], expected: Option<(Primitive, Direction)>) -> Parsed 
                 let child = |name: &str| {
                     doc.children(first)
                         .find(|c| c.local == name)
-                        .map(|c| c.text.trim().to_string())
+                        .map(|c| c.text.trim())
                         .unwrap_or_default()
                 };
                 let fault = SoapFault {
-                    faultcode: child("faultcode"),
-                    faultstring: child("faultstring"),
+                    faultcode: clip(child("faultcode")).into_owned(),
+                    faultstring: clip_prose(child("faultstring")).into_owned(),
                 };
-                parsed.violations.push(envelope_error(
-                    bytes,
+                dec.sink.push(envelope_error(
                     "/Envelope/Body/Fault",
                     first,
                     Rule::SoapFault {
@@ -180,39 +260,38 @@ fn parse_impl(bytes: &[u8], expected: Option<(Primitive, Direction)>) -> Parsed 
                     },
                 ));
                 parsed.soap_fault = Some(fault);
-                return parsed;
+                return finish(parsed, dec.sink, bytes);
             }
             dec.enter("Envelope", None);
             dec.enter("Body", None);
             first
         } else if Primitive::from_element(root.local).is_some() {
-            parsed.violations.push(
-                Violation::new(
-                    format!("/{}", root.local),
-                    Rule::NoEnvelope,
-                    Kind::Envelope,
-                    Severity::Warning,
-                )
-                .at(bytes, root.offset),
+            // `collaudo validate` reads payloads saved without their envelope, so this is
+            // only a warning here; the Nodo's judge makes it an error.
+            let mut v = Violation::new(
+                format!("/{}", root.local),
+                Rule::NoEnvelope,
+                Kind::Envelope,
+                Severity::Warning,
             );
+            v.offset = Some(root.offset);
+            dec.sink.push(v);
             root
         } else {
-            parsed.violations.push(
-                Violation::new(
-                    format!("/{}", root.local),
-                    Rule::NotSoapEnvelope {
-                        found: if root_ns.is_empty() {
-                            root.local.to_string()
-                        } else {
-                            format!("{} in {root_ns}", root.local)
-                        },
-                    },
-                    Kind::Envelope,
-                    Severity::Error,
-                )
-                .at(bytes, root.offset),
+            let found = if root_ns.is_empty() {
+                clip(root.local).into_owned()
+            } else {
+                format!("{} in {}", clip(root.local), clip(root_ns))
+            };
+            let mut v = Violation::new(
+                format!("/{}", clip(root.local)),
+                Rule::NotSoapEnvelope { found },
+                Kind::Envelope,
+                Severity::Error,
             );
-            return parsed;
+            v.offset = Some(root.offset);
+            dec.sink.push(v);
+            return finish(parsed, dec.sink, bytes);
         };
 
     let Some((prim, dir)) = Primitive::from_element(payload.local) else {
@@ -220,13 +299,12 @@ fn parse_impl(bytes: &[u8], expected: Option<(Primitive, Direction)>) -> Parsed 
         dec.error(
             payload.offset,
             Rule::UnknownPrimitive {
-                element: payload.local.to_string(),
+                element: clip(payload.local).into_owned(),
             },
             Kind::Xsd,
             None,
         );
-        parsed.violations.append(&mut dec.out);
-        return parsed;
+        return finish(parsed, dec.sink, bytes);
     };
     parsed.kind = Some((prim, dir));
     dec.enter(payload.local, None);
@@ -235,7 +313,11 @@ fn parse_impl(bytes: &[u8], expected: Option<(Primitive, Direction)>) -> Parsed 
             dec.error(
                 payload.offset,
                 Rule::UnknownPrimitive {
-                    element: format!("{} (expected {})", payload.local, exp.0.element(exp.1)),
+                    element: format!(
+                        "{} (expected {})",
+                        clip(payload.local),
+                        exp.0.element(exp.1)
+                    ),
                 },
                 Kind::Envelope,
                 None,
@@ -248,19 +330,21 @@ fn parse_impl(bytes: &[u8], expected: Option<(Primitive, Direction)>) -> Parsed 
             payload.offset,
             Rule::WrongNamespace {
                 expected: NS_PAFORNODE.to_string(),
-                found: ns.to_string(),
+                found: clip(ns).into_owned(),
             },
             Kind::Xsd,
             None,
         );
     }
     let message = dec.message(payload, prim, dir);
-    let structural = dec.has_structural_errors();
-    parsed.violations.append(&mut dec.out);
-    parsed.violations.sort_by_key(|v| v.offset.unwrap_or(0));
-    if !structural && parsed.is_schema_valid() {
+    if !dec.sink.has_structural_errors() {
         parsed.message = message;
     }
+    finish(parsed, dec.sink, bytes)
+}
+
+fn finish(mut parsed: Parsed, sink: Sink, bytes: &[u8]) -> Parsed {
+    (parsed.violations, parsed.omitted) = sink.into_parts(bytes);
     parsed
 }
 
@@ -277,5 +361,42 @@ impl Message {
                 .collect()),
             _ => Err(Vec::new()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_text_is_named_not_xml() {
+        let p = parse(b"Internal Server Error");
+        assert_eq!(p.violations.len(), 1);
+        let v = &p.violations[0];
+        assert_eq!(
+            v.rule,
+            Rule::NotXml {
+                start: "Internal Server Error".into()
+            }
+        );
+        assert_eq!(v.message, "not XML (starts with 'Internal Server Error')");
+        assert_eq!(v.kind, Kind::Xml);
+
+        // Leading blank lines are skipped, and the position says where the text starts.
+        let p = parse(
+            b"\n\n  java.lang.NullPointerException\n\tat it.ec.Service.verify(Service.java:42)",
+        );
+        let v = &p.violations[0];
+        assert_eq!(v.position.map(|p| (p.line, p.column)), Some((3, 3)));
+        assert_eq!(
+            v.message,
+            "not XML (starts with 'java.lang.NullPointerException\\n\\tat it.ec…')"
+        );
+
+        // Control characters are escaped, never copied raw.
+        let p = parse(b"oops \x1b[31mred\x00");
+        let m = &p.violations[0].message;
+        assert_eq!(m, "not XML (starts with 'oops \\u{1b}[31mred\\0')");
+        assert!(!m.chars().any(char::is_control), "{m:?}");
     }
 }

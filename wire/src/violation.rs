@@ -3,9 +3,47 @@
 //! A violation always names the element path (`/Envelope/Body/paGetPaymentV2Response/data/...`)
 //! so that a user can find the offending element without a line number, and carries the byte
 //! offset when the message was parsed from bytes so that `line:column` can be shown too.
+//!
+//! Everything a violation quotes from the station (element and attribute names, namespace
+//! URIs, values, SOAP fault texts) is cut by [`clip`]: a hostile reply with a 5 MB element name
+//! must not have that name copied into every violation and every report line.
 
 use serde::Serialize;
+use std::borrow::Cow;
 use std::fmt;
+
+/// A station string longer than this many bytes is shown cut (see [`clip`]).
+pub const CLIP_ABOVE_BYTES: usize = 256;
+
+/// How many characters of a cut station string are kept.
+pub const CLIP_KEEP_CHARS: usize = 64;
+
+/// A station string as a violation may quote it: unchanged up to [`CLIP_ABOVE_BYTES`] bytes,
+/// otherwise its first [`CLIP_KEEP_CHARS`] characters followed by `…(N bytes)`, N being the
+/// full length. Cheap on short strings (no allocation).
+pub fn clip(s: &str) -> Cow<'_, str> {
+    clip_to(s, CLIP_ABOVE_BYTES, CLIP_KEEP_CHARS)
+}
+
+fn clip_to(s: &str, above: usize, keep: usize) -> Cow<'_, str> {
+    if s.len() <= above {
+        return Cow::Borrowed(s);
+    }
+    let end = s.char_indices().nth(keep).map_or(s.len(), |(i, _)| i);
+    Cow::Owned(format!("{}…({} bytes)", &s[..end], s.len()))
+}
+
+/// As [`clip`], for prose (a parser's explanation, a SOAP faultstring), which keeps more: cut
+/// above 4 × [`CLIP_ABOVE_BYTES`] bytes to 4 × [`CLIP_KEEP_CHARS`] characters.
+pub fn clip_prose(s: &str) -> Cow<'_, str> {
+    clip_to(s, 4 * CLIP_ABOVE_BYTES, 4 * CLIP_KEEP_CHARS)
+}
+
+fn clip_owned(s: &mut String, clipper: fn(&str) -> Cow<'_, str>) {
+    if let Cow::Owned(c) = clipper(s) {
+        *s = c;
+    }
+}
 
 /// Which layer of the protocol a rule comes from.
 ///
@@ -44,8 +82,20 @@ pub enum Rule {
         /// The parser's explanation.
         reason: String,
     },
+    /// Input is not XML at all (plain text, a stack trace...).
+    NotXml {
+        /// The first characters of the input, escaped (control characters as `\u{..}`).
+        start: String,
+    },
     /// Input is not valid UTF-8.
     NotUtf8,
+    /// The input goes beyond a limit collaudo sets to stay linear in time and bounded in
+    /// memory (nesting depth, namespace declarations per element...), far above what any
+    /// pagoPA message needs.
+    OverLimit {
+        /// Which limit, and its value.
+        reason: String,
+    },
     /// The document is not a SOAP 1.1 envelope.
     NotSoapEnvelope {
         /// What was found instead.
@@ -177,13 +227,59 @@ pub enum Rule {
     },
     /// Debtor or payer identifier inconsistent with its type (F = 16-char CF or ANONIMO, G = 11 digits).
     SubjectIdentifier,
+    /// A fault text (`faultString`, `description`) with leading or trailing blanks.
+    SurroundingBlanks,
+}
+
+impl Rule {
+    /// The rule with every string that may come from the station cut by [`clip`].
+    pub fn clipped(mut self) -> Rule {
+        match &mut self {
+            Rule::MalformedXml { reason } | Rule::OverLimit { reason } => {
+                clip_owned(reason, clip_prose);
+            }
+            Rule::NotSoapEnvelope { found } => clip_owned(found, clip),
+            Rule::SoapFault {
+                faultcode,
+                faultstring,
+            } => {
+                clip_owned(faultcode, clip);
+                clip_owned(faultstring, clip_prose);
+            }
+            Rule::UnknownPrimitive { element } => clip_owned(element, clip),
+            Rule::WrongNamespace { expected, found } => {
+                clip_owned(expected, clip);
+                clip_owned(found, clip);
+            }
+            Rule::OutOfOrder {
+                expected: Some(name),
+            } => clip_owned(name, clip),
+            Rule::UnexpectedAttribute { name } => clip_owned(name, clip),
+            Rule::SumMismatch {
+                payment_amount,
+                transfers_sum,
+            } => {
+                clip_owned(payment_amount, clip);
+                clip_owned(transfers_sum, clip);
+            }
+            Rule::CheckDigit { expected } => clip_owned(expected, clip),
+            Rule::NotXml { start } => clip_owned(start, clip),
+            _ => {}
+        }
+        self
+    }
 }
 
 impl fmt::Display for Rule {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Rule::MalformedXml { reason } => write!(f, "not well-formed XML: {reason}"),
+            Rule::NotXml { start } => write!(f, "not XML (starts with '{start}')"),
             Rule::NotUtf8 => f.write_str("not valid UTF-8 (pagoPA messages are UTF-8)"),
+            Rule::OverLimit { reason } => write!(
+                f,
+                "refused: {reason} (a limit of collaudo, far above what a pagoPA message needs)"
+            ),
             Rule::NotSoapEnvelope { found } => {
                 write!(f, "expected a SOAP 1.1 Envelope, found <{found}>")
             }
@@ -276,11 +372,21 @@ impl fmt::Display for Rule {
             Rule::SubjectIdentifier => f.write_str(
                 "identifier does not fit its type (F: 16-character fiscal code or ANONIMO, G: 11 digits)",
             ),
+            Rule::SurroundingBlanks => f.write_str(
+                "leading or trailing blanks: the Nodo relays the text as is, blanks included",
+            ),
         }
     }
 }
 
 /// One broken rule at one place.
+///
+/// **Size.** The path, the rule's strings (hence the message) and the value never hold more
+/// than a short excerpt of what the station sent: any station string (an element name, a
+/// namespace URI, a fault text) longer than [`CLIP_ABOVE_BYTES`] bytes is shown as its first
+/// [`CLIP_KEEP_CHARS`] characters followed by `…(N bytes)`, and a value longer than 200
+/// characters as its first 200 followed by `… (N characters)`. A violation therefore stays
+/// under a few kilobytes whatever the input.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Violation {
     /// Element path, e.g. `/Envelope/Body/paGetPaymentRes/data/transferList/transfer[2]/IBAN`.
@@ -341,11 +447,17 @@ impl Position {
 }
 
 impl Violation {
-    /// A violation with its message derived from the rule.
+    /// A violation with its message derived from the rule. Station strings in the path and
+    /// the rule are cut (see [`clip`]).
     pub fn new(path: impl Into<String>, rule: Rule, kind: Kind, severity: Severity) -> Self {
+        let rule = rule.clipped();
         let message = rule.to_string();
+        let mut path = path.into();
+        if path.len() > CLIP_ABOVE_BYTES {
+            path = clip_path(&path);
+        }
         Violation {
-            path: path.into(),
+            path,
             rule,
             message,
             value: None,
@@ -359,16 +471,16 @@ impl Violation {
     /// Attach the offending value (shortened if huge, so reports stay readable).
     pub fn with_value(mut self, value: &str) -> Self {
         const MAX: usize = 200;
-        self.value = Some(if value.chars().count() > MAX {
-            let cut: String = value.chars().take(MAX).collect();
-            format!("{cut}… ({} characters)", value.chars().count())
-        } else {
-            value.to_string()
+        self.value = Some(match value.char_indices().nth(MAX) {
+            Some((cut, _)) => format!("{}… ({} characters)", &value[..cut], value.chars().count()),
+            None => value.to_string(),
         });
         self
     }
 
-    /// Attach a byte offset and compute line:column against `src`.
+    /// Attach a byte offset and compute line:column against `src`. This scans `src` up to the
+    /// offset: fine for one violation; the parser itself gives all of its violations their
+    /// positions in one forward pass instead.
     pub fn at(mut self, src: &[u8], offset: usize) -> Self {
         self.offset = Some(offset);
         self.position = Some(Position::of(src, offset));
@@ -379,6 +491,18 @@ impl Violation {
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }
+}
+
+/// A path with every over-long segment cut by [`clip`], so the structure stays readable.
+fn clip_path(path: &str) -> String {
+    let mut out = String::with_capacity(CLIP_ABOVE_BYTES);
+    for (i, seg) in path.split('/').enumerate() {
+        if i > 0 {
+            out.push('/');
+        }
+        out.push_str(&clip(seg));
+    }
+    out
 }
 
 impl fmt::Display for Violation {
@@ -408,6 +532,29 @@ mod tests {
         assert_eq!(Position::of(src, off), Position { line: 2, column: 3 });
         assert_eq!(Position::of(src, 0), Position { line: 1, column: 1 });
         assert_eq!(Position::of(src, 10_000).line, 2);
+    }
+
+    #[test]
+    fn station_strings_are_cut() {
+        let name = "n".repeat(5_000_000);
+        let v = Violation::new(
+            format!("/Envelope/Body/{name}/x"),
+            Rule::UnknownPrimitive {
+                element: name.clone(),
+            },
+            Kind::Xsd,
+            Severity::Error,
+        )
+        .with_value(&name);
+        let total = v.path.len() + v.message.len() + v.value.as_ref().map_or(0, String::len);
+        assert!(total < 2_000, "{total} bytes: {v}");
+        assert!(v.path.starts_with("/Envelope/Body/nnnn"), "{}", v.path);
+        assert!(v.path.ends_with("…(5000000 bytes)/x"), "{}", v.path);
+        assert!(v.message.contains("…(5000000 bytes)"), "{}", v.message);
+        // Short strings are left alone, multi-byte characters are never split.
+        assert_eq!(clip("paGetPaymentRes"), "paGetPaymentRes");
+        let accented = "è".repeat(300);
+        assert!(clip(&accented).starts_with(&"è".repeat(CLIP_KEEP_CHARS)));
     }
 
     #[test]

@@ -8,6 +8,7 @@
 use quick_xml::events::Event;
 use quick_xml::reader::Reader;
 use std::borrow::Cow;
+use std::collections::HashMap;
 
 /// SOAP 1.1 envelope namespace.
 pub const NS_SOAP11: &str = "http://schemas.xmlsoap.org/soap/envelope/";
@@ -19,11 +20,20 @@ pub const NS_PAFORNODE: &str = "http://pagopa-api.pagopa.gov.it/pa/paForNode.xsd
 /// Deepest nesting accepted; pagoPA messages are under 10 levels, so this only stops abuse.
 pub const MAX_DEPTH: usize = 64;
 
+/// Most namespace declarations accepted on one element. A pagoPA message declares two or
+/// three in all; the limit keeps prefix resolution cheap (at most this many bindings per level)
+/// whatever the input.
+pub const MAX_NAMESPACE_DECLARATIONS: usize = 64;
+
+/// Most attributes read on one element that declares namespaces (they are only read there):
+/// checking them for duplicates is quadratic in their number.
+pub const MAX_ATTRIBUTES: usize = 256;
+
 /// An element with its resolved namespace, text and children.
 #[derive(Debug, Clone)]
 pub struct Element<'a> {
     /// Index into [`Document::namespaces`]; 0 means "no namespace".
-    pub ns: u16,
+    pub ns: u32,
     /// Local name (without prefix).
     pub local: &'a str,
     /// Text content (entity references resolved). For elements with children it is empty.
@@ -99,6 +109,10 @@ pub struct XmlError {
     pub reason: String,
     /// True when the bytes were not UTF-8.
     pub not_utf8: bool,
+    /// True when the input is refused for going beyond one of the limits above
+    /// ([`MAX_DEPTH`], [`MAX_NAMESPACE_DECLARATIONS`], [`MAX_ATTRIBUTES`]) rather than for not
+    /// being well-formed.
+    pub over_limit: bool,
 }
 
 impl<'a> Document<'a> {
@@ -131,8 +145,9 @@ impl<'a> Document<'a> {
 
     /// The namespace URI of an element ("" for none).
     pub fn ns_of(&self, el: &Element<'_>) -> &str {
-        self.namespaces
-            .get(usize::from(el.ns))
+        usize::try_from(el.ns)
+            .ok()
+            .and_then(|i| self.namespaces.get(i))
             .map_or("", String::as_str)
     }
 }
@@ -149,19 +164,119 @@ pub fn as_utf8(bytes: &[u8]) -> Result<(&str, usize), XmlError> {
             offset: skip + e.valid_up_to(),
             reason: format!("invalid UTF-8 byte at offset {}", skip + e.valid_up_to()),
             not_utf8: true,
+            over_limit: false,
         }),
     }
 }
 
-fn intern(namespaces: &mut Vec<String>, uri: &str) -> u16 {
-    if uri.is_empty() {
-        return 0;
+/// Namespace URIs to dense ids, exactly: two URIs share an id only if they are equal.
+///
+/// A message declares two or three namespaces, so a short list is searched linearly (no
+/// hashing, no extra allocation on the hot path); past [`Interner::LINEAR`] entries a hash map
+/// takes over, so that a reply declaring thousands of URIs costs O(1) per lookup.
+struct Interner {
+    uris: Vec<String>,
+    index: Option<HashMap<String, u32>>,
+}
+
+impl Interner {
+    const LINEAR: usize = 16;
+
+    fn new() -> Self {
+        Interner {
+            uris: vec![String::new()],
+            index: None,
+        }
     }
-    if let Some(i) = namespaces.iter().position(|n| n == uri) {
-        return u16::try_from(i).unwrap_or(u16::MAX);
+
+    /// The id of `uri` ("" is 0), or `None` when ids are exhausted (over 4 billion URIs, which
+    /// no input under 4 GB can declare).
+    fn intern(&mut self, uri: &str) -> Option<u32> {
+        if uri.is_empty() {
+            return Some(0);
+        }
+        let found = match &self.index {
+            Some(map) => map.get(uri).copied(),
+            None => self
+                .uris
+                .iter()
+                .position(|n| n == uri)
+                .and_then(|i| u32::try_from(i).ok()),
+        };
+        if found.is_some() {
+            return found;
+        }
+        let id = u32::try_from(self.uris.len()).ok()?;
+        self.uris.push(uri.to_string());
+        if let Some(map) = &mut self.index {
+            map.insert(uri.to_string(), id);
+        } else if self.uris.len() > Self::LINEAR {
+            self.index = Some(
+                self.uris
+                    .iter()
+                    .enumerate()
+                    .skip(1)
+                    .filter_map(|(i, u)| Some((u.clone(), u32::try_from(i).ok()?)))
+                    .collect(),
+            );
+        }
+        Some(id)
     }
-    namespaces.push(uri.to_string());
-    u16::try_from(namespaces.len() - 1).unwrap_or(u16::MAX)
+}
+
+/// Whether `c` is a character XML 1.0 allows (production `Char`): tab, LF, CR, and everything
+/// from U+0020 except U+FFFE and U+FFFF (surrogates cannot occur in a `char`).
+pub fn is_xml_char(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{FFFD}' | '\u{10000}'..)
+}
+
+/// The first character XML forbids in `src` (C0 controls other than tab, LF and CR; U+FFFE;
+/// U+FFFF), with its byte offset.
+///
+/// quick-xml lets them through, libxml2 (and the Nodo's parser) reject the document. The
+/// scan runs on every message, so it looks at 128-byte blocks without branching and only
+/// inspects a block byte by byte when it holds a control byte or the lead byte 0xEF.
+fn forbidden_char(src: &str) -> Option<(usize, char)> {
+    const BLOCK: usize = 128;
+    // Fixed-size blocks without early exit inside: the compiler turns this into a few vector
+    // instructions per block.
+    fn suspect(block: &[u8; BLOCK]) -> bool {
+        let mut acc = 0u8;
+        for &b in block {
+            let control = (b < 0x20) & (b != b'\t') & (b != b'\n') & (b != b'\r');
+            acc |= u8::from(control) | u8::from(b == 0xEF);
+        }
+        acc != 0
+    }
+    let bytes = src.as_bytes();
+    let blocks = bytes.chunks_exact(BLOCK);
+    let tail_start = bytes.len() - blocks.remainder().len();
+    let suspects = blocks
+        .enumerate()
+        .filter(|(_, block)| <&[u8; BLOCK]>::try_from(*block).is_ok_and(suspect))
+        .map(|(n, _)| n * BLOCK)
+        .chain((tail_start < bytes.len()).then_some(tail_start));
+    for start in suspects {
+        let end = (start + BLOCK).min(bytes.len());
+        for (at, &b) in bytes.iter().enumerate().take(end).skip(start) {
+            if b == 0xEF {
+                // U+FFFE and U+FFFF are EF BF BE and EF BF BF in UTF-8.
+                if let Some(c) = src.get(at..).and_then(|rest| rest.chars().next()) {
+                    if !is_xml_char(c) {
+                        return Some((at, c));
+                    }
+                }
+            } else if b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r') {
+                return Some((at, char::from(b)));
+            }
+        }
+    }
+    None
+}
+
+/// How a forbidden character is named in a reason: `U+001B`, never the raw character.
+fn forbidden(c: char) -> String {
+    format!("character U+{:04X} is not allowed in XML 1.0", u32::from(c))
 }
 
 fn predefined_entity(name: &str) -> Option<char> {
@@ -187,7 +302,7 @@ fn push_text<'a>(text: &mut Cow<'a, str>, more: Cow<'a, str>) {
 struct Binding<'a> {
     depth: usize,
     prefix: &'a str,
-    ns: u16,
+    ns: u32,
 }
 
 /// Parse a whole document. `base` is added to every offset (used when a BOM was stripped).
@@ -201,7 +316,15 @@ pub fn parse(src: &str, base: usize) -> Result<Document<'_>, XmlError> {
     config.check_end_names = true;
     config.expand_empty_elements = false;
 
-    let mut namespaces = vec![String::new()];
+    if let Some((at, c)) = forbidden_char(src) {
+        return Err(XmlError {
+            offset: base + at,
+            reason: forbidden(c),
+            not_utf8: false,
+            over_limit: false,
+        });
+    }
+    let mut namespaces = Interner::new();
     let mut bindings: Vec<Binding<'_>> = Vec::new();
     // A 6 KB message has ~200 elements; one element per ~30 bytes avoids most regrowth.
     let mut nodes: Vec<Element<'_>> = Vec::with_capacity(src.len() / 30 + 4);
@@ -212,6 +335,11 @@ pub fn parse(src: &str, base: usize) -> Result<Document<'_>, XmlError> {
         offset: base + usize::try_from(offset).unwrap_or(usize::MAX),
         reason,
         not_utf8: false,
+        over_limit: false,
+    };
+    let limit = |offset: u64, reason: String| XmlError {
+        over_limit: true,
+        ..err(offset, reason)
     };
 
     loop {
@@ -227,7 +355,7 @@ pub fn parse(src: &str, base: usize) -> Result<Document<'_>, XmlError> {
                     return Err(err(before, "content after the root element".into()));
                 }
                 if stack.len() >= MAX_DEPTH {
-                    return Err(err(
+                    return Err(limit(
                         before,
                         format!("elements nested deeper than {MAX_DEPTH} levels"),
                     ));
@@ -239,13 +367,33 @@ pub fn parse(src: &str, base: usize) -> Result<Document<'_>, XmlError> {
                 let qname = src.get(raw + 1..raw + 1 + qlen).unwrap_or("");
                 let mut stray_attribute = None;
                 let raw_attrs = start.attributes_raw();
-                if !is_blank(raw_attrs) {
+                let has_attributes = !is_blank(raw_attrs);
+                if has_attributes {
                     stray_attribute = first_plain_attribute(src, raw_attrs);
                 }
-                if raw_attrs.contains("xmlns") {
-                    for attr in start.attributes() {
+                // Character references in attribute values are only decoded here, so values
+                // holding one are read too, to refuse references to forbidden characters.
+                if has_attributes && (raw_attrs.contains("xmlns") || raw_attrs.contains("&#")) {
+                    let mut declarations = 0;
+                    for (n, attr) in start.attributes().enumerate() {
+                        if n >= MAX_ATTRIBUTES {
+                            return Err(limit(
+                                before,
+                                format!(
+                                    "more than {MAX_ATTRIBUTES} attributes on an element that declares namespaces"
+                                ),
+                            ));
+                        }
                         let attr = attr.map_err(|e| err(before, e.to_string()))?;
                         let key = attr.key.as_ref();
+                        if attr.value.contains('&') {
+                            let value = attr
+                                .normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                                .map_err(|e| err(before, e.to_string()))?;
+                            if let Some(c) = value.chars().find(|c| !is_xml_char(*c)) {
+                                return Err(err(before, forbidden(c)));
+                            }
+                        }
                         let prefix = if key == "xmlns" {
                             ""
                         } else if key.starts_with("xmlns:") {
@@ -259,10 +407,21 @@ pub fn parse(src: &str, base: usize) -> Result<Document<'_>, XmlError> {
                         } else {
                             continue;
                         };
+                        declarations += 1;
+                        if declarations > MAX_NAMESPACE_DECLARATIONS {
+                            return Err(limit(
+                                before,
+                                format!(
+                                    "more than {MAX_NAMESPACE_DECLARATIONS} namespace declarations on one element"
+                                ),
+                            ));
+                        }
                         let uri = attr
                             .normalized_value(quick_xml::XmlVersion::Implicit1_0)
                             .map_err(|e| err(before, e.to_string()))?;
-                        let ns = intern(&mut namespaces, &uri);
+                        let ns = namespaces
+                            .intern(&uri)
+                            .ok_or_else(|| limit(before, "too many namespace URIs".into()))?;
                         bindings.push(Binding { depth, prefix, ns });
                     }
                 }
@@ -273,9 +432,9 @@ pub fn parse(src: &str, base: usize) -> Result<Document<'_>, XmlError> {
                 let ns = match bindings.iter().rev().find(|b| b.prefix == prefix) {
                     Some(b) => b.ns,
                     None if prefix.is_empty() => 0,
-                    None if prefix == "xml" => {
-                        intern(&mut namespaces, "http://www.w3.org/XML/1998/namespace")
-                    }
+                    None if prefix == "xml" => namespaces
+                        .intern("http://www.w3.org/XML/1998/namespace")
+                        .ok_or_else(|| limit(before, "too many namespace URIs".into()))?,
                     None => {
                         return Err(err(
                             before,
@@ -357,6 +516,9 @@ pub fn parse(src: &str, base: usize) -> Result<Document<'_>, XmlError> {
             }
             Event::GeneralRef(r) => {
                 let ch = match r.resolve_char_ref() {
+                    Ok(Some(c)) if !is_xml_char(c) => {
+                        return Err(err(before, forbidden(c)));
+                    }
                     Ok(Some(c)) => c,
                     Ok(None) => match predefined_entity(&r) {
                         Some(c) => c,
@@ -396,18 +558,20 @@ pub fn parse(src: &str, base: usize) -> Result<Document<'_>, XmlError> {
                 nodes[open as usize].local
             ),
             not_utf8: false,
+            over_limit: false,
         });
     }
     match nodes.is_empty() {
         false => Ok(Document {
             src,
-            namespaces,
+            namespaces: namespaces.uris,
             nodes,
         }),
         true => Err(XmlError {
             offset: base + src.len(),
             reason: "no root element (empty document)".into(),
             not_utf8: false,
+            over_limit: false,
         }),
     }
 }
@@ -526,6 +690,80 @@ mod tests {
         assert!(doc.root().stray_text.is_some());
         let doc = parse("<a>\n  <b/>\n</a>", 0).unwrap();
         assert!(doc.root().stray_text.is_none());
+    }
+
+    #[test]
+    fn characters_xml_forbids_are_refused_raw_or_as_references() {
+        for (src, at) in [
+            ("<a>x\u{1b}y</a>", 4),
+            ("<a>\u{0}</a>", 3),
+            ("<a>\u{8}</a>", 3),
+            ("<a>\u{ffff}</a>", 3),
+            ("<a>\u{fffe}</a>", 3),
+            ("<!-- \u{c} --><a/>", 5),
+            ("<a b=\"\u{1f}\"/>", 6),
+            ("<a>x&#27;</a>", 4),
+            ("<a>&#x1B;</a>", 3),
+            ("<a>&#xFFFF;</a>", 3),
+            ("<a>&#xfffe;</a>", 3),
+            ("<a>&#0;</a>", 3),
+            ("<a xmlns:p=\"urn:&#1;\"/>", 0),
+            ("<a b=\"&#x1F;\"/>", 0),
+        ] {
+            let e = parse(src, 0).unwrap_err();
+            assert_eq!(e.offset, at, "{src:?}: {}", e.reason);
+            assert!(
+                e.reason.contains("not allowed in XML") || e.reason.contains("0x0"),
+                "{src:?}: {}",
+                e.reason
+            );
+            assert!(!e.reason.chars().any(|c| c.is_control()), "{:?}", e.reason);
+        }
+        // Allowed: tab, LF, CR, C1 controls, U+FFFD, astral planes; also as references.
+        for src in [
+            "<a>\t\r\n\u{85}\u{fffd}\u{10ffff}</a>",
+            "<a>&#9;&#xA;&#xD;&#x85;&#xFFFD;&#x10FFFF;</a>",
+            "<a>\u{feff}</a>",
+        ] {
+            assert!(parse(src, 0).is_ok(), "{src:?}");
+        }
+        // A suspect byte at every position of the 32-byte blocks is found.
+        for pad in 0..70 {
+            let src = format!("<a>{}\u{1}</a>", "x".repeat(pad));
+            assert_eq!(parse(&src, 0).unwrap_err().offset, 3 + pad);
+        }
+    }
+
+    #[test]
+    fn namespace_ids_are_exact_beyond_u16() {
+        let mut ns = Interner::new();
+        for i in 0..70_000u32 {
+            assert_eq!(ns.intern(&format!("urn:n:{i}")), Some(i + 1));
+        }
+        assert_eq!(ns.intern("urn:n:65534"), Some(65_535));
+        assert_eq!(ns.intern("urn:n:69999"), Some(70_000));
+        assert_eq!(ns.intern("urn:evil"), Some(70_001));
+        assert_eq!(ns.intern(""), Some(0));
+        assert_eq!(ns.uris[70_001], "urn:evil");
+    }
+
+    #[test]
+    fn namespace_declarations_per_element_are_capped() {
+        let decls = |n: usize| {
+            (0..n)
+                .map(|i| format!(" xmlns:p{i}=\"urn:{i}\""))
+                .collect::<String>()
+        };
+        let ok = format!("<a{}/>", decls(MAX_NAMESPACE_DECLARATIONS));
+        assert!(parse(&ok, 0).is_ok());
+        let e = parse(&format!("<a{}/>", decls(MAX_NAMESPACE_DECLARATIONS + 1)), 0).unwrap_err();
+        assert!(e.over_limit, "{e:?}");
+        assert!(e.reason.contains("namespace declarations"), "{}", e.reason);
+        let attrs: String = (0..MAX_ATTRIBUTES)
+            .map(|i| format!(" b{i}=\"1\""))
+            .collect();
+        let e = parse(&format!("<a xmlns=\"urn:a\"{attrs}/>"), 0).unwrap_err();
+        assert!(e.over_limit, "{e:?}");
     }
 
     #[test]

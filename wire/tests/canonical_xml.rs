@@ -337,3 +337,69 @@ fn every_shape_is_covered() {
     kinds.dedup();
     assert_eq!(kinds.len(), 12);
 }
+
+/// The three prefix forms of one verify request: canonical (`soapenv:`/`pafn:`), JAX-WS
+/// (`S:`/`ns2:`) and the paForNode namespace as the wrapper's default, whose children then
+/// undeclare it (`xmlns=""`) because paForNode.xsd keeps them unqualified. Each form reads back
+/// as the same message with no violation.
+#[test]
+fn prefix_forms_of_a_verify_request() {
+    let msg = Message::VerifyPaymentNoticeReq(VerifyPaymentNoticeReq {
+        caller: caller(),
+        qr_code: qr(),
+    });
+    for (name, prefixes) in [
+        ("verify_request_soapenv_pafn", Prefixes::CANONICAL),
+        ("verify_request_s_ns2", Prefixes::JAX_WS),
+        ("verify_request_default_ns", Prefixes::DEFAULT_NS),
+    ] {
+        let xml = msg.to_xml_with(prefixes).unwrap();
+        let parsed = parse(xml.as_bytes());
+        assert!(
+            parsed.violations.is_empty(),
+            "{name}: {:#?}",
+            parsed.violations
+        );
+        assert_eq!(parsed.message.as_ref(), Some(&msg), "{name} round trip");
+        insta::assert_snapshot!(name, xml);
+    }
+    assert_eq!(
+        msg.to_xml_with(Prefixes::CANONICAL).unwrap(),
+        msg.to_xml(),
+        "the canonical prefixes are what to_xml writes"
+    );
+}
+
+#[test]
+fn invalid_prefixes_are_refused() {
+    let msg = Message::SendRtRes(SimpleRes {
+        outcome: Outcome::Ok,
+        fault: None,
+    });
+    for (envelope, payload) in [
+        ("1a", "p"),
+        ("s", "a:b"),
+        ("s", "a b"),
+        ("xml", "p"),
+        ("s", "XMLns"),
+    ] {
+        assert!(
+            msg.to_xml_with(Prefixes { envelope, payload }).is_err(),
+            "{envelope:?}/{payload:?}"
+        );
+    }
+    assert!(
+        msg.to_xml_with(Prefixes {
+            envelope: "",
+            payload: ""
+        })
+        .is_ok()
+    );
+    assert!(
+        msg.to_xml_with(Prefixes {
+            envelope: "è_1",
+            payload: "p-2.x"
+        })
+        .is_ok()
+    );
+}

@@ -701,3 +701,78 @@ fn libxml2_agrees_on_the_table() {
         disagreements.join("\n")
     );
 }
+
+/// Σ transferAmount runs over every transfer of the reply, including one that broke the XSD:
+/// dropping it would invent a mismatch (first reply) or hide one (second reply).
+#[test]
+fn the_sum_counts_a_broken_transfer_too() {
+    let broken = |id, amount| {
+        replace(
+            &transfer(id, amount, ""),
+            "<transferCategory>0101101IM</transferCategory>",
+            "",
+        )
+    };
+    let rule_of =
+        |v: &collaudo_wire::Violation| serde_json::to_value(&v.rule).unwrap()["rule"].clone();
+    let missing_category = format!("{G}/data/transferList/transfer[2]/transferCategory");
+
+    // 20.00 + 10.00 = 30.00: the only error is the missing transferCategory.
+    let right = get_payment(
+        "paGetPaymentRes",
+        false,
+        &format!("{}{}", transfer(1, "20.00", ""), broken(2, "10.00")),
+        "",
+    );
+    let parsed = parse(envelope(&right).as_bytes());
+    let errors: Vec<_> = parsed.errors().collect();
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    assert_eq!(errors[0].path, missing_category);
+    assert_eq!(rule_of(errors[0]), "missing");
+
+    // 30.00 + 5.00 = 35.00 ≠ 30.00: the mismatch is reported, with the full sum.
+    let wrong = get_payment(
+        "paGetPaymentRes",
+        false,
+        &format!("{}{}", transfer(1, "30.00", ""), broken(2, "5.00")),
+        "",
+    );
+    let parsed = parse(envelope(&wrong).as_bytes());
+    let sum = parsed
+        .errors()
+        .find(|v| rule_of(v) == "sum_mismatch")
+        .unwrap_or_else(|| panic!("no sum mismatch: {:#?}", parsed.violations));
+    assert_eq!(sum.path, format!("{G}/data/paymentAmount"));
+    assert!(sum.message.contains("35.00"), "{}", sum.message);
+    assert!(parsed.errors().any(|v| v.path == missing_category));
+}
+
+/// The Nodo relays faultString and description to the PSP as they are: blanks around them are
+/// worth a warning (with the path), not a failure.
+#[test]
+fn blanks_around_fault_texts_are_warnings() {
+    let reply = send_rt_res(
+        "<outcome>KO</outcome><fault><faultCode>PAA_SEMANTICA</faultCode>\
+         <faultString> Errore semantico </faultString><id> 77777777777</id>\
+         <description>ricevuta già acquisita\n</description></fault>",
+    );
+    let parsed = parse(envelope(&reply).as_bytes());
+    assert!(parsed.is_valid(), "{:#?}", parsed.violations);
+    let warned: Vec<&str> = parsed
+        .violations
+        .iter()
+        .filter(|v| v.severity == collaudo_wire::Severity::Warning)
+        .map(|v| v.path.as_str())
+        .collect();
+    assert_eq!(
+        warned,
+        [
+            "/Envelope/Body/paSendRTRes/fault/faultString",
+            "/Envelope/Body/paSendRTRes/fault/description"
+        ]
+    );
+    assert_eq!(
+        parsed.violations[0].value.as_deref(),
+        Some(" Errore semantico ")
+    );
+}

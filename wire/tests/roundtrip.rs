@@ -7,7 +7,7 @@
 
 mod common;
 
-use collaudo_wire::{Message, Rule, Severity, parse};
+use collaudo_wire::{Message, Prefixes, Rule, Severity, parse};
 use proptest::collection::vec;
 use proptest::prelude::*;
 use proptest::sample::{Index, select};
@@ -113,6 +113,74 @@ proptest! {
     #[test]
     fn demand_payment_notice_res_round_trips(m in common::demand_payment_notice_res()) {
         check_round_trip(&m)?;
+    }
+}
+
+/// Prefix forms other SOAP stacks write. Whatever the prefixes, a namespace-aware reader sees
+/// the same message: the SOAP form reads back with no violation at all, the bare payload with
+/// only the `NoEnvelope` warning.
+const PREFIX_FORMS: &[Prefixes<'static>] = &[
+    Prefixes::CANONICAL,
+    Prefixes::JAX_WS,
+    Prefixes::DEFAULT_NS,
+    // Envelope in the default namespace: the wrapper's children must undeclare it.
+    Prefixes {
+        envelope: "",
+        payload: "ns2",
+    },
+    // Both default: the wrapper re-declares the default, its children undeclare it.
+    Prefixes {
+        envelope: "",
+        payload: "",
+    },
+    // One prefix for both namespaces: the wrapper rebinds it.
+    Prefixes {
+        envelope: "x",
+        payload: "x",
+    },
+];
+
+fn check_prefix_form(m: &Message, prefixes: Prefixes<'_>) -> Result<(), TestCaseError> {
+    let xml = m.to_xml_with(prefixes).unwrap();
+    let p = parse(xml.as_bytes());
+    prop_assert!(
+        p.violations.is_empty(),
+        "violations with {prefixes:?}: {:#?}\n{xml}",
+        p.violations
+    );
+    prop_assert!(p.enveloped);
+    prop_assert_eq!(
+        p.message.as_ref(),
+        Some(m),
+        "{:?} read back differently:\n{}",
+        prefixes,
+        xml
+    );
+
+    let payload = m.to_payload_xml_with(prefixes).unwrap();
+    let p = parse(payload.as_bytes());
+    prop_assert!(
+        p.violations.len() == 1 && p.violations[0].rule == Rule::NoEnvelope,
+        "bare payload with {prefixes:?}: {:#?}\n{payload}",
+        p.violations
+    );
+    prop_assert_eq!(
+        p.message.as_ref(),
+        Some(m),
+        "{:?} payload read back differently:\n{}",
+        prefixes,
+        payload
+    );
+    Ok(())
+}
+
+proptest! {
+    #[test]
+    fn every_prefix_form_reads_back_as_the_same_message(
+        m in common::any_message(),
+        form in select(PREFIX_FORMS),
+    ) {
+        check_prefix_form(&m, form)?;
     }
 }
 

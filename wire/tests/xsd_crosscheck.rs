@@ -10,6 +10,12 @@
 //!   except where libxml2 departs from XML Schema (`LIBXML2 DEVIATION`: only collaudo's
 //!   verdict is checked, against the specification).
 //!
+//! * Typical structural corruptions (an unknown element, one out of order, one missing): one
+//!   broken element is one error, as for libxml2, not a cascade over its siblings.
+//! * Every namespace-prefix form the writer offers ([`Prefixes`]) is schema-valid, the bare
+//!   payload against paForNode.xsd and the SOAP form against a minimal SOAP 1.1 envelope
+//!   schema that imports it.
+//!
 //! Cases collaudo gets wrong today are marked `// KNOWN BUG:` and `.known_bug()`: they are
 //! reported on stderr instead of failing, and fail as soon as they pass, so the marker goes.
 //!
@@ -25,7 +31,8 @@
 mod common;
 
 use collaudo_wire::{
-    Beneficiary, MapEntry, MarcaDaBollo, Message, PaymentData, Receipt, SimpleRes, parse,
+    Beneficiary, Kind, MapEntry, MarcaDaBollo, Message, PaymentData, Prefixes, Receipt, SimpleRes,
+    parse,
 };
 use proptest::strategy::{BoxedStrategy, Strategy, ValueTree};
 use proptest::test_runner::TestRunner;
@@ -78,6 +85,16 @@ fn schema() -> Option<PathBuf> {
 struct Lint {
     valid: bool,
     errors: Vec<String>,
+}
+
+impl Lint {
+    /// How many schema errors libxml2 reported (parser errors aside).
+    fn schema_errors(&self) -> usize {
+        self.errors
+            .iter()
+            .filter(|e| e.contains("Schemas validity error"))
+            .count()
+    }
 }
 
 /// Write every document into a temporary directory and validate them all with a single
@@ -910,6 +927,37 @@ fn corruptions() -> Vec<Case> {
             common::send_rt_v2_res(),
             |x| x.replacen(" xmlns:pafn=", " version=\"2\" xmlns:pafn=", 1),
         ),
+        // Characters XML 1.0 forbids, raw or as character references: not well-formed.
+        case("ESC in remittanceInformation", I, activation(false), |x| {
+            set(x, "remittanceInformation", "TARI\u{1b}2026")
+        }),
+        case("&#27; in description", I, activation(true), |x| {
+            set(x, "description", "TARI&#27;2026")
+        }),
+        case("NUL in idPA", I, common::verify_payment_notice_req(), |x| {
+            set(x, "idPA", "7777\u{0}7777777")
+        }),
+        case("&#x1; in receiptId", I, common::send_rt_req(), |x| {
+            set(x, "receiptId", "r&#x1;")
+        }),
+        case("raw U+FFFF in fullName", I, common::send_rt_v2_req(), |x| {
+            set(x, "fullName", "Mario\u{ffff}Rossi")
+        }),
+        case("&#xFFFE; in fullName", I, common::send_rt_req(), |x| {
+            set(x, "fullName", "Mario&#xFFFE;Rossi")
+        }),
+        case(
+            "form feed in a comment",
+            I,
+            common::verify_payment_notice_req(),
+            |x| inside(x, "qrCode", "<!-- \u{c} -->"),
+        ),
+        case(
+            "&#x1F; in a namespace declaration",
+            I,
+            common::send_rt_res(),
+            |x| retag(x, "outcome", "<outcome xmlns:x=\"urn:x&#x1F;\">"),
+        ),
         // Base64 whose last character before the padding has non-zero unused bits is outside
         // the xs:base64Binary lexical space (XSD 1.0 §3.2.16).
         case(
@@ -1181,6 +1229,21 @@ fn edge_cases() -> Vec<Case> {
         common::verify_payment_notice_req(),
         |x| inside(x, "qrCode", "<![CDATA[ ]]>"),
     ));
+    for v in [
+        "&#9;",
+        "&#xA;",
+        "&#x85;",
+        "\u{85}",
+        "&#xFFFD;",
+        "&#x10FFFF;",
+    ] {
+        cases.push(case(
+            format!("remittanceInformation with {v:?}"),
+            A,
+            activation(false),
+            move |x| set(x, "remittanceInformation", &format!("TARI{v}2026")),
+        ));
+    }
     cases.push(case("byte order mark", A, common::send_rt_res(), |x| {
         format!("\u{feff}{x}")
     }));
@@ -1251,4 +1314,237 @@ fn corrupted_messages_are_invalid_for_xmllint_and_collaudo() {
 #[test]
 fn lexical_edge_cases_get_the_same_verdict() {
     run(edge_cases());
+}
+
+// ---- one error per broken element --------------------------------------------------------------
+
+/// Typical structural corruptions: each breaks one element, and both validators must count
+/// exactly one schema error for it (libxml2 stops at the first error of a content model; a
+/// decoder that reported every following sibling as missing or misplaced would say more).
+fn structural_corruptions() -> Vec<Case> {
+    use Expect::Invalid as I;
+    vec![
+        case(
+            "unknown element after idStation",
+            I,
+            common::demand_payment_notice_req(),
+            |x| after(x, "idStation", "<foo>bar</foo>"),
+        ),
+        case(
+            "unknown element in the middle of a receipt",
+            I,
+            common::send_rt_req(),
+            |x| after(x, "idPSP", "<foo/>"),
+        ),
+        case(
+            "unknown element first in a transfer",
+            I,
+            activation(false),
+            |x| inside(x, "transfer", "<foo/>"),
+        ),
+        case(
+            "unknown element in the debtor",
+            I,
+            common::send_rt_v2_req(),
+            |x| after(x, "fullName", "<nickname>x</nickname>"),
+        ),
+        case(
+            "unknown element at the end",
+            I,
+            common::verify_payment_notice_res_ok(),
+            |x| {
+                let w = wrapper(x).to_string();
+                x.replace(&format!("</pafn:{w}>"), &format!("<extra/></pafn:{w}>"))
+            },
+        ),
+        case(
+            "idPA after idBrokerPA",
+            I,
+            common::verify_payment_notice_req(),
+            |x| swap(x, "idPA", "idBrokerPA"),
+        ),
+        case(
+            "transferAmount before idTransfer",
+            I,
+            activation(true),
+            |x| swap(x, "idTransfer", "transferAmount"),
+        ),
+        case(
+            "companyName before description in a receipt",
+            I,
+            common::send_rt_req(),
+            |x| swap(x, "description", "companyName"),
+        ),
+        case(
+            "fiscalCodePA moved to the end",
+            I,
+            common::verify_payment_notice_res_ok(),
+            |x| {
+                let r = element_range(x, "fiscalCodePA");
+                let el = x[r.clone()].to_string();
+                let mut s = x.to_string();
+                s.replace_range(r, "");
+                let w = wrapper(&s).to_string();
+                s.replace(&format!("</pafn:{w}>"), &format!("{el}</pafn:{w}>"))
+            },
+        ),
+        case("qrCode moved first", I, common::get_payment_req(), |x| {
+            let r = element_range(x, "qrCode");
+            let el = x[r.clone()].to_string();
+            let mut s = x.to_string();
+            s.replace_range(r, "");
+            let at = element_range(&s, "idPA").start;
+            s.insert_str(at, &el);
+            s
+        }),
+        case(
+            "missing idStation",
+            I,
+            common::verify_payment_notice_req(),
+            |x| remove(x, "idStation"),
+        ),
+        case(
+            "missing noticeNumber",
+            I,
+            common::get_payment_v2_req(),
+            |x| remove(x, "noticeNumber"),
+        ),
+        case("missing fullName", I, common::send_rt_req(), |x| {
+            remove(x, "fullName")
+        }),
+        case("missing transferCategory", I, activation(false), |x| {
+            remove(x, "transferCategory")
+        }),
+        case("missing outcome", I, common::send_rt_v2_res(), |x| {
+            remove(x, "outcome")
+        }),
+        case("missing idPSP", I, common::send_rt_v2_req(), |x| {
+            remove(x, "idPSP")
+        }),
+        case("a 6th transfer", I, activation(false), |x| {
+            grow(x, "transfer", 6)
+        }),
+        case(
+            "pafn:idBrokerPA",
+            I,
+            common::verify_payment_notice_req(),
+            |x| qualify(x, "idBrokerPA"),
+        ),
+    ]
+}
+
+#[test]
+fn one_broken_element_is_one_error_as_for_xmllint() {
+    let Some(xsd) = schema() else { return };
+    let cases = structural_corruptions();
+    let mut runner = TestRunner::deterministic();
+    let mut labels = Vec::new();
+    let mut docs = Vec::new();
+    for c in &cases {
+        for m in sample(&c.base, &mut runner, PER_CASE) {
+            labels.push(c);
+            docs.push((c.edit)(&m.to_payload_xml()));
+        }
+    }
+    let lints = xmllint(&xsd, &docs);
+    let mut failures = Vec::new();
+    for ((c, doc), lint) in labels.iter().zip(&docs).zip(&lints) {
+        let p = parse(doc.as_bytes());
+        let ours =
+            p.errors().filter(|v| v.kind != Kind::Semantic).count() + p.omitted.schema_errors;
+        let theirs = lint.schema_errors();
+        if lint.valid || ours != 1 || theirs != 1 {
+            failures.push(describe(
+                &format!("{} (collaudo {ours} error(s), xmllint {theirs})", c.name),
+                doc,
+                lint,
+            ));
+        }
+    }
+    fail_with(&failures);
+}
+
+// ---- prefix forms ------------------------------------------------------------------------------
+
+/// The prefix forms checked against the schemas: canonical, JAX-WS, default namespace on the
+/// wrapper, and the envelope in the default namespace.
+const PREFIX_FORMS: &[Prefixes<'static>] = &[
+    Prefixes::CANONICAL,
+    Prefixes::JAX_WS,
+    Prefixes::DEFAULT_NS,
+    Prefixes {
+        envelope: "",
+        payload: "ns2",
+    },
+];
+
+/// Generated messages per (primitive × direction) and prefix form.
+const PER_FORM: usize = 3;
+
+/// A minimal SOAP 1.1 envelope schema whose Body must hold one element valid for
+/// paForNode.xsd (strict), so that xmllint checks the whole SOAP form, prefixes included.
+fn envelope_schema(dir: &Path, xsd: &Path) -> PathBuf {
+    let text = format!(
+        r###"<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema"
+    targetNamespace="http://schemas.xmlsoap.org/soap/envelope/" elementFormDefault="qualified">
+  <xs:import namespace="http://pagopa-api.pagopa.gov.it/pa/paForNode.xsd" schemaLocation="{}"/>
+  <xs:element name="Envelope">
+    <xs:complexType>
+      <xs:sequence>
+        <xs:element name="Header" minOccurs="0">
+          <xs:complexType>
+            <xs:sequence>
+              <xs:any namespace="##other" processContents="lax" minOccurs="0" maxOccurs="unbounded"/>
+            </xs:sequence>
+          </xs:complexType>
+        </xs:element>
+        <xs:element name="Body">
+          <xs:complexType>
+            <xs:sequence>
+              <xs:any namespace="http://pagopa-api.pagopa.gov.it/pa/paForNode.xsd" processContents="strict"/>
+            </xs:sequence>
+          </xs:complexType>
+        </xs:element>
+      </xs:sequence>
+    </xs:complexType>
+  </xs:element>
+</xs:schema>
+"###,
+        xsd.canonicalize().unwrap().display()
+    );
+    let path = dir.join("soap-envelope.xsd");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+#[test]
+fn every_prefix_form_is_schema_valid() {
+    let Some(xsd) = schema() else { return };
+    let mut runner = TestRunner::deterministic();
+    let mut labels = Vec::new();
+    let mut payloads = Vec::new();
+    let mut envelopes = Vec::new();
+    for (name, strategy) in common::variants() {
+        for m in sample(&strategy, &mut runner, PER_FORM) {
+            for form in PREFIX_FORMS {
+                labels.push(format!("{name} with {form:?}"));
+                payloads.push(m.to_payload_xml_with(*form).unwrap());
+                envelopes.push(m.to_xml_with(*form).unwrap());
+            }
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let soap_xsd = envelope_schema(dir.path(), &xsd);
+    let mut failures = Vec::new();
+    for (what, docs, lints) in [
+        ("payload", &payloads, xmllint(&xsd, &payloads)),
+        ("SOAP form", &envelopes, xmllint(&soap_xsd, &envelopes)),
+    ] {
+        for ((label, doc), lint) in labels.iter().zip(docs).zip(&lints) {
+            if !lint.valid || !parse(doc.as_bytes()).is_schema_valid() {
+                failures.push(describe(&format!("{what} {label}"), doc, lint));
+            }
+        }
+    }
+    fail_with(&failures);
 }

@@ -5,7 +5,8 @@
 //! rules the parser enforces (DOMAIN.md §3–§4): OK responses carry every element pagoPA
 //! requires and no fault, KO responses carry a `PAA_` fault, `paymentAmount` is the sum of
 //! the transfers, `idTransfer` values are unique, notice numbers have correct check digits,
-//! subject identifiers fit their type, `options` is always `EQ`. A parser that reports any
+//! subject identifiers fit their type, `options` is always `EQ`, the texts the Nodo relays
+//! (`faultString`, `description`) have no blanks at either end. A parser that reports any
 //! violation (even a warning) for an enveloped message built from these strategies is wrong,
 //! or the strategy is.
 
@@ -418,11 +419,13 @@ pub fn fault() -> BoxedStrategy<FaultBean> {
         1 => chars(UPPER, 1, 12).prop_map(|s| format!("PAA_{s}")),
     ]
     .prop_map(|s| FaultCode::parse(&s));
+    // Blanks around a relayed text are worth a warning (and are not what a careful EC sends).
+    let relayed = |max| text(0, max).prop_map(|s| s.trim_matches(' ').to_string());
     (
         code,
-        text(0, 60),
+        relayed(60),
         prop_oneof![fiscal_code_pa(), text(0, 35)],
-        option::of(text(0, 140)),
+        option::of(relayed(140)),
         option::of(any::<i32>()),
         option::of(text(0, 35)),
         option::of(text(0, 60)),
