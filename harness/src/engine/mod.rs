@@ -279,7 +279,6 @@ pub async fn run<P: StationProvider>(
                         verified_amounts: BTreeMap::<String, Amount>::new(),
                         verifies: BTreeMap::new(),
                         token_counter: &mut token_counter,
-                        failed_before: false,
                         monitor: None,
                         standin_notices: std::collections::BTreeSet::new(),
                         traffic: None,
@@ -298,7 +297,6 @@ pub async fn run<P: StationProvider>(
                                     },
                                 );
                                 let stop = record.verdict == Verdict::Error;
-                                ctx.failed_before |= record.verdict == Verdict::Fail;
                                 steps.push(record);
                                 if stop {
                                     // Later steps depend on this one; judging them would

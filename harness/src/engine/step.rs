@@ -30,8 +30,6 @@ pub(crate) struct ScenarioCtx<'a> {
     /// Notice → the last valid verify answer (for receipts built without an activation).
     pub(crate) verifies: BTreeMap<String, collaudo_wire::VerifyPaymentNoticeRes>,
     pub(crate) token_counter: &'a mut u64,
-    /// Whether an earlier step of this scenario failed.
-    pub(crate) failed_before: bool,
     /// The Nodo's health monitor of the station, once a Stand-In step started it.
     pub(crate) monitor: Option<collaudo_nodo::standin::StationMonitor>,
     /// Notices paid in Stand-In (their receipts carry `standIn=true`).
@@ -314,20 +312,22 @@ pub(crate) async fn run_step(cx: &mut ScenarioCtx<'_>, index: usize, st: &Step) 
             let n = notice.clone().unwrap_or_default();
             let r = match build_receipt(cx, st, &n, v2) {
                 Ok(r) => r,
-                Err(ReceiptSource::Missing(why)) if cx.failed_before => {
-                    // What this receipt needs failed earlier: a consequence, not a new finding.
+                Err(ReceiptSource::Missing(why)) => {
+                    // What this receipt needs did not happen earlier (a failed activation, or
+                    // one judged on something else that gave no data): a consequence, not a
+                    // new finding about the station nor a harness error.
                     return StepOutcome::Done(StepRecord {
                         index,
                         name,
                         verdict: Verdict::Skipped,
-                        message: Some(format!("not run: {why} (an earlier step failed)")),
+                        message: Some(format!("not run: {why}")),
                         duration_ms: started.elapsed().as_secs_f64() * 1e3,
                         checks: Vec::new(),
                         exchanges: Vec::new(),
                         transcript,
                     });
                 }
-                Err(ReceiptSource::Missing(why) | ReceiptSource::Invalid(why)) => {
+                Err(ReceiptSource::Invalid(why)) => {
                     return error_record(index, name, why, started);
                 }
             };
@@ -374,7 +374,22 @@ pub(crate) async fn run_step(cx: &mut ScenarioCtx<'_>, index: usize, st: &Step) 
         "none" => None,
         _ => Some(collaudo_wire::soap_action(primitive)),
     };
-    let mut body = msg.to_xml();
+    let prefixes = match st.prefixes.as_ref().map(|p| p.get_ref().as_str()) {
+        Some("jax-ws") => collaudo_wire::Prefixes::JAX_WS,
+        Some("default-ns") => collaudo_wire::Prefixes::DEFAULT_NS,
+        _ => collaudo_wire::Prefixes::CANONICAL,
+    };
+    let mut body = match msg.to_xml_with(prefixes) {
+        Ok(b) => b,
+        Err(e) => {
+            return error_record(
+                index,
+                name,
+                format!("cannot write the request: {e}"),
+                started,
+            );
+        }
+    };
     if let Some(c) = &st.corrupt_request {
         body = corrupt_request(body, c.get_ref());
     }
@@ -430,7 +445,11 @@ pub(crate) async fn run_step(cx: &mut ScenarioCtx<'_>, index: usize, st: &Step) 
         // Every repetition is judged; a repeated step fails if any answer fails.
         let mut these = vec![expect::nodo_outcome(&j, &st.expect)];
         these.extend(expect::fault_codes(&j, &st.expect));
-        let measuring = st.expect.nodo.as_ref().is_some_and(|n| n.get_ref() == "any");
+        let measuring = st
+            .expect
+            .nodo
+            .as_ref()
+            .is_some_and(|n| n.get_ref() == "any");
         these.extend(expect::findings(&j).into_iter().map(|mut c| {
             // A measurement step judges time only: what is wrong with the answer is reported,
             // and judged by the cases about that answer.

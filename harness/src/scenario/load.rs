@@ -349,6 +349,9 @@ fn check_step(cx: &mut Ctx<'_>, st: &Step) {
     if let Some(t) = &st.transfer_type {
         cx.one_of("transferType", t, &["POSTAL", "PAGOPA"]);
     }
+    if let Some(p) = &st.prefixes {
+        cx.one_of("prefix style", p, PREFIXES);
+    }
     if let Some(a) = &st.soap_action {
         cx.one_of("SOAPAction style", a, SOAP_ACTIONS);
     }

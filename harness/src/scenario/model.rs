@@ -69,6 +69,11 @@ pub struct Step {
     /// How to send SOAPAction: `quoted` (default, as the Nodo does), `unquoted`, `none`.
     #[serde(default)]
     pub soap_action: Option<Spanned<String>>,
+    /// Namespace prefixes of the request: `canonical` (`soapenv:`/`pafn:`, the default),
+    /// `jax-ws` (`S:`/`ns2:`) or `default-ns` (the paForNode namespace as the wrapper's default
+    /// namespace). A station must read any of them: XML namespaces are compared by URI.
+    #[serde(default)]
+    pub prefixes: Option<Spanned<String>>,
     /// Send a deliberately broken request body: `truncate`, `garbage`, `wrong-namespace`.
     #[serde(default)]
     pub corrupt_request: Option<Spanned<String>>,
@@ -309,6 +314,8 @@ pub const RECEIPT_SOURCES: &[&str] = &["activation", "verify"];
 pub const REQUEST_CORRUPTIONS: &[&str] = &["truncate", "garbage", "wrong-namespace"];
 /// SOAPAction styles.
 pub const SOAP_ACTIONS: &[&str] = &["quoted", "unquoted", "none"];
+/// Request prefix styles.
+pub const PREFIXES: &[&str] = &["canonical", "jax-ws", "default-ns"];
 /// Named checks.
 pub const CHECKS: &[&str] = &[
     "fault-bean-complete",

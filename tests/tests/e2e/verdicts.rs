@@ -335,3 +335,26 @@ async fn a_harness_error_never_hides_a_station_failure() {
     assert_eq!(run.code, 1, "a failure wins over an error: {}", run.log);
     assert!(run.log.contains("also could not judge"), "{}", run.log);
 }
+
+#[tokio::test]
+async fn without_a_backoffice_its_checks_are_skipped_never_failed() {
+    let (handle, config) = reference(3).await;
+    // [backoffice] gone: which IBANs and secondary ECs are registered is unknown.
+    let (_s, run) = run_with(&without(&config, "backoffice"), &["ACT-002M"], &[], |_| {}).await;
+    assert_eq!(run.code, 0, "{}", run.log);
+    let report = run.report();
+    let case = &report.cases[0];
+    assert_eq!(case.verdict, Verdict::Pass, "{:?}", case.reason);
+    let skipped: Vec<&str> = case
+        .steps
+        .iter()
+        .flat_map(|s| &s.checks)
+        .filter(|c| c.verdict == CheckVerdict::Skip)
+        .map(|c| c.message.as_str())
+        .collect();
+    assert!(
+        skipped.iter().any(|m| m.contains("[backoffice]")),
+        "the skipped back-office checks say what to add: {skipped:?}"
+    );
+    let _ = handle.shutdown().await;
+}
