@@ -44,21 +44,27 @@ pub fn check(dirs: &[PathBuf], out: &mut dyn Write) -> i32 {
     if errors > 0 { exit::USAGE } else { exit::OK }
 }
 
-/// `collaudo list`: the catalogue with ids, PagoPA official ids, class and tags.
-pub fn list(dirs: &[PathBuf], only: &[String], out: &mut dyn Write) -> i32 {
-    let cat = match Catalogue::with_dirs(dirs, true) {
-        Ok(c) => c,
-        Err(e) => {
-            let _ = writeln!(out, "error: {e}");
-            return exit::USAGE;
-        }
-    };
+/// The built-in suite plus `dirs`, or the exit code after printing why it cannot be used.
+fn valid_catalogue(dirs: &[PathBuf], out: &mut dyn Write) -> Result<Catalogue, i32> {
+    let cat = Catalogue::with_dirs(dirs, true).map_err(|e| {
+        let _ = writeln!(out, "error: {e}");
+        exit::USAGE
+    })?;
     if cat.has_errors() {
         for p in &cat.problems {
             let _ = write!(out, "{}", p.render());
         }
-        return exit::USAGE;
+        return Err(exit::USAGE);
     }
+    Ok(cat)
+}
+
+/// `collaudo list`: the catalogue with ids, PagoPA official ids, class and tags.
+pub fn list(dirs: &[PathBuf], only: &[String], out: &mut dyn Write) -> i32 {
+    let cat = match valid_catalogue(dirs, out) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
     let selected = cat.select(only);
     if selected.is_empty() {
         let _ = writeln!(out, "no scenario matches {}", only.join(", "));
@@ -95,19 +101,10 @@ pub fn list(dirs: &[PathBuf], only: &[String], out: &mut dyn Write) -> i32 {
 /// configuration, then the notices each fixture role must have for the whole selection to run
 /// once against a station that is not restarted between cases.
 pub fn plan(dirs: &[PathBuf], only: &[String], out: &mut dyn Write) -> i32 {
-    let cat = match Catalogue::with_dirs(dirs, true) {
+    let cat = match valid_catalogue(dirs, out) {
         Ok(c) => c,
-        Err(e) => {
-            let _ = writeln!(out, "error: {e}");
-            return exit::USAGE;
-        }
+        Err(code) => return code,
     };
-    if cat.has_errors() {
-        for p in &cat.problems {
-            let _ = write!(out, "{}", p.render());
-        }
-        return exit::USAGE;
-    }
     let selected = cat.select(only);
     if selected.is_empty() {
         let _ = writeln!(out, "no scenario matches {}", only.join(", "));

@@ -4,29 +4,14 @@
 
 use crate::support::{self, Scratch};
 use collaudo_reports::Verdict;
-use collaudo_station::{StationConfig, StationHandle};
+use collaudo_station::StationHandle;
 use std::collections::BTreeMap;
-use std::net::SocketAddr;
 
 /// A long-lived reference station with as many notices per role as a full run needs, and
 /// the collaudo.toml `collaudo station --print-config` would print for it.
-async fn station() -> (StationHandle, SocketAddr, String) {
+async fn station() -> (StationHandle, String) {
     let copies = collaudo::station_cmd::copies(None).expect("count the notices a run needs");
-    let config = StationConfig {
-        seed: 42,
-        copies,
-        ..StationConfig::default()
-    };
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind 127.0.0.1:0");
-    let addr = listener.local_addr().expect("bound address");
-    let handle = collaudo_station::start(config.clone(), listener)
-        .await
-        .expect("start the station");
-    let text = collaudo::station_cmd::render_config(addr, &config, handle.state())
-        .expect("render the configuration");
-    (handle, addr, text)
+    support::long_lived_station(copies).await
 }
 
 /// The same configuration with other notices in [fixtures].
@@ -65,7 +50,7 @@ fn summary(run: &support::Finished) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_whole_suite_passes_twice_against_one_long_lived_station() {
-    let (handle, _addr, text) = station().await;
+    let (handle, text) = station().await;
 
     // First run: the printed configuration, as `collaudo station --print-config` gives it.
     let scratch = Scratch::new();
@@ -135,7 +120,7 @@ async fn the_whole_suite_passes_twice_against_one_long_lived_station() {
 
 #[tokio::test]
 async fn a_role_with_too_few_notices_skips_the_cases_that_would_pay_a_used_one() {
-    let (handle, _addr, text) = station().await;
+    let (handle, text) = station().await;
     let fixtures: BTreeMap<String, Vec<String>> = handle
         .fixtures()
         .all_notices()

@@ -181,3 +181,24 @@ pub(crate) fn builtin_ids() -> Vec<String> {
 pub(crate) fn first_failure(case: &CaseResult) -> Option<&CheckRecord> {
     case.failed_checks().map(|(_, c)| c).next()
 }
+
+/// A reference station started in-process that lives through a whole run, as a real EC's
+/// station does, with `copies` notices per role, and the collaudo.toml that
+/// `collaudo station --print-config` would print for it.
+pub(crate) async fn long_lived_station(copies: usize) -> (collaudo_station::StationHandle, String) {
+    let config = collaudo_station::StationConfig {
+        seed: 42,
+        copies,
+        ..collaudo_station::StationConfig::default()
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind 127.0.0.1:0");
+    let addr = listener.local_addr().expect("bound address");
+    let handle = collaudo_station::start(config.clone(), listener)
+        .await
+        .expect("start the station");
+    let text = collaudo::station_cmd::render_config(addr, &config, handle.state())
+        .expect("render the configuration");
+    (handle, text)
+}

@@ -3,27 +3,12 @@
 
 use crate::support::{self, Scratch};
 use collaudo_reports::{CheckVerdict, Verdict};
-use collaudo_station::{StationConfig, StationHandle};
+use collaudo_station::StationHandle;
 use wiremock::matchers::method;
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-/// A reference station started in-process, long-lived, and the configuration that tests it.
 async fn reference(copies: usize) -> (StationHandle, String) {
-    let config = StationConfig {
-        seed: 42,
-        copies,
-        ..StationConfig::default()
-    };
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind 127.0.0.1:0");
-    let addr = listener.local_addr().expect("bound address");
-    let handle = collaudo_station::start(config.clone(), listener)
-        .await
-        .expect("start the station");
-    let text = collaudo::station_cmd::render_config(addr, &config, handle.state())
-        .expect("render the configuration");
-    (handle, text)
+    support::long_lived_station(copies).await
 }
 
 /// Run `only` against `config` with `env` as the process environment.
