@@ -76,16 +76,32 @@ fn noted(out: &mut String, cases: &[&CaseResult], verdict: CheckVerdict) {
     for (case, checks) in with {
         case_heading(out, case);
         for (step, check) in checks {
-            let _ = writeln!(
-                out,
-                "- Step {} {}, check {}: {}",
-                step.index + 1,
-                md_code(&step.name),
-                md_code(&check.name),
-                md_cell(&check.message)
-            );
+            check_line(out, step, check);
         }
     }
+}
+
+/// `- Step 2 `name`, check `name`: message`, one line per check listed.
+fn check_line(out: &mut String, step: &StepRecord, check: &CheckRecord) {
+    let _ = writeln!(
+        out,
+        "- Step {} {}, check {}: {}",
+        step.index + 1,
+        md_code(&step.name),
+        md_code(&check.name),
+        md_cell(&check.message)
+    );
+}
+
+/// `- Step 2 `name`: message`, for a step whose own message says what happened.
+fn step_line(out: &mut String, step: &StepRecord) {
+    let _ = writeln!(
+        out,
+        "- Step {} {}: {}",
+        step.index + 1,
+        md_code(&step.name),
+        step.message.as_deref().map(md_cell).unwrap_or_default()
+    );
 }
 
 fn header(out: &mut String, run: &RunResult) {
@@ -205,14 +221,7 @@ fn failures(out: &mut String, cases: &[&CaseResult]) {
     for case in failed {
         case_heading(out, case);
         for (step, check) in case.failed_checks() {
-            let _ = writeln!(
-                out,
-                "- Step {} {}, check {}: {}",
-                step.index + 1,
-                md_code(&step.name),
-                md_code(&check.name),
-                md_cell(&check.message)
-            );
+            check_line(out, step, check);
             if let Some(expected) = &check.expected {
                 out.push_str("  - Expected:\n\n");
                 out.push_str(&md_fence(expected, "    "));
@@ -250,13 +259,7 @@ fn errors(out: &mut String, cases: &[&CaseResult]) {
     for case in errored {
         case_heading(out, case);
         for step in case.steps.iter().filter(|s| s.verdict == Verdict::Error) {
-            let _ = writeln!(
-                out,
-                "- Step {} {}: {}",
-                step.index + 1,
-                md_code(&step.name),
-                step.message.as_deref().map(md_cell).unwrap_or_default()
-            );
+            step_line(out, step);
         }
     }
 }
@@ -277,23 +280,10 @@ fn demonstrations(out: &mut String, demos: &[&CaseResult]) {
     {
         case_heading(out, case);
         for (step, check) in case.failed_checks() {
-            let _ = writeln!(
-                out,
-                "- Step {} {}, check {}: {}",
-                step.index + 1,
-                md_code(&step.name),
-                md_code(&check.name),
-                md_cell(&check.message)
-            );
+            check_line(out, step, check);
         }
         for step in case.steps.iter().filter(|s| s.verdict == Verdict::Error) {
-            let _ = writeln!(
-                out,
-                "- Step {} {}: {}",
-                step.index + 1,
-                md_code(&step.name),
-                step.message.as_deref().map(md_cell).unwrap_or_default()
-            );
+            step_line(out, step);
         }
     }
 }
