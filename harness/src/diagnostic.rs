@@ -33,7 +33,19 @@ impl Diagnostic<'_> {
                     let chars: Vec<char> = text.chars().collect();
                     let start = col.saturating_sub(1).saturating_sub(60);
                     let end = (start + 120).min(chars.len());
-                    let shown: String = chars[start.min(end)..end].iter().collect();
+                    // A station's bytes never reach the terminal raw: a control character
+                    // (an ANSI escape, a NUL) is shown as U+FFFD, one column, so the caret
+                    // still points at the right place.
+                    let shown: String = chars[start.min(end)..end]
+                        .iter()
+                        .map(|c| {
+                            if c.is_control() && *c != '\t' {
+                                '\u{FFFD}'
+                            } else {
+                                *c
+                            }
+                        })
+                        .collect();
                     let caret_at = col.saturating_sub(1) - start;
                     let _ = writeln!(out, "{pad} |");
                     let _ = writeln!(out, "{line} | {}", shown.trim_end());
@@ -57,6 +69,20 @@ impl Diagnostic<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn never_prints_a_control_character_from_the_source() {
+        let d = Diagnostic {
+            level: "error",
+            title: "t",
+            file: "a.xml",
+            position: Some((1, 5)),
+            notes: vec![],
+        };
+        let s = d.render("<a>\u{1b}[31m<b/>\u{0}</a>");
+        assert!(!s.contains('\u{1b}') && !s.contains('\u{0}'), "{s:?}");
+        assert!(s.contains("<a>\u{FFFD}[31m<b/>\u{FFFD}</a>"), "{s}");
+    }
 
     #[test]
     fn renders_caret_under_column() {

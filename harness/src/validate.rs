@@ -37,8 +37,14 @@ pub struct FileReport {
     pub valid: bool,
     /// No XML/envelope/XSD error (what `xmllint --schema` would decide on the payload).
     pub schema_valid: bool,
-    /// Every violation.
+    /// The violations kept (the first ones in document order; see `omitted_*`).
     pub violations: Vec<Violation>,
+    /// Errors found beyond the ones kept (a hostile file can hold millions).
+    #[serde(default)]
+    pub omitted_errors: usize,
+    /// Warnings found beyond the ones kept.
+    #[serde(default)]
+    pub omitted_warnings: usize,
 }
 
 fn report_for(file: &str, parsed: &Parsed) -> FileReport {
@@ -57,6 +63,8 @@ fn report_for(file: &str, parsed: &Parsed) -> FileReport {
         valid: parsed.is_valid(),
         schema_valid: parsed.is_schema_valid(),
         violations: parsed.violations.clone(),
+        omitted_errors: parsed.omitted.errors,
+        omitted_warnings: parsed.omitted.warnings,
     }
 }
 
@@ -78,8 +86,9 @@ fn render_human(out: &mut dyn Write, r: &FileReport, src: &str) -> std::io::Resu
         (Some(el), Some(p)) => format!("{el} ({} {p})", r.direction.as_deref().unwrap_or("")),
         _ => "no pagoPA message recognised".to_string(),
     };
-    let errors = r.violations.iter().filter(|v| v.is_error()).count();
-    let warnings = r.violations.len() - errors;
+    let kept_errors = r.violations.iter().filter(|v| v.is_error()).count();
+    let errors = kept_errors + r.omitted_errors;
+    let warnings = r.violations.len() - kept_errors + r.omitted_warnings;
     if r.valid {
         let w = if warnings > 0 {
             format!(
@@ -125,6 +134,19 @@ fn render_human(out: &mut dyn Write, r: &FileReport, src: &str) -> std::io::Resu
         };
         write!(out, "{}", d.render(src))?;
     }
+    let omitted = r.omitted_errors + r.omitted_warnings;
+    if omitted > 0 {
+        writeln!(
+            out,
+            "… and {omitted} more violation{} not shown ({} error{}, {} warning{}): the first {} are",
+            if omitted == 1 { "" } else { "s" },
+            r.omitted_errors,
+            if r.omitted_errors == 1 { "" } else { "s" },
+            r.omitted_warnings,
+            if r.omitted_warnings == 1 { "" } else { "s" },
+            r.violations.len()
+        )?;
+    }
     Ok(())
 }
 
@@ -158,6 +180,8 @@ pub fn run(files: &[PathBuf], format: Format, out: &mut dyn Write) -> i32 {
                     valid: false,
                     schema_valid: false,
                     violations: Vec::new(),
+                    omitted_errors: 0,
+                    omitted_warnings: 0,
                 };
                 if format == Format::Human {
                     let _ = render_human(out, &report, "");

@@ -230,6 +230,29 @@ fn validate_an_invalid_message_exits_1() {
 }
 
 #[test]
+fn validate_counts_what_it_does_not_show() {
+    // 150 elements the schema does not allow: 150 errors, the first 100 shown.
+    let dir = tempfile::tempdir().expect("create a temporary folder");
+    let junk = "<junk/>".repeat(150);
+    let hostile = VALID_VERIFY_RES.replace(
+        "<outcome>OK</outcome>",
+        &format!("<outcome>OK</outcome>{junk}"),
+    );
+    std::fs::write(dir.path().join("many.xml"), hostile).expect("write many.xml");
+    let out = run(collaudo()
+        .current_dir(dir.path())
+        .args(["validate", "many.xml"]));
+    assert_eq!(code(&out), 1, "{}", transcript(&out));
+    let text = stdout(&out);
+    assert!(text.contains(": 150 errors"), "{text:.400}");
+    assert!(
+        text.contains("… and 50 more violations not shown"),
+        "{}",
+        &text[text.len().saturating_sub(400)..]
+    );
+}
+
+#[test]
 fn validate_an_unreadable_file_exits_2() {
     let dir = messages();
     let out =
