@@ -1,7 +1,7 @@
 //! `collaudo check` and `collaudo list`: the catalogue without any network.
 
 use crate::exit;
-use crate::scenario::{Catalogue, Severity};
+use crate::scenario::{Catalogue, Scenario, Severity};
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -59,17 +59,30 @@ fn valid_catalogue(dirs: &[PathBuf], out: &mut dyn Write) -> Result<Catalogue, i
     Ok(cat)
 }
 
+/// The cases `only` selects, or the exit code after saying that none matched.
+fn selection<'c>(
+    cat: &'c Catalogue,
+    only: &[String],
+    out: &mut dyn Write,
+) -> Result<Vec<&'c (Scenario, crate::scenario::SourceFile)>, i32> {
+    let selected = cat.select(only);
+    if selected.is_empty() {
+        let _ = writeln!(out, "no scenario matches {}", only.join(", "));
+        return Err(exit::NOTHING_SELECTED);
+    }
+    Ok(selected)
+}
+
 /// `collaudo list`: the catalogue with ids, PagoPA official ids, class and tags.
 pub fn list(dirs: &[PathBuf], only: &[String], out: &mut dyn Write) -> i32 {
     let cat = match valid_catalogue(dirs, out) {
         Ok(c) => c,
         Err(code) => return code,
     };
-    let selected = cat.select(only);
-    if selected.is_empty() {
-        let _ = writeln!(out, "no scenario matches {}", only.join(", "));
-        return exit::NOTHING_SELECTED;
-    }
+    let selected = match selection(&cat, only, out) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
     let _ = writeln!(
         out,
         "{:<10} {:<12} {:<5} {:<40} title",
@@ -105,11 +118,10 @@ pub fn plan(dirs: &[PathBuf], only: &[String], out: &mut dyn Write) -> i32 {
         Ok(c) => c,
         Err(code) => return code,
     };
-    let selected = cat.select(only);
-    if selected.is_empty() {
-        let _ = writeln!(out, "no scenario matches {}", only.join(", "));
-        return exit::NOTHING_SELECTED;
-    }
+    let selected = match selection(&cat, only, out) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
     let _ = writeln!(
         out,
         "{:<10} {:<12} {:<5} {:<5} needs",
@@ -140,7 +152,7 @@ pub fn plan(dirs: &[PathBuf], only: &[String], out: &mut dyn Write) -> i32 {
             needs.join(", ")
         );
     }
-    let scenarios: Vec<&crate::scenario::Scenario> = selected.iter().map(|(s, _)| s).collect();
+    let scenarios: Vec<&Scenario> = selected.iter().map(|(s, _)| s).collect();
     let _ = writeln!(
         out,
         "\nNotices per fixture role for one run of these {} cases against a long-lived station\n(one shared by the cases that only read the role, plus one per case that pays it):",
