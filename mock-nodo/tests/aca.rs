@@ -790,3 +790,18 @@ async fn concurrent_calls_consume_each_fault_once() -> TestResult {
     assert_eq!(aca.pending_faults(), 0);
     Ok(())
 }
+
+/// 2 000 connections held open and silent do not lock the EC's back end out (issue 9, item 5):
+/// at the connection cap the oldest idle ones are closed to make room.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_thousand_idle_connections_do_not_lock_out_the_ec() -> TestResult {
+    let aca = aca().await?;
+    let mut held = Vec::with_capacity(2000);
+    for _ in 0..2000 {
+        held.push(tokio::net::TcpStream::connect(aca.addr).await?);
+    }
+    let answer = post(&aca, &position(EC, "01000000000000016", 3000)).await?;
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    drop(held);
+    Ok(())
+}

@@ -42,6 +42,8 @@ pub struct StationConfig {
     /// How many notices each fixture role gets (1 to [`crate::positions::MAX_COPIES`]): a
     /// station that lives through a whole run needs one per case that pays the role.
     pub copies: usize,
+    /// Timeouts and connection cap of the HTTP server ([`collaudo_serve::Limits`]).
+    pub limits: collaudo_serve::Limits,
 }
 
 /// Where and how the station calls ACA `paCreatePosition`.
@@ -76,6 +78,7 @@ impl Default for StationConfig {
             seed: 0,
             aca: None,
             copies: 1,
+            limits: collaudo_serve::Limits::default(),
         }
     }
 }

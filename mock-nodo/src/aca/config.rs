@@ -31,6 +31,9 @@ pub struct AcaConfig {
     /// Turn off for archives of millions of positions, where the log would dwarf the store;
     /// the journal file and [`AcaStore::call_count`](super::AcaStore::call_count) still work.
     pub retain_calls: bool,
+    /// Timeouts and connection cap of the HTTP server ([`collaudo_serve::Limits`]): the EC's
+    /// back end is code collaudo does not control.
+    pub limits: collaudo_serve::Limits,
 }
 
 impl AcaConfig {
@@ -49,6 +52,7 @@ impl AcaConfig {
             clock,
             journal_path: None,
             retain_calls: true,
+            limits: collaudo_serve::Limits::default(),
         }
     }
 

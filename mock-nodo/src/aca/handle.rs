@@ -5,7 +5,6 @@ use super::faults::AcaFault;
 use super::handler::ACA_PATH;
 use super::server::{AcaState, app};
 use super::store::AcaStore;
-use axum::serve::ListenerExt;
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::path::PathBuf;
@@ -155,17 +154,14 @@ pub async fn start_with_state(
 ) -> Result<AcaHandle, AcaError> {
     let addr = listener.local_addr().map_err(AcaError::LocalAddr)?;
     let (stop, stopped) = oneshot::channel::<()>();
-    // Small JSON answers on kept-alive connections: Nagle would hold each one back waiting for
-    // the client's delayed ACK.
-    let listener = listener.tap_io(|tcp| {
-        let _ = tcp.set_nodelay(true);
+    // The server sets TCP_NODELAY: small JSON answers on kept-alive connections must not wait
+    // for the client's delayed ACK.
+    let limits = state.config().limits;
+    let server = collaudo_serve::serve(listener, app(Arc::clone(&state)), limits, async move {
+        // A dropped handle stops the server as surely as an explicit shutdown.
+        let _ = stopped.await;
     });
-    let server =
-        axum::serve(listener, app(Arc::clone(&state))).with_graceful_shutdown(async move {
-            // A dropped handle stops the server as surely as an explicit shutdown.
-            let _ = stopped.await;
-        });
-    let task = tokio::spawn(async move { server.await });
+    let task = tokio::spawn(server);
     tracing::info!(%addr, "mock ACA listening");
     Ok(AcaHandle {
         addr,

@@ -3,12 +3,11 @@
 //! and applies the reply's delay and cut.
 
 use super::admin;
-use super::listener::Cut;
 use crate::handler::{handle, oversized};
 use crate::state::StationState;
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{ConnectInfo, Request, State};
+use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -23,6 +22,9 @@ pub const ADMIN_PREFIX: &str = "/_collaudo";
 
 /// Largest SOAP request accepted: pagoPA messages are a few KiB, 1 MiB is generous.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// Requests up to this size are handled on the async worker (well under a millisecond).
+const HANDLE_INLINE_BYTES: usize = 64 * 1024;
 
 /// How long a client may take to send its body; a stalled upload must not hold a task forever.
 const BODY_READ_TIMEOUT: Duration = Duration::from_secs(30);
@@ -48,10 +50,7 @@ pub fn app(state: Arc<StationState>) -> Router {
 }
 
 async fn station(State(state): State<Arc<StationState>>, request: Request) -> Response {
-    let cut = request
-        .extensions()
-        .get::<ConnectInfo<Cut>>()
-        .map(|c| c.0.clone());
+    let cut = request.extensions().get::<collaudo_serve::Cut>().cloned();
     let soap_action = request
         .headers()
         .get("soapaction")
@@ -59,7 +58,27 @@ async fn station(State(state): State<Arc<StationState>>, request: Request) -> Re
     let read = axum::body::to_bytes(request.into_body(), MAX_BODY_BYTES);
     let reply = match tokio::time::timeout(BODY_READ_TIMEOUT, read).await {
         Ok(Ok(bytes)) => {
-            let reply = handle(&state, soap_action.as_deref(), &bytes);
+            let reply = if bytes.len() <= HANDLE_INLINE_BYTES {
+                handle(&state, soap_action.as_deref(), &bytes)
+            } else {
+                // Reading a large request takes milliseconds: on a blocking thread, so that
+                // a client sending many of them does not stall the other connections.
+                let shared = Arc::clone(&state);
+                let action = soap_action.clone();
+                match tokio::task::spawn_blocking(move || {
+                    handle(&shared, action.as_deref(), &bytes)
+                })
+                .await
+                {
+                    Ok(reply) => reply,
+                    Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+                    // Only a runtime shutting down cancels a blocking task.
+                    Err(_) => {
+                        return (StatusCode::SERVICE_UNAVAILABLE, "shutting down\n")
+                            .into_response();
+                    }
+                }
+            };
             // A position created by this request is in ACA before the Nodo hears of it.
             state.register_deferred().await;
             reply

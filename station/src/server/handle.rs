@@ -1,7 +1,6 @@
 //! Starting, inspecting and stopping a station.
 
 use super::app::{STATION_PATH, app};
-use super::listener::{Cut, CuttableListener};
 use crate::config::StationConfig;
 use crate::error::StationError;
 use crate::positions::{BackOffice, Fixtures};
@@ -112,13 +111,12 @@ pub async fn start(
     let addr = listener.local_addr().map_err(StationError::LocalAddr)?;
     state.register_in_aca().await;
     let (stop, stopped) = oneshot::channel::<()>();
-    let service = app(Arc::clone(&state)).into_make_service_with_connect_info::<Cut>();
-    let server =
-        axum::serve(CuttableListener::new(listener), service).with_graceful_shutdown(async move {
-            // A dropped handle stops the server as surely as an explicit shutdown.
-            let _ = stopped.await;
-        });
-    let task = tokio::spawn(async move { server.await });
+    let limits = state.config().limits;
+    let server = collaudo_serve::serve(listener, app(Arc::clone(&state)), limits, async move {
+        // A dropped handle stops the server as surely as an explicit shutdown.
+        let _ = stopped.await;
+    });
+    let task = tokio::spawn(server);
     tracing::info!(%addr, profile = %state.config().profile, "reference station listening");
     Ok(StationHandle {
         addr,

@@ -4,7 +4,6 @@
 mod admin;
 mod app;
 mod handle;
-mod listener;
 
 pub use app::{ADMIN_PREFIX, MAX_BODY_BYTES, STATION_PATH, app};
 pub use handle::{StationHandle, bind, start};

@@ -1,0 +1,115 @@
+//! The HTTP/1.1 server loop of collaudo's own servers: the reference station and the mock ACA.
+//!
+//! Both are reached by code collaudo does not control (an EC's back end calls the mock ACA; a
+//! curious user or a port scanner can call the station), so a client that connects and says
+//! nothing, or keeps thousands of connections open, must not starve the Nodo's own requests
+//! (issue 9, item 5). `axum::serve` has neither timeouts nor a connection cap, so this crate
+//! drives hyper directly:
+//!
+//! * a **header-read timeout** ([`Limits::header_read_timeout`]): a client must send a whole
+//!   request head this soon after connecting, or after its previous answer;
+//! * an **idle timeout** ([`Limits::idle_timeout`]): a kept-alive connection with no request
+//!   in flight is closed after this long;
+//! * a **connection cap** ([`Limits::max_connections`]): at the cap, a new connection closes
+//!   the oldest *idle* one, so held-open connections cannot lock out a live client; when the
+//!   process runs out of descriptors, accepting does the same;
+//! * a [`Cut`] in every request's extensions, with which a handler can drop its connection
+//!   without answering (a crashed station's behaviour, which axum handlers cannot express).
+
+mod conn;
+mod cut;
+mod registry;
+
+pub use cut::Cut;
+
+use axum::Router;
+use registry::Registry;
+use std::future::Future;
+use std::io;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+/// Pause after a failed accept that freed nothing, so the loop does not spin.
+const ACCEPT_BACKOFF: Duration = Duration::from_millis(50);
+
+/// The resource limits of one server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// How long a client may take to send a request head, from connecting or from its previous
+    /// answer. Default 10 s: a pagoPA client sends its head at once.
+    pub header_read_timeout: Duration,
+    /// How long a kept-alive connection may stay with no request in flight. Default 60 s,
+    /// longer than any client pool here keeps a connection unused.
+    pub idle_timeout: Duration,
+    /// Most connections open at once. Default 256: far above what a Nodo or an EC back end
+    /// needs, far below the usual 1 024 descriptors per process.
+    pub max_connections: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            header_read_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(60),
+            max_connections: 256,
+        }
+    }
+}
+
+/// Serve `router` on `listener` within `limits` until `shutdown` resolves; then stop accepting,
+/// let in-flight requests finish, close idle connections, and return once every connection has
+/// ended.
+///
+/// # Errors
+/// None today (accept failures are logged and retried); the `io::Result` keeps the door open
+/// for listener errors that must stop the server.
+pub async fn serve(
+    listener: TcpListener,
+    router: Router,
+    limits: Limits,
+    shutdown: impl Future<Output = ()> + Send,
+) -> io::Result<()> {
+    let registry = Arc::new(Registry::default());
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        tokio::select! {
+            () = &mut shutdown => break,
+            accepted = listener.accept() => match accepted {
+                Ok((stream, peer)) => {
+                    let _ = stream.set_nodelay(true);
+                    if registry.len() >= limits.max_connections && !registry.evict_oldest_idle() {
+                        // Every connection is busy: this one would only wait. Closing it at
+                        // once tells the client so.
+                        tracing::warn!(%peer, cap = limits.max_connections, "connection cap reached with no idle connection; refused");
+                        drop(stream);
+                        continue;
+                    }
+                    let slot = registry.open();
+                    tokio::spawn(conn::run(
+                        stream,
+                        router.clone(),
+                        limits,
+                        slot,
+                        Arc::clone(&registry),
+                        stop_rx.clone(),
+                    ));
+                }
+                Err(e) => {
+                    // Out of descriptors (or a transient error): free one if an idle
+                    // connection holds it, otherwise wait a little.
+                    if !registry.evict_oldest_idle() {
+                        tracing::warn!(error = %e, "accept failed");
+                        tokio::time::sleep(ACCEPT_BACKOFF).await;
+                    }
+                }
+            },
+        }
+    }
+    drop(listener);
+    let _ = stop_tx.send(true);
+    registry.wait_empty().await;
+    Ok(())
+}

@@ -1,0 +1,115 @@
+//! The open connections, oldest first, with what the cap needs to know of each: is a request in
+//! flight, and how to ask it to close.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use tokio::sync::Notify;
+use tokio::time::Instant;
+
+/// One open connection.
+#[derive(Debug)]
+pub(crate) struct Slot {
+    id: u64,
+    in_flight: AtomicUsize,
+    /// Set once the registry asked this connection to close (so it is not chosen twice).
+    evicted: AtomicBool,
+    close: Notify,
+    last_active: Mutex<Instant>,
+}
+
+impl Slot {
+    pub(crate) fn begin_request(&self) {
+        self.in_flight.fetch_add(1, Ordering::SeqCst);
+    }
+
+    pub(crate) fn end_request(&self) {
+        *lock(&self.last_active) = Instant::now();
+        self.in_flight.fetch_sub(1, Ordering::SeqCst);
+    }
+
+    pub(crate) fn is_idle(&self) -> bool {
+        self.in_flight.load(Ordering::SeqCst) == 0
+    }
+
+    /// When the connection last finished a request (or opened).
+    pub(crate) fn last_active(&self) -> Instant {
+        *lock(&self.last_active)
+    }
+
+    /// Resolves once the registry evicts this connection.
+    pub(crate) async fn evicted(&self) {
+        self.close.notified().await;
+    }
+}
+
+/// Every open connection, by age.
+#[derive(Debug, Default)]
+pub(crate) struct Registry {
+    next: AtomicU64,
+    open: Mutex<BTreeMap<u64, Arc<Slot>>>,
+    emptied: Notify,
+}
+
+impl Registry {
+    pub(crate) fn len(&self) -> usize {
+        lock(&self.open).len()
+    }
+
+    pub(crate) fn open(&self) -> Arc<Slot> {
+        let id = self.next.fetch_add(1, Ordering::Relaxed);
+        let slot = Arc::new(Slot {
+            id,
+            in_flight: AtomicUsize::new(0),
+            evicted: AtomicBool::new(false),
+            close: Notify::new(),
+            last_active: Mutex::new(Instant::now()),
+        });
+        lock(&self.open).insert(id, Arc::clone(&slot));
+        slot
+    }
+
+    pub(crate) fn close(&self, slot: &Slot) {
+        let mut open = lock(&self.open);
+        open.remove(&slot.id);
+        if open.is_empty() {
+            self.emptied.notify_waiters();
+        }
+    }
+
+    /// Ask the oldest connection with no request in flight to close. False when there is none.
+    ///
+    /// The evicted connection leaves the registry at once, so the caller can count on the room.
+    pub(crate) fn evict_oldest_idle(&self) -> bool {
+        let mut open = lock(&self.open);
+        let victim = open
+            .values()
+            .find(|s| s.is_idle() && !s.evicted.load(Ordering::SeqCst))
+            .map(|s| s.id);
+        let Some(id) = victim else {
+            return false;
+        };
+        if let Some(slot) = open.remove(&id) {
+            slot.evicted.store(true, Ordering::SeqCst);
+            // notify_one keeps the permit if the connection is not waiting right now.
+            slot.close.notify_one();
+        }
+        true
+    }
+
+    /// Wait until no connection is open.
+    pub(crate) async fn wait_empty(&self) {
+        loop {
+            let emptied = self.emptied.notified();
+            if self.len() == 0 {
+                return;
+            }
+            emptied.await;
+        }
+    }
+}
+
+/// A poisoned lock only means a connection task panicked; the map itself is still sound.
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}

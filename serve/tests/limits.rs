@@ -1,0 +1,129 @@
+//! The server's limits against hostile clients, on real sockets (issue 9, item 5): silent
+//! connections, half-sent heads, idle kept-alive connections, and more connections than the cap.
+
+use axum::Router;
+use axum::routing::post;
+use collaudo_serve::{Limits, serve};
+use std::net::SocketAddr;
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::oneshot;
+
+const REQUEST: &[u8] = b"POST /echo HTTP/1.1\r\nhost: x\r\ncontent-length: 5\r\n\r\nhello";
+
+async fn start(limits: Limits) -> (SocketAddr, oneshot::Sender<()>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let router = Router::new().route("/echo", post(|body: String| async move { body }));
+    let (stop, stopped) = oneshot::channel::<()>();
+    tokio::spawn(serve(listener, router, limits, async move {
+        let _ = stopped.await;
+    }));
+    (addr, stop)
+}
+
+/// Send one request on `stream` and read its whole answer (the body is 5 bytes).
+async fn exchange(stream: &mut TcpStream) -> String {
+    stream.write_all(REQUEST).await.unwrap();
+    let mut got = Vec::new();
+    let mut buf = [0u8; 1024];
+    while !got.ends_with(b"hello") {
+        let n = tokio::time::timeout(Duration::from_secs(10), stream.read(&mut buf))
+            .await
+            .expect("answer in time")
+            .unwrap();
+        assert!(
+            n > 0,
+            "closed before the answer: {:?}",
+            String::from_utf8_lossy(&got)
+        );
+        got.extend_from_slice(&buf[..n]);
+    }
+    String::from_utf8_lossy(&got).into_owned()
+}
+
+/// Wait until the server closes `stream` (EOF or reset), failing after `limit`.
+async fn closed_within(stream: &mut TcpStream, limit: Duration) -> bool {
+    let mut buf = [0u8; 64];
+    matches!(
+        tokio::time::timeout(limit, stream.read(&mut buf)).await,
+        Ok(Ok(0) | Err(_))
+    )
+}
+
+#[tokio::test]
+async fn a_silent_connection_is_closed_after_the_header_read_timeout() {
+    let (addr, _stop) = start(Limits {
+        header_read_timeout: Duration::from_millis(200),
+        ..Limits::default()
+    })
+    .await;
+    let mut silent = TcpStream::connect(addr).await.unwrap();
+    let mut half = TcpStream::connect(addr).await.unwrap();
+    half.write_all(b"POST /echo HTTP/1.1\r\nhost:")
+        .await
+        .unwrap();
+    assert!(closed_within(&mut silent, Duration::from_secs(5)).await);
+    assert!(closed_within(&mut half, Duration::from_secs(5)).await);
+}
+
+#[tokio::test]
+async fn an_idle_kept_alive_connection_is_closed_after_the_idle_timeout() {
+    let (addr, _stop) = start(Limits {
+        idle_timeout: Duration::from_millis(200),
+        ..Limits::default()
+    })
+    .await;
+    let mut kept = TcpStream::connect(addr).await.unwrap();
+    let answer = exchange(&mut kept).await;
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    // Still usable right away: the connection is kept alive.
+    exchange(&mut kept).await;
+    assert!(closed_within(&mut kept, Duration::from_secs(5)).await);
+}
+
+#[tokio::test]
+async fn at_the_cap_a_new_connection_closes_the_oldest_idle_one() {
+    let (addr, _stop) = start(Limits {
+        max_connections: 4,
+        ..Limits::default()
+    })
+    .await;
+    let mut held = Vec::new();
+    for _ in 0..4 {
+        held.push(TcpStream::connect(addr).await.unwrap());
+    }
+    // Let the server accept all four before the fifth arrives.
+    for stream in &mut held {
+        stream.write_all(b"").await.unwrap();
+    }
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let mut live = TcpStream::connect(addr).await.unwrap();
+    let answer = exchange(&mut live).await;
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(
+        closed_within(&mut held[0], Duration::from_secs(5)).await,
+        "the oldest idle connection made room"
+    );
+}
+
+/// The issue's regression: 2 000 connections held open and silent, and a normal request still
+/// gets its answer at once, with the default limits.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_thousand_idle_connections_do_not_lock_out_a_live_client() {
+    let (addr, _stop) = start(Limits::default()).await;
+    let mut held = Vec::with_capacity(2000);
+    for i in 0..2000 {
+        match TcpStream::connect(addr).await {
+            Ok(s) => held.push(s),
+            Err(e) => panic!("connection {i}: {e} (raise `ulimit -n` above 4 500 for this test)"),
+        }
+    }
+    for _ in 0..3 {
+        let mut live = TcpStream::connect(addr).await.unwrap();
+        let answer = exchange(&mut live).await;
+        assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    }
+    drop(held);
+}
