@@ -32,7 +32,8 @@ Exit codes:
   1  a scenario failed / a file is invalid (the station does not conform)
   2  usage error, unreadable input, invalid configuration or scenario file
   3  collaudo or its environment failed
-  4  the selection matched no scenario";
+  4  the selection matched no scenario
+  130  `run` stopped by Ctrl-C; the reports were written (SIGTERM: 1 or 3)";
 
 /// Top-level arguments.
 #[derive(Debug, Parser)]
@@ -60,7 +61,7 @@ failed) or skipped (a fixture role, EC action or optional section is not configu
 is given, and a skipped case sends nothing).\n\n\
 Reports go to --out (default ./collaudo-report/<timestamp>): junit.xml, report.json, \
 summary.md, events.jsonl and journal.jsonl (every exchange, raw bytes both ways).",
-        after_help = "Examples:\n  collaudo run\n  collaudo run --profile wrong-sum            see what a broken station looks like\n  collaudo run --station http://127.0.0.1:8080/pagopa/station --config collaudo.toml\n  collaudo run --only VRF,ACT-002M --report junit --out ci-report\n\nExit codes: 0 all passed (or skipped), 1 a scenario failed (even if collaudo also hit errors),\n2 usage/config/scenario error, 3 harness or environment error and no failure, 4 nothing selected."
+        after_help = "Examples:\n  collaudo run\n  collaudo run --profile wrong-sum            see what a broken station looks like\n  collaudo run --station http://127.0.0.1:8080/pagopa/station --config collaudo.toml\n  collaudo run --only VRF,ACT-002M --report junit --out ci-report\n\nExit codes: 0 all passed (or skipped), 1 a scenario failed (even if collaudo also hit errors),\n2 usage/config/scenario error, 3 harness or environment error and no failure, 4 nothing selected, 130 stopped by Ctrl-C.\nOn Ctrl-C or SIGTERM the case in flight is abandoned and every report is still written, with\nthe unfinished cases as errors (SIGTERM exits 1 if a case had failed, else 3)."
     )]
     Run {
         /// The station's service URL (overrides collaudo.toml and COLLAUDO_STATION_URL).
@@ -235,7 +236,7 @@ pub fn dispatch(cli: Cli) -> i32 {
             embedded,
             no_preflight,
         } => {
-            let args = crate::run::RunArgs {
+            let mut args = crate::run::RunArgs {
                 config,
                 station,
                 profile,
@@ -250,13 +251,13 @@ pub fn dispatch(cli: Cli) -> i32 {
                 timeout_ms,
                 live_console: true,
                 non_interactive,
+                interrupt: Default::default(),
             };
             match runtime() {
-                Ok(rt) => rt.block_on(crate::run::run(
-                    args,
-                    |k| std::env::var(k).ok(),
-                    &mut std::io::stderr(),
-                )),
+                Ok(rt) => rt.block_on(async move {
+                    args.interrupt = crate::interrupt::Interrupt::listen();
+                    crate::run::run(args, |k| std::env::var(k).ok(), &mut std::io::stderr()).await
+                }),
                 Err(code) => code,
             }
         }

@@ -3,6 +3,18 @@
 
 use std::fmt::Write as _;
 
+/// An error and every cause under it, `outer: inner: os error`: a lifecycle error such as
+/// "cannot bind the station on 0.0.0.0:80" is useless without the OS's reason under it.
+pub fn chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(e) = cause {
+        let _ = write!(text, ": {e}");
+        cause = e.source();
+    }
+    text
+}
+
 /// A problem located in a source file.
 #[derive(Debug, Clone)]
 pub struct Diagnostic<'a> {

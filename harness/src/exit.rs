@@ -13,3 +13,6 @@ pub const USAGE: i32 = 2;
 pub const HARNESS: i32 = 3;
 /// The selection matched no scenario.
 pub const NOTHING_SELECTED: i32 = 4;
+/// The run was stopped by Ctrl-C (SIGINT): 128 + 2, the shell's convention. The reports were
+/// written, with the unfinished cases as errors. (SIGTERM gives 1 or 3, see `run`.)
+pub const INTERRUPTED: i32 = 130;

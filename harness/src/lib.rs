@@ -10,6 +10,7 @@ pub mod diagnostic;
 pub mod engine;
 pub mod exit;
 pub mod fixtures;
+pub mod interrupt;
 pub mod run;
 pub mod scenario;
 pub mod station_cmd;

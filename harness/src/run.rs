@@ -49,6 +49,9 @@ pub struct RunArgs {
     /// collected and written to the `err` writer given to [`run`] when the run ends, so
     /// in-process callers capture everything.
     pub live_console: bool,
+    /// Stops the run early, reporting unfinished cases as errors (the CLI wires it to SIGINT
+    /// and SIGTERM; the default never fires).
+    pub interrupt: crate::interrupt::Interrupt,
 }
 
 /// A `Write` shared between the console reporter and the caller.
@@ -109,7 +112,12 @@ async fn start_station(config: StationConfig) -> Result<StationHandle, String> {
         .map_err(|e| format!("cannot bind 127.0.0.1 for the embedded station: {e}"))?;
     collaudo_station::start(config, listener)
         .await
-        .map_err(|e| format!("cannot start the embedded station: {e}"))
+        .map_err(|e| {
+            format!(
+                "cannot start the embedded station: {}",
+                crate::diagnostic::chain(&e)
+            )
+        })
 }
 
 /// The key the embedded station uses toward the mock ACA.
@@ -148,7 +156,12 @@ impl StationProvider for Embedded {
             .map_err(|e| format!("cannot bind 127.0.0.1 for the mock ACA: {e}"))?;
         let aca = collaudo_nodo::aca::start(aca_config, aca_listener)
             .await
-            .map_err(|e| format!("cannot start the mock ACA: {e}"))?;
+            .map_err(|e| {
+                format!(
+                    "cannot start the mock ACA: {}",
+                    crate::diagnostic::chain(&e)
+                )
+            })?;
         let handle = start_station(StationConfig {
             aca: Some(collaudo_station::AcaTarget {
                 url: aca.endpoint(),
@@ -538,6 +551,7 @@ pub async fn run(args: RunArgs, env: impl Fn(&str) -> Option<String>, err: &mut 
             duplicate_is_final: cfg.receipts.duplicate_is_final.unwrap_or(true),
         },
         journal_path: Some(out_dir.join("journal.jsonl")),
+        interrupt: args.interrupt.clone(),
         features: engine::Features {
             // The embedded reference station offers every feature.
             demand: external.is_none()
@@ -599,8 +613,8 @@ pub async fn run(args: RunArgs, env: impl Fn(&str) -> Option<String>, err: &mut 
                         Err(e) => {
                             let _ = writeln!(
                                 err,
-                                "error: cannot serve the mock ACA on {}: {e}",
-                                a.listen
+                                "error: cannot serve the mock ACA: {}",
+                                crate::diagnostic::chain(&e)
                             );
                             return exit::HARNESS;
                         }
@@ -669,6 +683,33 @@ pub async fn run(args: RunArgs, env: impl Fn(&str) -> Option<String>, err: &mut 
 /// A station failure is never hidden by a harness error: 1 when any case failed, 3 only when
 /// nothing failed and something could not be judged.
 fn exit_code(outcome: &engine::RunOutcome, err: &mut dyn Write) -> i32 {
+    if let Some(signal) = outcome.interrupted {
+        let unfinished = outcome
+            .result
+            .cases
+            .iter()
+            .filter(|c| {
+                c.reason
+                    .as_deref()
+                    .is_some_and(|r| r.starts_with("interrupted"))
+            })
+            .count();
+        let failed = collaudo_reports::json::Tally::of(&outcome.result.cases)
+            .evidence
+            .failed;
+        let _ = writeln!(
+            err,
+            "interrupted by {signal}: {unfinished} case{} not finished (errors in the reports); {failed} failed before",
+            if unfinished == 1 { "" } else { "s" }
+        );
+        // Ctrl-C: the shell convention. SIGTERM (a CI timeout): a station failure found
+        // before the stop still fails the gate as a failure; otherwise the run is an error.
+        return match signal {
+            crate::interrupt::Signal::Int => exit::INTERRUPTED,
+            crate::interrupt::Signal::Term if failed > 0 => exit::FAILED,
+            crate::interrupt::Signal::Term => exit::HARNESS,
+        };
+    }
     // Simulator demonstrations are not evidence about the station: one that fails means the
     // simulator misbehaved, which is collaudo's error, never the station's failure.
     let tally = collaudo_reports::json::Tally::of(&outcome.result.cases);

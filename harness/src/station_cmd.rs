@@ -43,14 +43,15 @@ pub async fn serve(
     let handle = match collaudo_station::bind(config(profile, seed, copies), listen).await {
         Ok(h) => h,
         Err(e) => {
-            let _ = writeln!(out, "error: cannot start the station on {listen}: {e}");
+            let _ = writeln!(out, "error: {}", crate::diagnostic::chain(&e));
             return exit::HARNESS;
         }
     };
+    // The address actually bound: the port the OS chose for port 0, the wildcard as asked.
     let _ = writeln!(
         out,
-        "reference station ({profile}) listening on {}",
-        handle.url
+        "reference station ({profile}) listening on {} (station URL: {})",
+        handle.addr, handle.url
     );
     let _ = writeln!(
         out,
@@ -74,17 +75,17 @@ pub async fn serve(
     }
     let _ = writeln!(
         out,
-        "a collaudo.toml for it: collaudo station --listen {listen} --print-config (same --seed, --profile, --copies)"
+        "a collaudo.toml for it: collaudo station --listen {} --print-config (same --seed, --profile, --copies)",
+        handle.addr
     );
-    let _ = writeln!(out, "press Ctrl-C to stop");
+    let _ = writeln!(out, "press Ctrl-C (or send SIGTERM) to stop");
     let _ = out.flush();
-    if let Err(e) = tokio::signal::ctrl_c().await {
-        let _ = writeln!(out, "error: cannot wait for Ctrl-C: {e}");
-    }
+    // Ctrl-C or SIGTERM (a container or service manager stopping it): in-flight answers finish.
+    let _ = crate::interrupt::Interrupt::listen().wait().await;
     match handle.shutdown().await {
         Ok(()) => exit::OK,
         Err(e) => {
-            let _ = writeln!(out, "error: {e}");
+            let _ = writeln!(out, "error: {}", crate::diagnostic::chain(&e));
             exit::HARNESS
         }
     }

@@ -290,6 +290,64 @@ pub struct Judgement {
     pub explanation: String,
 }
 
+/// Replies up to this size are judged on the calling task: a few hundred microseconds at most.
+const JUDGE_INLINE_BYTES: usize = 64 * 1024;
+
+/// The time [`judge_bounded`] allows for a reply of `len` bytes: 2 s plus 1 s per MiB, some
+/// hundred times what the linear judge needs, so only a defect in the judge reaches it.
+pub fn judge_budget(len: usize) -> std::time::Duration {
+    std::time::Duration::from_secs(2) + std::time::Duration::from_millis((len as u64) / 1024)
+}
+
+/// [`judge`] on a blocking thread when the reply is large, within [`judge_budget`]: a station
+/// that sends megabytes must not stall the other tasks of the run (the mock servers, the
+/// stations of a broadcast), and no reply may hold a run forever. Past the budget the reply is
+/// given up on as unreadable (`PPT_STAZIONE_INT_PA_ERRORE_RESPONSE`, saying why); the thread
+/// finishes in the background.
+pub async fn judge_bounded(
+    ex: &Exchange,
+    request: &Message,
+    backoffice: &BackOffice,
+    policy: &CheckPolicy,
+) -> Judgement {
+    let len = ex.response.as_ref().map_or(0, |r| r.body.len());
+    if len <= JUDGE_INLINE_BYTES {
+        return judge(ex, request, backoffice, policy);
+    }
+    let (ex_owned, request, backoffice, policy) = (
+        ex.clone(),
+        request.clone(),
+        backoffice.clone(),
+        policy.clone(),
+    );
+    let task =
+        tokio::task::spawn_blocking(move || judge(&ex_owned, &request, &backoffice, &policy));
+    let budget = judge_budget(len);
+    match tokio::time::timeout(budget, task).await {
+        Ok(Ok(judgement)) => judgement,
+        Ok(Err(e)) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+        Ok(Err(_)) | Err(_) => {
+            let code = FaultCode::PptStazioneIntPaErroreResponse;
+            let reason = format!(
+                "collaudo gave up judging the {len}-byte reply after its {} ms budget",
+                budget.as_millis()
+            );
+            Judgement {
+                explanation: format!(
+                    "The Nodo would answer the PSP {code}: {}: {reason}; no pagoPA answer is \
+                     that hard to read.",
+                    ex.primitive
+                ),
+                outcome: NodoOutcome::Nodo { code, reason },
+                message: None,
+                violations: Vec::new(),
+                checks: Vec::new(),
+                hygiene: Vec::new(),
+            }
+        }
+    }
+}
+
 /// Judge one exchange as the Nodo would.
 ///
 /// `request` is the message that was sent (for consistency checks); the expected response is
@@ -325,6 +383,12 @@ pub fn judge(
             TransportErrorKind::BodyTooLarge => (
                 FaultCode::PptStazioneIntPaErroreResponse,
                 "the response body was too large to be a pagoPA answer",
+            ),
+            // The station did answer, with bytes that are not a readable HTTP response: that
+            // is a wrong answer, not an absent station.
+            TransportErrorKind::NotHttp => (
+                FaultCode::PptStazioneIntPaErroreResponse,
+                "the station's answer was not a readable HTTP response",
             ),
             // Nothing usable came back and the failure is not one of the above: the Nodo has
             // no response to read, which it reports as the station being unreachable.

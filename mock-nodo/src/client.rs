@@ -6,7 +6,7 @@
 //! injected fault costs virtual time instead (see [`crate::transport`]). Real calls do not move
 //! the scenario clock; the engine decides how scenario time advances between steps.
 
-use crate::checks::{BackOffice, CheckPolicy, Judgement, judge};
+use crate::checks::{BackOffice, CheckPolicy, Judgement};
 use crate::clock::{Clock, SystemClock};
 use crate::journal::{Exchange, HttpReply, Journal, TransportError, TransportErrorKind};
 use crate::transport::{Corruption, Fault, UnavailableAnswer};
@@ -319,6 +319,23 @@ impl NodoClient {
             message,
         };
 
+        // On disk before anything leaves: a run killed during the call still shows what it sent.
+        let sending = self.journal.begin(&Exchange {
+            seq: 0,
+            primitive,
+            url: self.target.url.clone(),
+            request_headers: request_headers.clone(),
+            request_body: body.clone(),
+            response: None,
+            transport_error: None,
+            injected_fault: injected_fault.clone(),
+            real_started_at: real_started_at.clone(),
+            latency_ms: 0.0,
+            virtual_at,
+            classification: None,
+            scenario: scenario.map(str::to_string),
+            step,
+        });
         let (response, transport_error) = match fault {
             Some(Fault::Timeout) => {
                 self.clock.advance(timeout);
@@ -456,7 +473,7 @@ impl NodoClient {
             scenario: scenario.map(str::to_string),
             step,
         };
-        let seq = self.journal.record(exchange.clone());
+        let seq = self.journal.record_sent(sending, exchange.clone());
         tracing::debug!(
             seq,
             %primitive,
@@ -481,7 +498,7 @@ impl NodoClient {
         policy: &CheckPolicy,
     ) -> (Exchange, Judgement) {
         let mut exchange = self.send(msg, fault, scenario, step).await;
-        let judgement = judge(&exchange, msg, backoffice, policy);
+        let judgement = crate::checks::judge_bounded(&exchange, msg, backoffice, policy).await;
         let label = judgement.outcome.label();
         self.journal
             .update_classification(exchange.seq, label.clone());
@@ -584,7 +601,23 @@ fn transport_error(e: reqwest::Error) -> TransportError {
         }
         found
     };
-    let kind = if e.is_connect() {
+    // hyper's parse errors: the bytes that came back are not an HTTP response (or its head is
+    // over the size limit). Found before the generic "request failed" cases below.
+    let not_http = {
+        let mut src: Option<&(dyn std::error::Error + 'static)> = e.source();
+        let mut found = false;
+        while let Some(s) = src {
+            if let Some(h) = s.downcast_ref::<hyper::Error>() {
+                found = h.is_parse() || h.is_parse_too_large() || h.is_parse_status();
+                break;
+            }
+            src = s.source();
+        }
+        found
+    };
+    let kind = if not_http {
+        TransportErrorKind::NotHttp
+    } else if e.is_connect() {
         // A refused, unreachable or timed-out TCP connect is what the Nodo reports as
         // IRRAGGIUNGIBILE (DOMAIN.md §4.2: "TCP/TLS connection failure").
         TransportErrorKind::Refused

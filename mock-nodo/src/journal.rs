@@ -8,6 +8,11 @@
 //! Response bodies are raw bytes (a station may send anything): they are written as UTF-8 text
 //! when they are valid UTF-8, else as base64 with `"body_encoding": "base64"`.
 //!
+//! A call's request is journalled *before* it is sent, as a `{"sending":N,"request":{..}}`
+//! line, and its exchange line then starts with `{"sending":N,`: a run killed mid-call (SIGKILL,
+//! a CI runner's hard stop) leaves the request it was making on disk, and [`Journal::load`]
+//! gives it back as an exchange with no answer.
+//!
 //! By default a journal also keeps every exchange in memory, for the checks and reports of the
 //! run. Long runs (a benchmark delivering hundreds of thousands of receipt attempts) use
 //! [`Journal::create_streaming`], which writes the same file but keeps nothing in memory, or
@@ -123,6 +128,9 @@ pub enum TransportErrorKind {
     Reset,
     /// The body exceeded the size cap; the rest was not read.
     BodyTooLarge,
+    /// Something came back, but not an HTTP response the Nodo can read: not HTTP at all, a
+    /// malformed status line or header, or a response head over the client's size limit.
+    NotHttp,
     /// A timeout injected by the fault plan: no real call was made, or (for
     /// `Fault::AnswerTimeout`) the station's answer was discarded as late.
     InjectedTimeout,
@@ -203,12 +211,31 @@ struct ClassificationLine {
     classification: String,
 }
 
+/// A request journalled before it is sent.
+#[derive(Debug, Serialize, Deserialize)]
+struct SendingLine<E> {
+    sending: u64,
+    request: E,
+}
+
 #[derive(Deserialize)]
 #[serde(untagged)]
 enum Line {
     Exchange(Box<Exchange>),
     Classification(ClassificationLine),
+    Sending(Box<SendingLine<Exchange>>),
 }
+
+/// A request journalled by [`Journal::begin`], to hand to [`Journal::record_sent`] with its
+/// exchange.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[must_use = "hand it to Journal::record_sent, or the request stays pending in the file"]
+pub struct Sending(u64);
+
+/// The message of an exchange whose request was sent but whose answer never reached the
+/// journal (see [`Journal::load`]).
+pub const UNFINISHED: &str = "the run ended during this exchange (killed or interrupted): the request was sent and no \
+     answer was recorded";
 
 #[derive(Debug)]
 struct Inner {
@@ -217,6 +244,8 @@ struct Inner {
     entries: Vec<Exchange>,
     /// Whether exchanges are kept in `entries`.
     retain: bool,
+    /// Requests journalled by `begin` so far.
+    sending: u64,
     /// Exchanges recorded so far (the last sequence number given).
     recorded: u64,
     write_error: Option<io::Error>,
@@ -228,6 +257,7 @@ impl Inner {
             file,
             entries: Vec::new(),
             retain,
+            sending: 0,
             recorded: 0,
             write_error: None,
         }
@@ -328,6 +358,53 @@ impl Journal {
         seq
     }
 
+    /// Journal the request of `exchange` (its request fields; the response fields are not
+    /// written) before it is sent: if the process dies before [`Journal::record_sent`], the
+    /// file still shows what was being sent. A no-op for journals without a file.
+    pub fn begin(&self, exchange: &Exchange) -> Sending {
+        let mut inner = self.lock();
+        inner.sending += 1;
+        let id = inner.sending;
+        if inner.file.is_some() {
+            let line = serde_json::to_string(&SendingLine {
+                sending: id,
+                request: exchange,
+            });
+            let result = match line {
+                Ok(line) => inner.append_line(&line),
+                Err(e) => Err(io::Error::other(e)),
+            };
+            inner.note(result);
+        }
+        Sending(id)
+    }
+
+    /// [`Journal::record`] the exchange whose request [`Journal::begin`] journalled: its line
+    /// names the request it completes.
+    pub fn record_sent(&self, sending: Sending, mut exchange: Exchange) -> u64 {
+        let mut inner = self.lock();
+        inner.recorded += 1;
+        let seq = inner.recorded;
+        exchange.seq = seq;
+        if inner.file.is_some() {
+            let result = match serde_json::to_string(&exchange) {
+                // `{"sending":N,` + the exchange's own fields: one line, read back by `load`.
+                Ok(line) => match line.strip_prefix('{') {
+                    Some(fields) => {
+                        inner.append_line(&format!("{{\"sending\":{},{fields}", sending.0))
+                    }
+                    None => inner.append_line(&line),
+                },
+                Err(e) => Err(io::Error::other(e)),
+            };
+            inner.note(result);
+        }
+        if inner.retain {
+            inner.entries.push(exchange);
+        }
+        seq
+    }
+
     /// Attach the Nodo's classification to exchange `seq`; appended as a
     /// `{"seq":..,"classification":..}` line. Unknown sequence numbers are ignored.
     pub fn update_classification(&self, seq: u64, classification: impl Into<String>) {
@@ -383,17 +460,29 @@ impl Journal {
 
     /// Read a journal file back: exchanges in order, with later classification lines applied.
     /// A truncated last line (a crash mid-write) is skipped; any other bad line is an error.
+    /// A request journalled by [`Journal::begin`] with no exchange after it (the run died
+    /// during the call) comes back last, as an exchange with no response and a transport
+    /// error of kind [`TransportErrorKind::Other`] saying so ([`UNFINISHED`]).
     pub fn load(path: impl AsRef<Path>) -> io::Result<Vec<Exchange>> {
         let reader = BufReader::new(File::open(path)?);
         let lines: Vec<String> = reader.lines().collect::<io::Result<_>>()?;
         let mut out: Vec<Exchange> = Vec::new();
+        let mut pending: std::collections::BTreeMap<u64, Exchange> = Default::default();
         let last = lines.len().saturating_sub(1);
         for (i, line) in lines.iter().enumerate() {
             if line.trim().is_empty() {
                 continue;
             }
             match serde_json::from_str::<Line>(line) {
-                Ok(Line::Exchange(ex)) => out.push(*ex),
+                Ok(Line::Exchange(ex)) => {
+                    if let Some(id) = completes(line) {
+                        pending.remove(&id);
+                    }
+                    out.push(*ex);
+                }
+                Ok(Line::Sending(s)) => {
+                    pending.insert(s.sending, s.request);
+                }
                 Ok(Line::Classification(c)) => {
                     if let Some(ex) = out.iter_mut().rev().find(|e| e.seq == c.seq) {
                         ex.classification = Some(c.classification);
@@ -408,8 +497,26 @@ impl Journal {
                 }
             }
         }
+        let mut seq = out.iter().map(|e| e.seq).max().unwrap_or(0);
+        for (_, mut ex) in pending {
+            seq += 1;
+            ex.seq = seq;
+            ex.response = None;
+            ex.transport_error = Some(TransportError {
+                kind: TransportErrorKind::Other,
+                message: UNFINISHED.to_string(),
+            });
+            out.push(ex);
+        }
         Ok(out)
     }
+}
+
+/// The request id an exchange line completes (`{"sending":N,...`), if it names one.
+fn completes(line: &str) -> Option<u64> {
+    let rest = line.strip_prefix("{\"sending\":")?;
+    let end = rest.find(|c: char| !c.is_ascii_digit())?;
+    rest[..end].parse().ok()
 }
 
 impl Inner {
@@ -568,6 +675,30 @@ mod tests {
             Some("PPT_STAZIONE_INT_PA_ERRORE_RESPONSE")
         );
         assert!(j.take_write_error().is_none());
+    }
+
+    #[test]
+    fn a_request_is_on_disk_before_its_answer_and_a_missing_answer_loads_as_unfinished() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j.jsonl");
+        let j = Journal::create(&path).unwrap();
+        let first = j.begin(&exchange(Vec::new()));
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.starts_with("{\"sending\":1,\"request\":{"), "{text}");
+        assert_eq!(j.record_sent(first, exchange(b"<ok/>".to_vec())), 1);
+        // The second call never gets its answer: the process dies here.
+        let _second = j.begin(&exchange(Vec::new()));
+        drop(j);
+        let loaded = Journal::load(&path).unwrap();
+        assert_eq!(loaded.len(), 2, "{loaded:?}");
+        assert_eq!(loaded[0].response.as_ref().unwrap().body, b"<ok/>");
+        assert!(loaded[0].transport_error.is_none());
+        assert_eq!(loaded[1].seq, 2);
+        assert!(loaded[1].response.is_none());
+        let err = loaded[1].transport_error.as_ref().unwrap();
+        assert_eq!(err.kind, TransportErrorKind::Other);
+        assert_eq!(err.message, UNFINISHED);
+        assert_eq!(loaded[1].request_body, exchange(Vec::new()).request_body);
     }
 
     #[test]

@@ -18,7 +18,7 @@ pub mod transport;
 
 pub use checks::{
     BackOffice, CheckFailure, CheckPolicy, EcInfo, HygieneWarning, IbanInfo, Judgement,
-    NodoOutcome, judge,
+    NodoOutcome, judge, judge_bounded, judge_budget,
 };
 pub use client::{ClientError, NodoClient, SoapActionStyle, StationTarget, Timeouts};
 pub use clock::{Clock, SystemClock, VirtualClock, VirtualTime};

@@ -9,7 +9,7 @@
 //! Attempts are placed on the virtual clock (`start + (n-1) × interval`), so a station down for
 //! 47 hours costs milliseconds of real time; each attempt still has its real network timeout.
 
-use crate::checks::{BackOffice, CheckPolicy, NodoOutcome, judge};
+use crate::checks::{BackOffice, CheckPolicy, NodoOutcome};
 use crate::client::NodoClient;
 use crate::clock::VirtualTime;
 use crate::transport::Fault;
@@ -297,7 +297,7 @@ pub async fn deliver(
             let elapsed = r.client.clock().now().since(start);
             let fault = r.outage.fault_at(n, elapsed);
             let ex = r.client.send(&r.message, fault, scenario, step).await;
-            let j = judge(&ex, &r.message, backoffice, check_policy);
+            let j = crate::checks::judge_bounded(&ex, &r.message, backoffice, check_policy).await;
             let status = ex.response.as_ref().map(|x| x.status);
             let outcome = classify(status, &j.outcome, policy);
             r.client

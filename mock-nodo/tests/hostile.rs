@@ -88,12 +88,24 @@ impl Harness {
         .unwrap()
     }
 
+    /// The journal's exchange and classification lines. Every exchange line completes the
+    /// request line written before the call (`{"sending":N,"request":..}`), which is checked
+    /// here and left out.
     fn lines(&self) -> Vec<serde_json::Value> {
-        std::fs::read_to_string(&self.path)
+        let all: Vec<serde_json::Value> = std::fs::read_to_string(&self.path)
             .unwrap()
             .lines()
             .map(|l| serde_json::from_str(l).unwrap())
-            .collect()
+            .collect();
+        let (sent, rest): (Vec<_>, Vec<_>) =
+            all.into_iter().partition(|l| l.get("request").is_some());
+        let completed: Vec<_> = rest.iter().filter_map(|l| l.get("sending")).collect();
+        assert_eq!(
+            sent.iter().map(|l| &l["sending"]).collect::<Vec<_>>(),
+            completed,
+            "each request is journalled before its exchange, and completed by it"
+        );
+        rest
     }
 }
 
@@ -539,6 +551,44 @@ async fn a_connection_closed_without_answer_is_irraggiungibile() {
     let j = judge(&ex, &req, &backoffice(), &CheckPolicy::default());
     assert_eq!(code(&j.outcome), "PPT_STAZIONE_INT_PA_IRRAGGIUNGIBILE");
     assert!(j.outcome.is_station_unavailable());
+}
+
+/// Something came back, but not an HTTP response: an answer the Nodo cannot read, so
+/// ERRORE_RESPONSE, never IRRAGGIUNGIBILE (issue 9, item 7). Each reply is written after the
+/// request was read.
+#[tokio::test]
+async fn a_non_http_or_oversized_head_reply_is_errore_response() {
+    let huge_header = format!(
+        "HTTP/1.1 200 OK\r\ncontent-type: text/xml\r\nx-junk: {}\r\ncontent-length: 0\r\n\r\n",
+        "a".repeat(1024 * 1024)
+    );
+    let replies: [(&str, Vec<u8>); 4] = [
+        ("not http", b"hello, I am not a web server\r\n\r\n".to_vec()),
+        ("ssh banner", b"SSH-2.0-OpenSSH_9.6\r\n".to_vec()),
+        ("bad status line", b"HTTP/1.1 abc Whatever\r\n\r\n".to_vec()),
+        ("1 MiB header", huge_header.into_bytes()),
+    ];
+    for (what, reply) in replies {
+        let h = Harness::new();
+        let (url, _) = raw_station(move |mut s: TcpStream| {
+            let reply = reply.clone();
+            async move {
+                if read_request(&mut s).await {
+                    let _ = s.write_all(&reply).await;
+                    let _ = s.shutdown().await;
+                }
+            }
+        })
+        .await;
+        let client = h.client(url, Timeouts::uniform(SHORT));
+        let req = client.verify(qr());
+        let ex = client.send(&req, None, None, None).await;
+        let err = ex.transport_error.as_ref().expect(what);
+        assert_eq!(err.kind, TransportErrorKind::NotHttp, "{what}: {err}");
+        let j = judge(&ex, &req, &backoffice(), &CheckPolicy::default());
+        assert_eq!(code(&j.outcome), ERRORE_RESPONSE, "{what}");
+        assert!(!j.outcome.is_station_unavailable(), "{what}");
+    }
 }
 
 #[tokio::test]

@@ -216,6 +216,34 @@ pub struct ExchangeRecord {
     pub attempt: Option<u32>,
 }
 
+/// Longest text, in bytes, a report keeps in a field that can quote the station: a check's
+/// message, expected and actual values and Nodo outcome, a step's message and transcript
+/// lines, an exchange's outcome, a case's reason and warnings. Longer text is cut at a
+/// character boundary and ends with `…(N bytes)`, N its full size: a station sending megabyte
+/// names or fault strings must not multiply them into every report. The journal keeps the raw
+/// bytes, once.
+pub const REPORT_TEXT_MAX: usize = 2048;
+
+/// Cut `text` to [`REPORT_TEXT_MAX`] bytes, saying how long it was.
+pub fn bound_text(text: &mut String) {
+    if text.len() <= REPORT_TEXT_MAX {
+        return;
+    }
+    let full = text.len();
+    let mut cut = REPORT_TEXT_MAX - 32;
+    while !text.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    text.truncate(cut);
+    text.push_str(&format!("…({full} bytes)"));
+}
+
+fn bound_opt(text: &mut Option<String>) {
+    if let Some(t) = text.as_mut() {
+        bound_text(t);
+    }
+}
+
 /// One finished step of a case.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct StepRecord {
@@ -290,6 +318,11 @@ impl CaseResult {
                 .filter(|s| s.verdict == verdict && verdict != Verdict::Pass)
                 .find_map(StepRecord::explanation)
         };
+        let mut reason = reason;
+        bound_opt(&mut reason);
+        let steps = steps.into_iter().map(StepRecord::bounded).collect();
+        let mut warnings = warnings;
+        warnings.iter_mut().for_each(bound_text);
         CaseResult {
             meta,
             verdict,
@@ -303,10 +336,12 @@ impl CaseResult {
     /// A case that did not run, with the reason.
     #[must_use]
     pub fn skipped(meta: CaseMeta, reason: impl Into<String>) -> CaseResult {
+        let mut reason = reason.into();
+        bound_text(&mut reason);
         CaseResult {
             meta,
             verdict: Verdict::Skipped,
-            reason: Some(reason.into()),
+            reason: Some(reason),
             steps: Vec::new(),
             duration_ms: 0.0,
             warnings: Vec::new(),
@@ -343,6 +378,24 @@ impl CaseResult {
 }
 
 impl StepRecord {
+    /// The same step with every text that can quote the station cut to [`REPORT_TEXT_MAX`]
+    /// bytes (see there).
+    #[must_use]
+    pub fn bounded(mut self) -> StepRecord {
+        bound_opt(&mut self.message);
+        self.transcript.iter_mut().for_each(bound_text);
+        for c in &mut self.checks {
+            bound_text(&mut c.message);
+            bound_opt(&mut c.expected);
+            bound_opt(&mut c.actual);
+            bound_opt(&mut c.nodo_outcome);
+        }
+        for e in &mut self.exchanges {
+            bound_text(&mut e.outcome);
+        }
+        self
+    }
+
     /// The step's message, or else its first failed check's message.
     fn explanation(&self) -> Option<String> {
         self.message.clone().or_else(|| {
@@ -437,6 +490,22 @@ impl RunResult {
             .iter()
             .map(|c| c.verdict)
             .fold(Verdict::Skipped, Verdict::worst)
+    }
+}
+
+#[cfg(test)]
+mod bound_tests {
+    use super::*;
+
+    #[test]
+    fn long_station_text_is_cut_at_a_char_boundary_with_its_size() {
+        let mut short = "x".repeat(REPORT_TEXT_MAX);
+        bound_text(&mut short);
+        assert_eq!(short.len(), REPORT_TEXT_MAX);
+        let mut long = "é".repeat(5 * 1024 * 1024);
+        bound_text(&mut long);
+        assert!(long.len() <= REPORT_TEXT_MAX, "{}", long.len());
+        assert!(long.ends_with(&format!("…({} bytes)", 10 * 1024 * 1024)));
     }
 }
 

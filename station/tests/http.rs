@@ -404,6 +404,32 @@ async fn oversized_requests_are_refused_without_crashing() -> Res {
     Ok(())
 }
 
+/// Large hostile requests under the size limit are read off the async workers (issue 9, item
+/// 1): two at once with 40 000 misplaced siblings each, and each gets its syntax fault.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn large_hostile_requests_get_their_fault() -> Res {
+    let h = station(StationConfig::default()).await?;
+    let c = client()?;
+    let f = fixture(&h, FixtureRole::Payable)?;
+    let xml = verify(&h, &f).to_xml();
+    let junk = "<junk>x</junk>".repeat(40_000);
+    let hostile = xml.replacen("<idPA>", &format!("{junk}<idPA>"), 1);
+    assert!(hostile.len() > 400_000 && hostile.len() < collaudo_station::server::MAX_BODY_BYTES);
+    let action = Some("\"paVerifyPaymentNotice\"");
+    let (a, b) = tokio::join!(
+        post_raw(&h, &c, action, hostile.clone().into_bytes()),
+        post_raw(&h, &c, action, hostile.into_bytes())
+    );
+    for answer in [a?, b?] {
+        assert_eq!(
+            conformant(&answer),
+            (Outcome::Ko, Some("PAA_SINTASSI_EXTRAXSD".to_string()))
+        );
+    }
+    h.shutdown().await?;
+    Ok(())
+}
+
 #[tokio::test]
 async fn dead_station_closes_the_connection_without_a_reply() -> Res {
     let h = station(StationConfig::with_profile(Profile::Dead)).await?;

@@ -108,6 +108,8 @@ pub struct EngineConfig {
     pub features: Features,
     /// Run metadata for reports.
     pub info: RunInfo,
+    /// Stops the run early (Ctrl-C, SIGTERM): unfinished cases are reported as errors.
+    pub interrupt: crate::interrupt::Interrupt,
 }
 
 /// Optional parts of the configuration some cases need: without them the case is skipped,
@@ -140,6 +142,8 @@ pub struct RunOutcome {
     pub result: RunResult,
     /// Harness problems outside any scenario (journal write failures...).
     pub harness_errors: Vec<String>,
+    /// The signal that stopped the run before every case finished, if one did.
+    pub interrupted: Option<crate::interrupt::Signal>,
 }
 
 fn meta(s: &Scenario, file: &SourceFile) -> CaseMeta {
@@ -215,6 +219,18 @@ pub async fn run<P: StationProvider>(
             Event::ScenarioStarted { meta: meta.clone() },
         );
         let case_started = Instant::now();
+        if let Some(signal) = cfg.interrupt.signal() {
+            let result = interrupted_case(meta, Vec::new(), signal, case_started, false);
+            emit(
+                reporter,
+                &mut harness_errors,
+                Event::ScenarioFinished {
+                    result: result.clone(),
+                },
+            );
+            cases.push(result);
+            continue;
+        }
         // Each scenario starts at the same virtual instant: scenarios are independent.
         let clock = Arc::new(VirtualClock::new(start));
         let result = match provider.instance(clock.clone()).await {
@@ -285,9 +301,25 @@ pub async fn run<P: StationProvider>(
                     };
                     let mut steps = Vec::new();
                     let mut skip_reason = None;
+                    let mut stopped_by = None;
                     for (i, st) in scenario.steps.iter().enumerate() {
-                        match step::run_step(&mut ctx, i, st).await {
+                        // A step can wait a long time (a station that does not answer, an EC
+                        // action at the terminal): an interrupt abandons it at once.
+                        let outcome = tokio::select! {
+                            biased;
+                            signal = cfg.interrupt.wait() => Err(signal),
+                            outcome = step::run_step(&mut ctx, i, st) => Ok(outcome),
+                        };
+                        let outcome = match outcome {
+                            Ok(outcome) => outcome,
+                            Err(signal) => {
+                                stopped_by = Some(signal);
+                                break;
+                            }
+                        };
+                        match outcome {
                             step::StepOutcome::Done(record) => {
+                                let record = record.bounded();
                                 emit(
                                     reporter,
                                     &mut harness_errors,
@@ -310,33 +342,40 @@ pub async fn run<P: StationProvider>(
                             }
                         }
                     }
-                    match skip_reason {
-                        // Decided before the first exchange when it can be (prereq); a skip
-                        // found later keeps the steps that ran, so every exchange in the
-                        // journal belongs to a step in the report.
-                        Some(reason) if steps.is_empty() => {
-                            CaseResult::skipped(meta.clone(), reason)
+                    match (stopped_by, skip_reason) {
+                        (Some(signal), _) => {
+                            interrupted_case(meta.clone(), steps, signal, case_started, true)
                         }
-                        Some(reason) => {
-                            let mut r = CaseResult::from_steps(
+                        (None, skip_reason) => match skip_reason {
+                            // Decided before the first exchange when it can be (prereq); a skip
+                            // found later keeps the steps that ran, so every exchange in the
+                            // journal belongs to a step in the report.
+                            Some(reason) if steps.is_empty() => {
+                                CaseResult::skipped(meta.clone(), reason)
+                            }
+                            Some(reason) => {
+                                let mut r = CaseResult::from_steps(
+                                    meta.clone(),
+                                    steps,
+                                    case_started.elapsed().as_secs_f64() * 1e3,
+                                    Vec::new(),
+                                );
+                                if r.verdict == Verdict::Pass {
+                                    r.verdict = Verdict::Skipped;
+                                    r.reason = Some(format!(
+                                        "stopped after step {}: {reason}",
+                                        r.steps.len()
+                                    ));
+                                }
+                                r
+                            }
+                            None => CaseResult::from_steps(
                                 meta.clone(),
                                 steps,
                                 case_started.elapsed().as_secs_f64() * 1e3,
                                 Vec::new(),
-                            );
-                            if r.verdict == Verdict::Pass {
-                                r.verdict = Verdict::Skipped;
-                                r.reason =
-                                    Some(format!("stopped after step {}: {reason}", r.steps.len()));
-                            }
-                            r
-                        }
-                        None => CaseResult::from_steps(
-                            meta.clone(),
-                            steps,
-                            case_started.elapsed().as_secs_f64() * 1e3,
-                            Vec::new(),
-                        ),
+                            ),
+                        },
                     }
                 }
             }
@@ -370,5 +409,44 @@ pub async fn run<P: StationProvider>(
     RunOutcome {
         result,
         harness_errors,
+        interrupted: cfg.interrupt.signal(),
     }
+}
+
+/// A case the run was stopped in or before: an error (the station was not fully judged), with
+/// the steps that did finish.
+fn interrupted_case(
+    meta: CaseMeta,
+    mut steps: Vec<StepRecord>,
+    signal: crate::interrupt::Signal,
+    started: Instant,
+    in_flight: bool,
+) -> CaseResult {
+    let message = if !in_flight {
+        format!("interrupted ({signal}) before this case started: it was not run")
+    } else {
+        format!(
+            "interrupted ({signal}) during step {}: abandoned; the exchanges it made are in the journal",
+            steps.len() + 1
+        )
+    };
+    steps.push(StepRecord {
+        index: steps.len(),
+        name: "interrupted".into(),
+        verdict: Verdict::Error,
+        message: Some(message.clone()),
+        duration_ms: 0.0,
+        checks: Vec::new(),
+        exchanges: Vec::new(),
+        transcript: Vec::new(),
+    });
+    let mut r = CaseResult::from_steps(
+        meta,
+        steps,
+        started.elapsed().as_secs_f64() * 1e3,
+        Vec::new(),
+    );
+    r.verdict = Verdict::Error;
+    r.reason = Some(message);
+    r
 }

@@ -11,7 +11,8 @@ use collaudo_nodo::standin::{
     rome_utc_offset_hours,
 };
 use collaudo_nodo::{
-    Clock, Judgement, NodoClient, NodoOutcome, SoapActionStyle, StationTarget, VirtualTime, judge,
+    Clock, Judgement, NodoClient, NodoOutcome, SoapActionStyle, StationTarget, VirtualTime,
+    judge_bounded,
 };
 use collaudo_reports::{CheckRecord, CheckVerdict};
 use collaudo_wire::{
@@ -258,7 +259,7 @@ pub(crate) async fn outage(
                     Some(index),
                 )
                 .await;
-            let j = judge(&ex, &request, &cx.station.backoffice, &cx.cfg.policy);
+            let j = judge_bounded(&ex, &request, &cx.station.backoffice, &cx.cfg.policy).await;
             cx.journal.update_classification(ex.seq, j.outcome.label());
             sent += 1;
             failed += u32::from(j.outcome.is_station_unavailable());
@@ -708,7 +709,7 @@ pub(crate) async fn aca_consistency(
         let ex = client
             .send(&request, None, Some(&cx.scenario_id), Some(index))
             .await;
-        let j = judge(&ex, &request, &cx.station.backoffice, &cx.cfg.policy);
+        let j = judge_bounded(&ex, &request, &cx.station.backoffice, &cx.cfg.policy).await;
         exchanges.push(exchange_record(&ex, &j.outcome.label()));
         let name = format!("aca-consistency {role}");
         // A payable notice the station cannot verify cannot be compared: that is a failure of

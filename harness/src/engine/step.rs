@@ -6,7 +6,7 @@ use super::{EngineConfig, StationInstance, expect, receipt};
 use crate::scenario::{Step, parse_duration};
 use collaudo_nodo::{
     Clock, Corruption, Exchange, Fault, Journal, Judgement, NodoClient, SoapActionStyle,
-    StationTarget, VirtualClock, judge,
+    StationTarget, VirtualClock, judge_bounded,
 };
 use collaudo_reports::{CheckRecord, CheckVerdict, ExchangeRecord, StepRecord, Verdict};
 use collaudo_wire::ident::STAND_IN_PROBE;
@@ -409,7 +409,7 @@ pub(crate) async fn run_step(cx: &mut ScenarioCtx<'_>, index: usize, st: &Step) 
                 Some(index),
             )
             .await;
-        let j = judge(&ex, &msg, &cx.station.backoffice, &cx.cfg.policy);
+        let j = judge_bounded(&ex, &msg, &cx.station.backoffice, &cx.cfg.policy).await;
         if matches!(call, "verify" | "activate") {
             if let Some(m) = cx.monitor.as_mut() {
                 m.observe_outcome(ex.virtual_at, &j.outcome);

@@ -542,6 +542,7 @@ fn transport_errors_map_to_the_nodo_codes() {
         (Other, "PPT_STAZIONE_INT_PA_IRRAGGIUNGIBILE"),
         (Reset, "PPT_STAZIONE_INT_PA_ERRORE_RESPONSE"),
         (BodyTooLarge, "PPT_STAZIONE_INT_PA_ERRORE_RESPONSE"),
+        (NotHttp, "PPT_STAZIONE_INT_PA_ERRORE_RESPONSE"),
     ] {
         let mut ex = exchange(Primitive::SendRt, 200, "text/xml", b"");
         ex.transport_error = Some(TransportError {

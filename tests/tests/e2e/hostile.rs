@@ -183,3 +183,64 @@ async fn nothing_listening() {
     let (_scratch, run) = run_vrf_001(url, 5_000).await;
     assert_station_failure(&run, IRRAGGIUNGIBILE, "could not be made");
 }
+
+/// Report amplification (issue 9, item 2): megabyte element names, fault strings, fault codes
+/// and header values, in every answer of several cases. The raw bytes are in the journal
+/// once; each report stays bounded by the number of checks, not by what the station sent.
+#[tokio::test]
+async fn megabyte_station_strings_do_not_amplify_into_the_reports() {
+    const MIB: usize = 1024 * 1024;
+    let name = "n".repeat(MIB);
+    let body = format!(
+        r#"<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:pafn="http://pagopa-api.pagopa.gov.it/pa/paForNode.xsd"><soapenv:Body><pafn:paVerifyPaymentNoticeRes><outcome>KO</outcome><{name}>x</{name}><fault><faultCode>PAA_{code}</faultCode><faultString>{text}</faultString><id>77777777777</id><description>{text}</description></fault></pafn:paVerifyPaymentNoticeRes></soapenv:Body></soapenv:Envelope>"#,
+        code = "X".repeat(MIB),
+        text = "s".repeat(MIB),
+    );
+    assert!(body.len() > 5 * MIB);
+    let (_server, url) = station(
+        ResponseTemplate::new(200)
+            .set_body_raw(body.clone(), "text/xml")
+            .insert_header("content-type", format!("text/{}", "h".repeat(300 * 1024)))
+            .insert_header("x-station", "v".repeat(64 * 1024)),
+    )
+    .await;
+    let scratch = Scratch::new();
+    scratch.write_config(CONFIG);
+    let mut args = scratch.args();
+    args.station = Some(url);
+    args.only = vec!["VRF-001".into(), "VRF-002".into(), "ACT-001".into()];
+    args.timeout_ms = Some(20_000);
+    let run = support::run(args).await;
+    assert_eq!(run.code, 1, "{}", run.log);
+    run.assert_reports_complete();
+    let report = run.report();
+    let exchanges: usize = report
+        .cases
+        .iter()
+        .flat_map(|c| &c.steps)
+        .map(|s| s.exchanges.len())
+        .sum();
+    let checks: usize = report
+        .cases
+        .iter()
+        .flat_map(|c| &c.steps)
+        .map(|s| s.checks.len())
+        .sum();
+    assert!(exchanges >= 2, "{exchanges}");
+    // Bounded by the checks (each field at most REPORT_TEXT_MAX bytes) plus a fixed part.
+    let bound = 64 * 1024 + checks * 8 * collaudo_reports::model::REPORT_TEXT_MAX;
+    for f in ["report.json", "junit.xml", "summary.md", "events.jsonl"] {
+        let len = std::fs::metadata(run.out.join(f)).map_or(0, |m| m.len()) as usize;
+        assert!(
+            len < bound.min(MIB),
+            "{f} is {len} bytes for {checks} checks: station strings were copied in whole"
+        );
+    }
+    // The journal holds each answer once, whole.
+    let journal = std::fs::metadata(run.out.join("journal.jsonl")).map_or(0, |m| m.len()) as usize;
+    assert!(journal >= exchanges * body.len(), "{journal}");
+    assert!(
+        journal < (exchanges + 1) * (body.len() + 256 * 1024),
+        "{journal}"
+    );
+}
