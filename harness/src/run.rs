@@ -138,12 +138,14 @@ pub(crate) fn backoffice_of(bo: &collaudo_station::BackOffice) -> BackOffice {
     out
 }
 
-impl StationProvider for Embedded {
-    async fn instance(
-        &mut self,
+impl Embedded {
+    /// The mock ACA of one case, knowing the station's ECs and IBANs, stamping calls with the
+    /// case's clock. Started before the station, so the station can register its positions
+    /// at start-up (DOMAIN.md §8).
+    async fn start_aca(
+        &self,
         clock: std::sync::Arc<collaudo_nodo::VirtualClock>,
-    ) -> Result<StationInstance, String> {
-        // The mock ACA first, so the station can register its positions at start-up (§8).
+    ) -> Result<collaudo_nodo::aca::AcaHandle, String> {
         let probe_state = collaudo_station::StationState::new(self.config.clone())
             .map_err(|e| format!("cannot seed the embedded station: {e}"))?;
         let aca_config = collaudo_nodo::aca::AcaConfig {
@@ -154,47 +156,72 @@ impl StationProvider for Embedded {
         let aca_listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .map_err(|e| format!("cannot bind 127.0.0.1 for the mock ACA: {e}"))?;
-        let aca = collaudo_nodo::aca::start(aca_config, aca_listener)
+        collaudo_nodo::aca::start(aca_config, aca_listener)
             .await
             .map_err(|e| {
                 format!(
                     "cannot start the mock ACA: {}",
                     crate::diagnostic::chain(&e)
                 )
-            })?;
+            })
+    }
+}
+
+impl StationProvider for Embedded {
+    async fn instance(
+        &mut self,
+        clock: std::sync::Arc<collaudo_nodo::VirtualClock>,
+        needs: engine::Needs,
+    ) -> Result<StationInstance, String> {
+        // Only what the case uses is started: a case that never looks at ACA does not pay for
+        // the mock ACA and the station's start-up registrations, nor one without broadcast
+        // receipts for the second station.
+        let aca = if needs.aca {
+            Some(self.start_aca(clock).await?)
+        } else {
+            None
+        };
         let handle = start_station(StationConfig {
-            aca: Some(collaudo_station::AcaTarget {
-                url: aca.endpoint(),
-                subscription_key: EMBEDDED_ACA_KEY.into(),
+            aca: aca.as_ref().map(|aca| collaudo_station::AcaTarget {
+                // ACA-007 checks that a failed update is retried, not how long the station
+                // waits before retrying.
+                retry_backoff: Duration::from_millis(1),
+                ..collaudo_station::AcaTarget::new(aca.endpoint(), EMBEDDED_ACA_KEY)
             }),
             ..self.config.clone()
         })
         .await?;
-        let secondary = collaudo_station::SECONDARY_EC_FISCAL_CODE;
-        let broadcast_handle = start_station(StationConfig {
-            id_pa: secondary.to_string(),
-            id_broker_pa: secondary.to_string(),
-            id_station: format!("{secondary}_01"),
-            company_name: "Provincia di Collaudo".into(),
-            // The secondary EC's station only receives broadcast receipts here; its own
-            // fixtures are not part of the run, so it does not register them in ACA.
-            aca: None,
-            ..self.config.clone()
-        })
-        .await?;
-        let broadcast = vec![BroadcastStation {
-            fiscal_code: secondary.to_string(),
-            url: broadcast_handle.url.clone(),
-            caller: Caller {
+        let mut current = vec![handle];
+        let mut broadcast = Vec::new();
+        if needs.broadcast {
+            let secondary = collaudo_station::SECONDARY_EC_FISCAL_CODE;
+            let broadcast_handle = start_station(StationConfig {
                 id_pa: secondary.to_string(),
                 id_broker_pa: secondary.to_string(),
                 id_station: format!("{secondary}_01"),
-            },
-            // The secondary EC's station is configured for paSendRT V1, so fan-out exercises
-            // both versions.
-            v2: false,
-            state: Some(broadcast_handle.state().clone()),
-        }];
+                company_name: "Provincia di Collaudo".into(),
+                // The secondary EC's station only receives broadcast receipts here; its own
+                // fixtures are not part of the run, so it does not register them in ACA.
+                aca: None,
+                ..self.config.clone()
+            })
+            .await?;
+            broadcast.push(BroadcastStation {
+                fiscal_code: secondary.to_string(),
+                url: broadcast_handle.url.clone(),
+                caller: Caller {
+                    id_pa: secondary.to_string(),
+                    id_broker_pa: secondary.to_string(),
+                    id_station: format!("{secondary}_01"),
+                },
+                // The secondary EC's station is configured for paSendRT V1, so fan-out
+                // exercises both versions.
+                v2: false,
+                state: Some(broadcast_handle.state().clone()),
+            });
+            current.push(broadcast_handle);
+        }
+        let handle = &current[0];
         let pool = handle
             .fixtures()
             .all_notices()
@@ -210,10 +237,10 @@ impl StationProvider for Embedded {
             backoffice: bo,
             actions: Actions::Embedded(handle.state().clone()),
             broadcast,
-            aca: Some(aca.state().clone()),
+            aca: aca.as_ref().map(|a| a.state().clone()),
         };
-        self.current = vec![handle, broadcast_handle];
-        self.aca = Some(aca);
+        self.current = current;
+        self.aca = aca;
         Ok(inst)
     }
 
@@ -241,6 +268,7 @@ impl StationProvider for External {
     async fn instance(
         &mut self,
         _clock: std::sync::Arc<collaudo_nodo::VirtualClock>,
+        _needs: engine::Needs,
     ) -> Result<StationInstance, String> {
         Ok(self.instance.clone())
     }

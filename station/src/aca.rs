@@ -20,8 +20,6 @@ use std::time::Duration;
 
 /// Calls per ACA update before the failure is recorded as an alert.
 const ACA_ATTEMPTS: u32 = 3;
-/// Wait before the n-th retry: `n × ACA_BACKOFF`.
-const ACA_BACKOFF: Duration = Duration::from_millis(20);
 
 /// Header carrying the subscription key (APIM's `apiKeyHeader` scheme).
 pub const KEY_HEADER: &str = "Ocp-Apim-Subscription-Key";
@@ -202,7 +200,7 @@ impl AcaLink {
         for attempt in 1..ACA_ATTEMPTS {
             match &result {
                 Err((_, true)) => {
-                    tokio::time::sleep(ACA_BACKOFF * attempt).await;
+                    tokio::time::sleep(client.target.retry_backoff * attempt).await;
                     result = client.post(request).await;
                 }
                 _ => break,

@@ -53,14 +53,23 @@ pub struct AcaTarget {
     pub url: String,
     /// Sent as the `Ocp-Apim-Subscription-Key` header.
     pub subscription_key: String,
+    /// Wait before the n-th retry of a failed call: n × this. Default
+    /// [`AcaTarget::DEFAULT_RETRY_BACKOFF`]; collaudo's embedded runs shorten it, since what
+    /// ACA-007 checks is that the update is retried, not how long the station waits.
+    pub retry_backoff: Duration,
 }
 
 impl AcaTarget {
+    /// The default [`AcaTarget::retry_backoff`]: short, as a station's start-up registrations
+    /// must not wait long on a hiccup.
+    pub const DEFAULT_RETRY_BACKOFF: Duration = Duration::from_millis(20);
+
     /// A target from its endpoint and subscription key.
     pub fn new(url: impl Into<String>, subscription_key: impl Into<String>) -> Self {
         AcaTarget {
             url: url.into(),
             subscription_key: subscription_key.into(),
+            retry_backoff: Self::DEFAULT_RETRY_BACKOFF,
         }
     }
 }

@@ -6,6 +6,7 @@ mod actions;
 mod delivery;
 mod expect;
 mod prereq;
+pub use prereq::Needs;
 mod receipt;
 pub mod severity;
 mod standin;
@@ -67,9 +68,12 @@ pub trait StationProvider {
     /// The station for the next scenario.
     /// `clock` is the scenario's virtual clock: servers started for the scenario (the mock
     /// ACA) stamp their records with it.
+    /// `needs` says what the case uses of the servers around the station: a provider that
+    /// starts them per case may leave out the others.
     fn instance(
         &mut self,
         clock: Arc<VirtualClock>,
+        needs: Needs,
     ) -> impl std::future::Future<Output = Result<StationInstance, String>> + Send;
     /// Release it after the scenario.
     fn release(&mut self) -> impl std::future::Future<Output = ()> + Send;
@@ -233,7 +237,10 @@ pub async fn run<P: StationProvider>(
         }
         // Each scenario starts at the same virtual instant: scenarios are independent.
         let clock = Arc::new(VirtualClock::new(start));
-        let result = match provider.instance(clock.clone()).await {
+        let result = match provider
+            .instance(clock.clone(), prereq::needs(scenario))
+            .await
+        {
             Err(e) => CaseResult::from_steps(
                 meta.clone(),
                 vec![StepRecord {

@@ -5,6 +5,31 @@ use super::actions::Actions;
 use super::{EngineConfig, StationInstance};
 use crate::scenario::Scenario;
 
+/// The calls that read or drive the mock ACA (Stand-In answers come from it).
+const ACA_CALLS: &[&str] = &["outage", "recover", "aca", "aca-consistency", "aca-fault"];
+
+/// What a case uses of the servers around the station, so the embedded run starts only those.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Needs {
+    /// A step reads or drives the mock ACA.
+    pub aca: bool,
+    /// A receipt is fanned out to broadcast stations.
+    pub broadcast: bool,
+}
+
+/// What `s` uses: the same tests `check` applies to skip a case.
+pub(crate) fn needs(s: &Scenario) -> Needs {
+    let mut n = Needs::default();
+    for st in &s.steps {
+        let call = st.call.as_ref().map(|c| c.get_ref().as_str());
+        n.aca |= call.is_some_and(|c| ACA_CALLS.contains(&c));
+        if let Some(d) = &st.delivery {
+            n.broadcast |= d.broadcast || d.broadcast_down_attempts.is_some();
+        }
+    }
+    n
+}
+
 /// `Ok` when the case can run against `station` with this configuration, else why not.
 pub(crate) fn check(
     s: &Scenario,
@@ -29,11 +54,7 @@ pub(crate) fn check(
                 }
             }
         }
-        if matches!(
-            call,
-            Some("outage" | "recover" | "aca" | "aca-consistency" | "aca-fault")
-        ) && station.aca.is_none()
-        {
+        if call.is_some_and(|c| ACA_CALLS.contains(&c)) && station.aca.is_none() {
             push("this case needs the mock ACA (Stand-In answers and ACA checks come from what your EC loaded with paCreatePosition): add an [aca] section to collaudo.toml with `listen` and the `subscription_key` your EC sends, and point your EC's ACA client at it".into());
         }
         if let Some(d) = &st.delivery {
