@@ -340,14 +340,24 @@ impl Journal {
     /// The line is on disk (written and flushed) when this returns. A write failure does not
     /// stop the run — the exchange is still kept in memory — but is remembered and can be
     /// collected with [`Journal::take_write_error`], so the harness can report it as an error.
-    pub fn record(&self, mut exchange: Exchange) -> u64 {
+    pub fn record(&self, exchange: Exchange) -> u64 {
+        self.record_line(None, exchange)
+    }
+
+    fn record_line(&self, sending: Option<Sending>, mut exchange: Exchange) -> u64 {
         let mut inner = self.lock();
         inner.recorded += 1;
         let seq = inner.recorded;
         exchange.seq = seq;
         if inner.file.is_some() {
             let result = match serde_json::to_string(&exchange) {
-                Ok(line) => inner.append_line(&line),
+                // `{"sending":N,` + the exchange's own fields: one line, read back by `load`.
+                Ok(line) => match (sending, line.strip_prefix('{')) {
+                    (Some(Sending(id)), Some(fields)) => {
+                        inner.append_line(&format!("{{\"sending\":{id},{fields}"))
+                    }
+                    _ => inner.append_line(&line),
+                },
                 Err(e) => Err(io::Error::other(e)),
             };
             inner.note(result);
@@ -381,28 +391,8 @@ impl Journal {
 
     /// [`Journal::record`] the exchange whose request [`Journal::begin`] journalled: its line
     /// names the request it completes.
-    pub fn record_sent(&self, sending: Sending, mut exchange: Exchange) -> u64 {
-        let mut inner = self.lock();
-        inner.recorded += 1;
-        let seq = inner.recorded;
-        exchange.seq = seq;
-        if inner.file.is_some() {
-            let result = match serde_json::to_string(&exchange) {
-                // `{"sending":N,` + the exchange's own fields: one line, read back by `load`.
-                Ok(line) => match line.strip_prefix('{') {
-                    Some(fields) => {
-                        inner.append_line(&format!("{{\"sending\":{},{fields}", sending.0))
-                    }
-                    None => inner.append_line(&line),
-                },
-                Err(e) => Err(io::Error::other(e)),
-            };
-            inner.note(result);
-        }
-        if inner.retain {
-            inner.entries.push(exchange);
-        }
-        seq
+    pub fn record_sent(&self, sending: Sending, exchange: Exchange) -> u64 {
+        self.record_line(Some(sending), exchange)
     }
 
     /// Attach the Nodo's classification to exchange `seq`; appended as a

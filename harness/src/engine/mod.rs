@@ -223,171 +223,166 @@ pub async fn run<P: StationProvider>(
             Event::ScenarioStarted { meta: meta.clone() },
         );
         let case_started = Instant::now();
-        if let Some(signal) = cfg.interrupt.signal() {
-            let result = interrupted_case(meta, Vec::new(), signal, case_started, false);
-            emit(
-                reporter,
-                &mut harness_errors,
-                Event::ScenarioFinished {
-                    result: result.clone(),
-                },
-            );
-            cases.push(result);
-            continue;
-        }
+        let interrupted = cfg.interrupt.signal();
         // Each scenario starts at the same virtual instant: scenarios are independent.
         let clock = Arc::new(VirtualClock::new(start));
-        let result = match provider
-            .instance(clock.clone(), prereq::needs(scenario))
-            .await
-        {
-            Err(e) => CaseResult::from_steps(
-                meta.clone(),
-                vec![StepRecord {
-                    index: 0,
-                    name: "start the station".into(),
-                    verdict: Verdict::Error,
-                    message: Some(e),
-                    duration_ms: case_started.elapsed().as_secs_f64() * 1e3,
-                    checks: Vec::new(),
-                    exchanges: Vec::new(),
-                    transcript: Vec::new(),
-                }],
-                case_started.elapsed().as_secs_f64() * 1e3,
-                Vec::new(),
-            ),
-            Ok(mut station) => {
-                let notices = match &allocation {
-                    Some(per_case) => per_case
-                        .get(case_index)
-                        .cloned()
-                        .unwrap_or_else(|| Err("no allocation for this case".into())),
-                    None => {
-                        let list: [&Scenario; 1] = [scenario];
-                        crate::fixtures::allocate(&list, &first_notices(&station.pool))
-                            .pop()
-                            .unwrap_or_else(|| Err("no allocation for this case".into()))
-                    }
-                };
-                let ready = notices.and_then(|own| {
-                    // Every role's shared notice, then the case's own: checks that look at all
-                    // fixtures (ACA-008) see notices no earlier case consumed.
-                    let mut view: BTreeMap<String, String> = station
-                        .pool
-                        .iter()
-                        .filter_map(|(r, n)| n.first().map(|n| (r.clone(), n.clone())))
-                        .collect();
-                    view.extend(own);
-                    station.fixtures = view;
-                    prereq::check(scenario, &station, cfg)
-                });
-                if let Err(reason) = ready {
-                    CaseResult::skipped(meta.clone(), reason)
-                } else {
-                    let mut ctx = step::ScenarioCtx {
-                        cfg,
-                        station: &station,
-                        clock: clock.clone(),
-                        journal: journal.clone(),
-                        scenario_id: scenario.id.get_ref().clone(),
-                        captures: [
-                            ("id_pa", &cfg.caller.id_pa),
-                            ("id_broker_pa", &cfg.caller.id_broker_pa),
-                            ("id_station", &cfg.caller.id_station),
-                        ]
-                        .into_iter()
-                        .map(|(k, v)| (k.to_string(), v.clone()))
-                        .collect(),
-                        activations: BTreeMap::new(),
-                        verified_amounts: BTreeMap::<String, Amount>::new(),
-                        verifies: BTreeMap::new(),
-                        token_counter: &mut token_counter,
-                        monitor: None,
-                        standin_notices: std::collections::BTreeSet::new(),
-                        traffic: None,
+        let result = if let Some(signal) = interrupted {
+            interrupted_case(meta.clone(), Vec::new(), signal, case_started, false)
+        } else {
+            match provider
+                .instance(clock.clone(), prereq::needs(scenario))
+                .await
+            {
+                Err(e) => CaseResult::from_steps(
+                    meta.clone(),
+                    vec![StepRecord {
+                        index: 0,
+                        name: "start the station".into(),
+                        verdict: Verdict::Error,
+                        message: Some(e),
+                        duration_ms: case_started.elapsed().as_secs_f64() * 1e3,
+                        checks: Vec::new(),
+                        exchanges: Vec::new(),
+                        transcript: Vec::new(),
+                    }],
+                    case_started.elapsed().as_secs_f64() * 1e3,
+                    Vec::new(),
+                ),
+                Ok(mut station) => {
+                    let notices = match &allocation {
+                        Some(per_case) => per_case
+                            .get(case_index)
+                            .cloned()
+                            .unwrap_or_else(|| Err("no allocation for this case".into())),
+                        None => {
+                            let list: [&Scenario; 1] = [scenario];
+                            crate::fixtures::allocate(&list, &first_notices(&station.pool))
+                                .pop()
+                                .unwrap_or_else(|| Err("no allocation for this case".into()))
+                        }
                     };
-                    let mut steps = Vec::new();
-                    let mut skip_reason = None;
-                    let mut stopped_by = None;
-                    for (i, st) in scenario.steps.iter().enumerate() {
-                        // A step can wait a long time (a station that does not answer, an EC
-                        // action at the terminal): an interrupt abandons it at once.
-                        let outcome = tokio::select! {
-                            biased;
-                            signal = cfg.interrupt.wait() => Err(signal),
-                            outcome = step::run_step(&mut ctx, i, st) => Ok(outcome),
+                    let ready = notices.and_then(|own| {
+                        // Every role's shared notice, then the case's own: checks that look at all
+                        // fixtures (ACA-008) see notices no earlier case consumed.
+                        let mut view: BTreeMap<String, String> = station
+                            .pool
+                            .iter()
+                            .filter_map(|(r, n)| n.first().map(|n| (r.clone(), n.clone())))
+                            .collect();
+                        view.extend(own);
+                        station.fixtures = view;
+                        prereq::check(scenario, &station, cfg)
+                    });
+                    if let Err(reason) = ready {
+                        CaseResult::skipped(meta.clone(), reason)
+                    } else {
+                        let mut ctx = step::ScenarioCtx {
+                            cfg,
+                            station: &station,
+                            clock: clock.clone(),
+                            journal: journal.clone(),
+                            scenario_id: scenario.id.get_ref().clone(),
+                            captures: [
+                                ("id_pa", &cfg.caller.id_pa),
+                                ("id_broker_pa", &cfg.caller.id_broker_pa),
+                                ("id_station", &cfg.caller.id_station),
+                            ]
+                            .into_iter()
+                            .map(|(k, v)| (k.to_string(), v.clone()))
+                            .collect(),
+                            activations: BTreeMap::new(),
+                            verified_amounts: BTreeMap::<String, Amount>::new(),
+                            verifies: BTreeMap::new(),
+                            token_counter: &mut token_counter,
+                            monitor: None,
+                            standin_notices: std::collections::BTreeSet::new(),
+                            traffic: None,
                         };
-                        let outcome = match outcome {
-                            Ok(outcome) => outcome,
-                            Err(signal) => {
-                                stopped_by = Some(signal);
-                                break;
-                            }
-                        };
-                        match outcome {
-                            step::StepOutcome::Done(record) => {
-                                let record = record.bounded();
-                                emit(
-                                    reporter,
-                                    &mut harness_errors,
-                                    Event::StepFinished {
-                                        case_id: meta.id.clone(),
-                                        step: record.clone(),
-                                    },
-                                );
-                                let stop = record.verdict == Verdict::Error;
-                                steps.push(record);
-                                if stop {
-                                    // Later steps depend on this one; judging them would
-                                    // report consequences, not causes.
+                        let mut steps = Vec::new();
+                        let mut skip_reason = None;
+                        let mut stopped_by = None;
+                        for (i, st) in scenario.steps.iter().enumerate() {
+                            // A step can wait a long time (a station that does not answer, an EC
+                            // action at the terminal): an interrupt abandons it at once.
+                            let outcome = tokio::select! {
+                                biased;
+                                signal = cfg.interrupt.wait() => Err(signal),
+                                outcome = step::run_step(&mut ctx, i, st) => Ok(outcome),
+                            };
+                            let outcome = match outcome {
+                                Ok(outcome) => outcome,
+                                Err(signal) => {
+                                    stopped_by = Some(signal);
+                                    break;
+                                }
+                            };
+                            match outcome {
+                                step::StepOutcome::Done(record) => {
+                                    let record = record.bounded();
+                                    emit(
+                                        reporter,
+                                        &mut harness_errors,
+                                        Event::StepFinished {
+                                            case_id: meta.id.clone(),
+                                            step: record.clone(),
+                                        },
+                                    );
+                                    let stop = record.verdict == Verdict::Error;
+                                    steps.push(record);
+                                    if stop {
+                                        // Later steps depend on this one; judging them would
+                                        // report consequences, not causes.
+                                        break;
+                                    }
+                                }
+                                step::StepOutcome::Skip(reason) => {
+                                    skip_reason = Some(reason);
                                     break;
                                 }
                             }
-                            step::StepOutcome::Skip(reason) => {
-                                skip_reason = Some(reason);
-                                break;
-                            }
                         }
-                    }
-                    match (stopped_by, skip_reason) {
-                        (Some(signal), _) => {
-                            interrupted_case(meta.clone(), steps, signal, case_started, true)
-                        }
-                        (None, skip_reason) => match skip_reason {
-                            // Decided before the first exchange when it can be (prereq); a skip
-                            // found later keeps the steps that ran, so every exchange in the
-                            // journal belongs to a step in the report.
-                            Some(reason) if steps.is_empty() => {
-                                CaseResult::skipped(meta.clone(), reason)
+                        match (stopped_by, skip_reason) {
+                            (Some(signal), _) => {
+                                interrupted_case(meta.clone(), steps, signal, case_started, true)
                             }
-                            Some(reason) => {
-                                let mut r = CaseResult::from_steps(
+                            (None, skip_reason) => match skip_reason {
+                                // Decided before the first exchange when it can be (prereq); a skip
+                                // found later keeps the steps that ran, so every exchange in the
+                                // journal belongs to a step in the report.
+                                Some(reason) if steps.is_empty() => {
+                                    CaseResult::skipped(meta.clone(), reason)
+                                }
+                                Some(reason) => {
+                                    let mut r = CaseResult::from_steps(
+                                        meta.clone(),
+                                        steps,
+                                        case_started.elapsed().as_secs_f64() * 1e3,
+                                        Vec::new(),
+                                    );
+                                    if r.verdict == Verdict::Pass {
+                                        r.verdict = Verdict::Skipped;
+                                        r.reason = Some(format!(
+                                            "stopped after step {}: {reason}",
+                                            r.steps.len()
+                                        ));
+                                    }
+                                    r
+                                }
+                                None => CaseResult::from_steps(
                                     meta.clone(),
                                     steps,
                                     case_started.elapsed().as_secs_f64() * 1e3,
                                     Vec::new(),
-                                );
-                                if r.verdict == Verdict::Pass {
-                                    r.verdict = Verdict::Skipped;
-                                    r.reason = Some(format!(
-                                        "stopped after step {}: {reason}",
-                                        r.steps.len()
-                                    ));
-                                }
-                                r
-                            }
-                            None => CaseResult::from_steps(
-                                meta.clone(),
-                                steps,
-                                case_started.elapsed().as_secs_f64() * 1e3,
-                                Vec::new(),
-                            ),
-                        },
+                                ),
+                            },
+                        }
                     }
                 }
             }
         };
-        provider.release().await;
+        if interrupted.is_none() {
+            provider.release().await;
+        }
         emit(
             reporter,
             &mut harness_errors,
