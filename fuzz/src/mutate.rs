@@ -691,10 +691,12 @@ impl Mutator {
                     return;
                 };
                 let name_len = name_at(input, start + 1).len();
-                let (close_start, close_len) = (end - name_len - 1, name_len);
-                // End tag first, so the start tag's offsets stay valid.
-                if rng.random_bool(0.7) {
-                    input.splice(close_start..close_start + close_len, name.iter().copied());
+                // A self-closing element has no end tag; otherwise rename the end tag too (most
+                // of the time), first, so that the start tag's offsets stay valid.
+                let self_closing = input[..end].ends_with(b"/>");
+                if !self_closing && rng.random_bool(0.7) {
+                    let close_start = end - name_len - 1;
+                    input.splice(close_start..close_start + name_len, name.iter().copied());
                 }
                 input.splice(start + 1..start + 1 + name_len, name);
             }
@@ -897,6 +899,19 @@ mod tests {
                     String::from_utf8_lossy(span)
                 );
             }
+        }
+    }
+
+    #[test]
+    fn a_huge_name_on_a_self_closing_element_renames_the_start_tag_only() {
+        let long = "n".repeat(1_000);
+        let xml = format!("<a><{long}/></a>");
+        let m = Mutator::new(Format::Xml, 1 << 20);
+        for s in 0..200 {
+            let mut rng = SmallRng::seed_from_u64(s);
+            let mut x = xml.clone().into_bytes();
+            m.huge_name(&mut rng, &mut x);
+            assert!(x.ends_with(b"/></a>") || x.ends_with(b"</a>"), "seed {s}");
         }
     }
 

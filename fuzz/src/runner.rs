@@ -591,7 +591,29 @@ pub fn fuzz(target: &Target, config: &Config) -> Result<Stats, Box<Failure>> {
                 let base = &corpus[rng.random_range(0..corpus.len())];
                 input.clone_from(base);
                 let other = &corpus[rng.random_range(0..corpus.len())];
-                mutator.mutate(&mut rng, &mut input, other);
+                let mutated = panic::catch_unwind(AssertUnwindSafe(|| {
+                    mutator.mutate(&mut rng, &mut input, other);
+                }));
+                if mutated.is_err() {
+                    // A bug of this crate, not of the target: keep both inputs of the mutation.
+                    let saved = save(&config.failures_dir, "mutator-base", base).ok();
+                    let _ = save(&config.failures_dir, "mutator-other", other);
+                    return Err(Box::new(Failure {
+                        target: target.name,
+                        problem: Problem::Panic {
+                            message: "the mutator panicked (a bug of collaudo-fuzz); the \
+                                      input it mutated is saved, the other input of a splice \
+                                      beside it as mutator-other-*.bin"
+                                .into(),
+                            location: "fuzz/src/mutate.rs".into(),
+                            backtrace: String::new(),
+                        },
+                        seed,
+                        iteration,
+                        saved,
+                        len: base.len(),
+                    }));
+                }
             } else {
                 input.clone_from(&seeds[index]);
             }
