@@ -145,6 +145,25 @@ fn parsed_signature(p: &Parsed) -> Signature {
     ))
 }
 
+/// Most bytes of text (path, message, value) one violation may carry, whatever the input:
+/// everything a violation quotes from the station is clipped (`collaudo_wire::violation::clip`),
+/// so a 5 MB name is never copied into a report (`wire/tests/hostile.rs`).
+pub const VIOLATION_TEXT_MAX: usize = 8 * 1024;
+
+/// Most bytes of the judge's explanation and reason, and of the station's answer, whatever
+/// the input: both quote the input only through clipped texts.
+pub const OUTPUT_MAX: usize = 32 * 1024;
+
+/// The first 300 characters of a long text, for a failure message.
+pub fn excerpt(text: &str) -> String {
+    let cut: String = text.chars().take(300).collect();
+    if cut.len() < text.len() {
+        format!("{cut}… ({} bytes)", text.len())
+    } else {
+        cut
+    }
+}
+
 /// A primitive and direction picked from the input's length, so that every call of a target
 /// on the same bytes makes the same choice.
 fn kind_for(len: usize) -> (Primitive, Direction) {
@@ -211,6 +230,12 @@ pub fn soap(bytes: &[u8]) -> Signature {
         if let Some(offset) = v.offset {
             assert!(offset <= bytes.len(), "offset {offset} past the end: {v}");
         }
+        let text = v.path.len() + v.message.len() + v.value.as_ref().map_or(0, String::len);
+        assert!(
+            text <= VIOLATION_TEXT_MAX,
+            "a violation of {text} bytes: station text is not clipped: {}",
+            crate::targets::excerpt(&v.to_string())
+        );
     }
     let expected = parse_with(
         bytes,
@@ -387,6 +412,17 @@ pub fn judge(bytes: &[u8]) -> Signature {
     };
     let j = collaudo_nodo::judge(&ex, request, &world.backoffice, &world.policy);
     assert!(!j.explanation.is_empty(), "no explanation: {j:?}");
+    let reason = match &j.outcome {
+        NodoOutcome::Nodo { reason, .. } => reason.len(),
+        NodoOutcome::EcKo { fault_string, .. } => fault_string.len(),
+        NodoOutcome::Ok => 0,
+    };
+    assert!(
+        j.explanation.len() <= OUTPUT_MAX && reason <= OUTPUT_MAX,
+        "explanation of {} bytes, reason of {reason}: {}",
+        j.explanation.len(),
+        excerpt(&j.outcome.to_string())
+    );
     if j.outcome.is_ok() {
         assert!(
             j.violations.is_empty() && j.checks.is_empty(),
@@ -435,6 +471,12 @@ pub fn station(bytes: &[u8]) -> Signature {
     let state = station_state();
     let action = soap_action(bytes);
     let reply = collaudo_station::handle(state, action.as_deref(), bytes);
+    assert!(
+        reply.body.len() <= OUTPUT_MAX,
+        "an answer of {} bytes: {}",
+        reply.body.len(),
+        excerpt(&reply.body_text())
+    );
     let answer = parse(&reply.body);
     assert!(
         !answer
