@@ -408,8 +408,9 @@ impl Mutator {
         }
     }
 
-    /// Apply one to eight stacked mutations to `input`, then, one time in
-    /// [`BLOW_UP_ONE_IN`], a blow-up; `other` is a second corpus entry for splicing.
+    /// Apply one to eight stacked mutations to `input`, then, one time in 20, a blow-up
+    /// (repetition, nesting, huge name, many declarations or keys); `other` is a second corpus
+    /// entry for splicing.
     pub fn mutate(&self, rng: &mut SmallRng, input: &mut Vec<u8>, other: &[u8]) {
         let stack = 1usize << rng.random_range(0..4u32);
         for _ in 0..stack {
