@@ -5,7 +5,7 @@
 //! never give up at the first surprise. A borrowed tree (names and most texts are slices of the
 //! input) keeps that cheap.
 
-use quick_xml::events::Event;
+use quick_xml::events::{BytesRef, BytesStart, Event};
 use quick_xml::reader::Reader;
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -311,11 +311,6 @@ struct Binding<'a> {
 /// them once on the envelope, so a scope stack that is touched only when an `xmlns` attribute
 /// appears costs almost nothing per element.
 pub fn parse(src: &str, base: usize) -> Result<Document<'_>, XmlError> {
-    let mut reader = Reader::from_str(src);
-    let config = reader.config_mut();
-    config.check_end_names = true;
-    config.expand_empty_elements = false;
-
     if let Some((at, c)) = forbidden_char(src) {
         return Err(XmlError {
             offset: base + at,
@@ -324,256 +319,343 @@ pub fn parse(src: &str, base: usize) -> Result<Document<'_>, XmlError> {
             over_limit: false,
         });
     }
-    let mut namespaces = Interner::new();
-    let mut bindings: Vec<Binding<'_>> = Vec::new();
-    // A 6 KB message has ~200 elements; one element per ~30 bytes avoids most regrowth.
-    let mut nodes: Vec<Element<'_>> = Vec::with_capacity(src.len() / 30 + 4);
-    let mut stack: Vec<u32> = Vec::new();
-    let mut root_closed = false;
+    tokenize_quick_xml(src, base)
+}
 
-    let err = |offset: u64, reason: String| XmlError {
-        offset: base + usize::try_from(offset).unwrap_or(usize::MAX),
-        reason,
-        not_utf8: false,
-        over_limit: false,
-    };
-    let limit = |offset: u64, reason: String| XmlError {
-        over_limit: true,
-        ..err(offset, reason)
-    };
+/// The element tree as it is built, event by event.
+struct Builder<'a> {
+    src: &'a str,
+    base: usize,
+    namespaces: Interner,
+    bindings: Vec<Binding<'a>>,
+    nodes: Vec<Element<'a>>,
+    stack: Vec<u32>,
+    root_closed: bool,
+}
 
+impl<'a> Builder<'a> {
+    fn new(src: &'a str, base: usize) -> Self {
+        Builder {
+            src,
+            base,
+            namespaces: Interner::new(),
+            bindings: Vec::new(),
+            // A 6 KB message has ~200 elements; one element per ~30 bytes avoids most regrowth.
+            nodes: Vec::with_capacity(src.len() / 30 + 4),
+            stack: Vec::new(),
+            root_closed: false,
+        }
+    }
+
+    /// A well-formedness error at byte `at` of `src`.
+    fn err(&self, at: usize, reason: String) -> XmlError {
+        XmlError {
+            offset: self.base + at,
+            reason,
+            not_utf8: false,
+            over_limit: false,
+        }
+    }
+
+    /// Past one of the limits, at byte `at` of `src`.
+    fn limit(&self, at: usize, reason: String) -> XmlError {
+        XmlError {
+            over_limit: true,
+            ..self.err(at, reason)
+        }
+    }
+
+    /// A start tag (`empty` for `<x/>`) whose `<` is at byte `before` of `src`.
+    fn start(
+        &mut self,
+        start: &BytesStart<'_>,
+        before: usize,
+        empty: bool,
+    ) -> Result<(), XmlError> {
+        let src = self.src;
+        if self.root_closed {
+            return Err(self.err(before, "content after the root element".into()));
+        }
+        if self.stack.len() >= MAX_DEPTH {
+            return Err(self.limit(
+                before,
+                format!("elements nested deeper than {MAX_DEPTH} levels"),
+            ));
+        }
+        let depth = self.stack.len();
+        let qlen = start.name().as_ref().len();
+        // The event borrows the input, so the qualified name is the slice right after '<'.
+        let qname = src.get(before + 1..before + 1 + qlen).unwrap_or("");
+        let mut stray_attribute = None;
+        let raw_attrs = start.attributes_raw();
+        let has_attributes = !is_blank(raw_attrs);
+        if has_attributes {
+            stray_attribute = first_plain_attribute(src, raw_attrs);
+        }
+        // Character references in attribute values are only decoded here, so values
+        // holding one are read too, to refuse references to forbidden characters.
+        if has_attributes && (raw_attrs.contains("xmlns") || raw_attrs.contains("&#")) {
+            self.declarations(start, before, depth)?;
+        }
+        let (prefix, local) = match qname.split_once(':') {
+            Some((p, l)) => (p, l),
+            None => ("", qname),
+        };
+        let ns = match self.bindings.iter().rev().find(|b| b.prefix == prefix) {
+            Some(b) => b.ns,
+            None if prefix.is_empty() => 0,
+            None if prefix == "xml" => {
+                match self
+                    .namespaces
+                    .intern("http://www.w3.org/XML/1998/namespace")
+                {
+                    Some(ns) => ns,
+                    None => return Err(self.limit(before, "too many namespace URIs".into())),
+                }
+            }
+            None => {
+                return Err(self.err(before, format!("undeclared namespace prefix `{prefix}`")));
+            }
+        };
+        if !self.nodes.is_empty() && self.stack.is_empty() {
+            return Err(self.err(before, "content after the root element".into()));
+        }
+        let index = u32::try_from(self.nodes.len())
+            .map_err(|_| self.err(before, "too many elements".into()))?;
+        let offset = self.base + before;
+        if let Some(&p) = self.stack.last() {
+            let parent = &mut self.nodes[p as usize];
+            if parent.stray_text.is_none() && !is_blank(&parent.text) {
+                parent.stray_text = Some(offset);
+            }
+            parent.text = Cow::Borrowed("");
+            let last = parent.last_child;
+            parent.last_child = index;
+            if last == NONE {
+                parent.first_child = index;
+            } else {
+                self.nodes[last as usize].next_sibling = index;
+            }
+        }
+        self.nodes.push(Element {
+            ns,
+            local,
+            text: Cow::Borrowed(""),
+            first_child: NONE,
+            next_sibling: NONE,
+            last_child: NONE,
+            offset,
+            stray_text: None,
+            stray_attribute,
+        });
+        if empty {
+            pop_bindings(&mut self.bindings, depth);
+            self.root_closed |= self.stack.is_empty();
+        } else {
+            self.stack.push(index);
+        }
+        Ok(())
+    }
+
+    /// The namespace declarations of a start tag, and the character references in its
+    /// attribute values (refused when they stand for a character XML forbids).
+    fn declarations(
+        &mut self,
+        start: &BytesStart<'_>,
+        before: usize,
+        depth: usize,
+    ) -> Result<(), XmlError> {
+        let src = self.src;
+        let mut declarations = 0;
+        for (n, attr) in start.attributes().enumerate() {
+            if n >= MAX_ATTRIBUTES {
+                return Err(self.limit(
+                    before,
+                    format!(
+                        "more than {MAX_ATTRIBUTES} attributes on an element that declares namespaces"
+                    ),
+                ));
+            }
+            let attr = attr.map_err(|e| self.err(before, e.to_string()))?;
+            let key = attr.key.as_ref();
+            if attr.value.contains('&') {
+                let value = attr
+                    .normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                    .map_err(|e| self.err(before, e.to_string()))?;
+                if let Some(c) = value.chars().find(|c| !is_xml_char(*c)) {
+                    return Err(self.err(before, forbidden(c)));
+                }
+            }
+            let prefix = if key == "xmlns" {
+                ""
+            } else if key.starts_with("xmlns:") {
+                // Attribute keys borrow the event, not the input; find the same bytes
+                // in `src` by address so the prefix lives as long as the document.
+                let at = (key.as_ptr() as usize).wrapping_sub(src.as_ptr() as usize);
+                match src.get(at + 6..at + key.len()) {
+                    Some(p) if src.get(at..at + key.len()) == Some(key) => p,
+                    _ => continue,
+                }
+            } else {
+                continue;
+            };
+            declarations += 1;
+            if declarations > MAX_NAMESPACE_DECLARATIONS {
+                return Err(self.limit(
+                    before,
+                    format!(
+                        "more than {MAX_NAMESPACE_DECLARATIONS} namespace declarations on one element"
+                    ),
+                ));
+            }
+            let uri = attr
+                .normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                .map_err(|e| self.err(before, e.to_string()))?;
+            let Some(ns) = self.namespaces.intern(&uri) else {
+                return Err(self.limit(before, "too many namespace URIs".into()));
+            };
+            self.bindings.push(Binding { depth, prefix, ns });
+        }
+        Ok(())
+    }
+
+    /// An end tag whose `<` is at byte `before`; the tokenizer checked that it matches.
+    fn end(&mut self, before: usize) -> Result<(), XmlError> {
+        match self.stack.pop() {
+            Some(_) => {
+                pop_bindings(&mut self.bindings, self.stack.len());
+                self.root_closed |= self.stack.is_empty();
+                Ok(())
+            }
+            None => Err(self.err(before, "unmatched end tag".into())),
+        }
+    }
+
+    /// Character data (line ends already normalized) starting at byte `before`.
+    fn text(&mut self, content: Cow<'a, str>, before: usize) -> Result<(), XmlError> {
+        let offset = self.base + before;
+        match self.stack.last().map(|&i| &mut self.nodes[i as usize]) {
+            Some(el) if !el.has_children() => push_text(&mut el.text, content),
+            Some(el) => {
+                if el.stray_text.is_none() && !is_blank(&content) {
+                    el.stray_text = Some(offset);
+                }
+            }
+            None => {
+                if !is_blank(&content) {
+                    return Err(self.err(before, "text outside the root element".into()));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// A CDATA section (line ends already normalized) starting at byte `before`.
+    fn cdata(&mut self, content: Cow<'a, str>, before: usize) -> Result<(), XmlError> {
+        let offset = self.base + before;
+        match self.stack.last().map(|&i| &mut self.nodes[i as usize]) {
+            Some(el) if !el.has_children() => push_text(&mut el.text, content),
+            Some(el) => {
+                if el.stray_text.is_none() {
+                    el.stray_text = Some(offset);
+                }
+            }
+            None => return Err(self.err(before, "CDATA outside the root element".into())),
+        }
+        Ok(())
+    }
+
+    /// An entity or character reference whose `&` is at byte `before`.
+    fn reference(&mut self, r: &BytesRef<'_>, before: usize) -> Result<(), XmlError> {
+        let ch = match r.resolve_char_ref() {
+            Ok(Some(c)) if !is_xml_char(c) => {
+                return Err(self.err(before, forbidden(c)));
+            }
+            Ok(Some(c)) => c,
+            Ok(None) => match predefined_entity(r) {
+                Some(c) => c,
+                None => {
+                    return Err(self.err(before, format!("undefined entity `&{};`", &**r)));
+                }
+            },
+            Err(e) => return Err(self.err(before, e.to_string())),
+        };
+        let offset = self.base + before;
+        match self.stack.last().map(|&i| &mut self.nodes[i as usize]) {
+            Some(el) if !el.has_children() => el.text.to_mut().push(ch),
+            Some(el) => {
+                if el.stray_text.is_none() {
+                    el.stray_text = Some(offset);
+                }
+            }
+            None => return Err(self.err(before, "reference outside the root element".into())),
+        }
+        Ok(())
+    }
+
+    /// The document, once the input is exhausted.
+    fn finish(self) -> Result<Document<'a>, XmlError> {
+        let end = self.base + self.src.len();
+        if let Some(&open) = self.stack.last() {
+            return Err(XmlError {
+                offset: end,
+                reason: format!(
+                    "unexpected end of input: <{}> is not closed",
+                    self.nodes[open as usize].local
+                ),
+                not_utf8: false,
+                over_limit: false,
+            });
+        }
+        match self.nodes.is_empty() {
+            false => Ok(Document {
+                src: self.src,
+                namespaces: self.namespaces.uris,
+                nodes: self.nodes,
+            }),
+            true => Err(XmlError {
+                offset: end,
+                reason: "no root element (empty document)".into(),
+                not_utf8: false,
+                over_limit: false,
+            }),
+        }
+    }
+}
+
+/// The tree from quick-xml's events: any input, every error as quick-xml words it.
+fn tokenize_quick_xml(src: &str, base: usize) -> Result<Document<'_>, XmlError> {
+    let mut reader = Reader::from_str(src);
+    let config = reader.config_mut();
+    config.check_end_names = true;
+    config.expand_empty_elements = false;
+    let mut tree = Builder::new(src, base);
     loop {
-        let before = reader.buffer_position();
+        let before = usize::try_from(reader.buffer_position()).unwrap_or(usize::MAX);
         let event = match reader.read_event() {
             Ok(ev) => ev,
-            Err(e) => return Err(err(reader.error_position(), e.to_string())),
+            Err(e) => {
+                let at = usize::try_from(reader.error_position()).unwrap_or(usize::MAX);
+                return Err(tree.err(at, e.to_string()));
+            }
         };
-        let offset = base + usize::try_from(before).unwrap_or(usize::MAX);
         match event {
-            Event::Start(ref start) | Event::Empty(ref start) => {
-                if root_closed {
-                    return Err(err(before, "content after the root element".into()));
-                }
-                if stack.len() >= MAX_DEPTH {
-                    return Err(limit(
-                        before,
-                        format!("elements nested deeper than {MAX_DEPTH} levels"),
-                    ));
-                }
-                let depth = stack.len();
-                let qlen = start.name().as_ref().len();
-                // The event borrows the input, so the qualified name is the slice right after '<'.
-                let raw = usize::try_from(before).unwrap_or(usize::MAX);
-                let qname = src.get(raw + 1..raw + 1 + qlen).unwrap_or("");
-                let mut stray_attribute = None;
-                let raw_attrs = start.attributes_raw();
-                let has_attributes = !is_blank(raw_attrs);
-                if has_attributes {
-                    stray_attribute = first_plain_attribute(src, raw_attrs);
-                }
-                // Character references in attribute values are only decoded here, so values
-                // holding one are read too, to refuse references to forbidden characters.
-                if has_attributes && (raw_attrs.contains("xmlns") || raw_attrs.contains("&#")) {
-                    let mut declarations = 0;
-                    for (n, attr) in start.attributes().enumerate() {
-                        if n >= MAX_ATTRIBUTES {
-                            return Err(limit(
-                                before,
-                                format!(
-                                    "more than {MAX_ATTRIBUTES} attributes on an element that declares namespaces"
-                                ),
-                            ));
-                        }
-                        let attr = attr.map_err(|e| err(before, e.to_string()))?;
-                        let key = attr.key.as_ref();
-                        if attr.value.contains('&') {
-                            let value = attr
-                                .normalized_value(quick_xml::XmlVersion::Implicit1_0)
-                                .map_err(|e| err(before, e.to_string()))?;
-                            if let Some(c) = value.chars().find(|c| !is_xml_char(*c)) {
-                                return Err(err(before, forbidden(c)));
-                            }
-                        }
-                        let prefix = if key == "xmlns" {
-                            ""
-                        } else if key.starts_with("xmlns:") {
-                            // Attribute keys borrow the event, not the input; find the same bytes
-                            // in `src` by address so the prefix lives as long as the document.
-                            let at = (key.as_ptr() as usize).wrapping_sub(src.as_ptr() as usize);
-                            match src.get(at + 6..at + key.len()) {
-                                Some(p) if src.get(at..at + key.len()) == Some(key) => p,
-                                _ => continue,
-                            }
-                        } else {
-                            continue;
-                        };
-                        declarations += 1;
-                        if declarations > MAX_NAMESPACE_DECLARATIONS {
-                            return Err(limit(
-                                before,
-                                format!(
-                                    "more than {MAX_NAMESPACE_DECLARATIONS} namespace declarations on one element"
-                                ),
-                            ));
-                        }
-                        let uri = attr
-                            .normalized_value(quick_xml::XmlVersion::Implicit1_0)
-                            .map_err(|e| err(before, e.to_string()))?;
-                        let ns = namespaces
-                            .intern(&uri)
-                            .ok_or_else(|| limit(before, "too many namespace URIs".into()))?;
-                        bindings.push(Binding { depth, prefix, ns });
-                    }
-                }
-                let (prefix, local) = match qname.split_once(':') {
-                    Some((p, l)) => (p, l),
-                    None => ("", qname),
-                };
-                let ns = match bindings.iter().rev().find(|b| b.prefix == prefix) {
-                    Some(b) => b.ns,
-                    None if prefix.is_empty() => 0,
-                    None if prefix == "xml" => namespaces
-                        .intern("http://www.w3.org/XML/1998/namespace")
-                        .ok_or_else(|| limit(before, "too many namespace URIs".into()))?,
-                    None => {
-                        return Err(err(
-                            before,
-                            format!("undeclared namespace prefix `{prefix}`"),
-                        ));
-                    }
-                };
-                if !nodes.is_empty() && stack.is_empty() {
-                    return Err(err(before, "content after the root element".into()));
-                }
-                let index = u32::try_from(nodes.len())
-                    .map_err(|_| err(before, "too many elements".into()))?;
-                if let Some(&p) = stack.last() {
-                    let parent = &mut nodes[p as usize];
-                    if parent.stray_text.is_none() && !is_blank(&parent.text) {
-                        parent.stray_text = Some(offset);
-                    }
-                    parent.text = Cow::Borrowed("");
-                    let last = parent.last_child;
-                    parent.last_child = index;
-                    if last == NONE {
-                        parent.first_child = index;
-                    } else {
-                        nodes[last as usize].next_sibling = index;
-                    }
-                }
-                nodes.push(Element {
-                    ns,
-                    local,
-                    text: Cow::Borrowed(""),
-                    first_child: NONE,
-                    next_sibling: NONE,
-                    last_child: NONE,
-                    offset,
-                    stray_text: None,
-                    stray_attribute,
-                });
-                if matches!(event, Event::Start(_)) {
-                    stack.push(index);
-                } else {
-                    pop_bindings(&mut bindings, depth);
-                    root_closed |= stack.is_empty();
-                }
-            }
-            Event::End(_) => match stack.pop() {
-                Some(_) => {
-                    pop_bindings(&mut bindings, stack.len());
-                    root_closed |= stack.is_empty();
-                }
-                None => return Err(err(before, "unmatched end tag".into())),
-            },
-            Event::Text(t) => {
-                let content = t.xml10_content();
-                match stack.last().map(|&i| &mut nodes[i as usize]) {
-                    Some(el) if !el.has_children() => push_text(&mut el.text, content),
-                    Some(el) => {
-                        if el.stray_text.is_none() && !is_blank(&content) {
-                            el.stray_text = Some(offset);
-                        }
-                    }
-                    None => {
-                        if !is_blank(&content) {
-                            return Err(err(before, "text outside the root element".into()));
-                        }
-                    }
-                }
-            }
-            Event::CData(c) => {
-                let content = c.xml10_content();
-                match stack.last().map(|&i| &mut nodes[i as usize]) {
-                    Some(el) if !el.has_children() => push_text(&mut el.text, content),
-                    Some(el) => {
-                        if el.stray_text.is_none() {
-                            el.stray_text = Some(offset);
-                        }
-                    }
-                    None => return Err(err(before, "CDATA outside the root element".into())),
-                }
-            }
-            Event::GeneralRef(r) => {
-                let ch = match r.resolve_char_ref() {
-                    Ok(Some(c)) if !is_xml_char(c) => {
-                        return Err(err(before, forbidden(c)));
-                    }
-                    Ok(Some(c)) => c,
-                    Ok(None) => match predefined_entity(&r) {
-                        Some(c) => c,
-                        None => {
-                            return Err(err(before, format!("undefined entity `&{};`", &*r)));
-                        }
-                    },
-                    Err(e) => return Err(err(before, e.to_string())),
-                };
-                match stack.last().map(|&i| &mut nodes[i as usize]) {
-                    Some(el) if !el.has_children() => el.text.to_mut().push(ch),
-                    Some(el) => {
-                        if el.stray_text.is_none() {
-                            el.stray_text = Some(offset);
-                        }
-                    }
-                    None => return Err(err(before, "reference outside the root element".into())),
-                }
-            }
+            Event::Start(ref start) => tree.start(start, before, false)?,
+            Event::Empty(ref start) => tree.start(start, before, true)?,
+            Event::End(_) => tree.end(before)?,
+            Event::Text(t) => tree.text(t.xml10_content(), before)?,
+            Event::CData(c) => tree.cdata(c.xml10_content(), before)?,
+            Event::GeneralRef(r) => tree.reference(&r, before)?,
             Event::DocType(_) => {
                 // Refusing DTDs keeps entity expansion (billion laughs, XXE) out entirely;
                 // SOAP 1.1 forbids a DTD in an envelope anyway.
-                return Err(err(
-                    before,
-                    "a DOCTYPE is not allowed in a SOAP message".into(),
-                ));
+                return Err(tree.err(before, "a DOCTYPE is not allowed in a SOAP message".into()));
             }
             Event::Decl(_) | Event::PI(_) | Event::Comment(_) => {}
             Event::Eof => break,
         }
     }
-    if let Some(&open) = stack.last() {
-        return Err(XmlError {
-            offset: base + src.len(),
-            reason: format!(
-                "unexpected end of input: <{}> is not closed",
-                nodes[open as usize].local
-            ),
-            not_utf8: false,
-            over_limit: false,
-        });
-    }
-    match nodes.is_empty() {
-        false => Ok(Document {
-            src,
-            namespaces: namespaces.uris,
-            nodes,
-        }),
-        true => Err(XmlError {
-            offset: base + src.len(),
-            reason: "no root element (empty document)".into(),
-            not_utf8: false,
-            over_limit: false,
-        }),
-    }
+    tree.finish()
 }
 
 /// The name of the first attribute that is neither `xmlns`/`xmlns:*` nor in the customary
