@@ -1,11 +1,12 @@
-//! A small read-only element tree built from quick-xml events.
+//! A small read-only element tree built from XML events: our own tokenizer's for the
+//! documents every exchange carries, quick-xml's for anything unusual or wrong (see [`parse`]).
 //!
 //! Why a tree and not serde: the validator must report *every* violation with its element path
 //! and position, must accept any namespace prefix (namespaces are compared by URI), and must
 //! never give up at the first surprise. A borrowed tree (names and most texts are slices of the
 //! input) keeps that cheap.
 
-use quick_xml::events::{BytesRef, BytesStart, Event};
+use quick_xml::events::{BytesCData, BytesRef, BytesStart, BytesText, Event};
 use quick_xml::reader::Reader;
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -231,29 +232,39 @@ pub fn is_xml_char(c: char) -> bool {
 }
 
 /// The first character XML forbids in `src` (C0 controls other than tab, LF and CR; U+FFFE;
-/// U+FFFF), with its byte offset.
+/// U+FFFF), with its byte offset; otherwise whether `src` holds a CR at all.
 ///
-/// quick-xml lets them through, libxml2 (and the Nodo's parser) reject the document. The
-/// scan runs on every message, so it looks at 128-byte blocks without branching and only
-/// inspects a block byte by byte when it holds a control byte or the lead byte 0xEF.
-fn forbidden_char(src: &str) -> Option<(usize, char)> {
+/// quick-xml lets those characters through, libxml2 (and the Nodo's parser) reject the
+/// document. The scan runs on every message, so it looks at 128-byte blocks without branching
+/// and only inspects a block byte by byte when it holds a control byte or the lead byte 0xEF.
+/// The CR answer comes with it for free: without a CR, no text needs line-end normalization.
+fn scan_chars(src: &str) -> Result<bool, (usize, char)> {
     const BLOCK: usize = 128;
     // Fixed-size blocks without early exit inside: the compiler turns this into a few vector
-    // instructions per block.
-    fn suspect(block: &[u8; BLOCK]) -> bool {
+    // instructions per block. The first flag: a suspect byte; the second: a CR.
+    fn suspect(block: &[u8; BLOCK]) -> (bool, bool) {
         let mut acc = 0u8;
+        let mut cr = 0u8;
         for &b in block {
             let control = (b < 0x20) & (b != b'\t') & (b != b'\n') & (b != b'\r');
             acc |= u8::from(control) | u8::from(b == 0xEF);
+            cr |= u8::from(b == b'\r');
         }
-        acc != 0
+        (acc != 0, cr != 0)
     }
     let bytes = src.as_bytes();
     let blocks = bytes.chunks_exact(BLOCK);
     let tail_start = bytes.len() - blocks.remainder().len();
+    let mut has_cr = false;
     let suspects = blocks
         .enumerate()
-        .filter(|(_, block)| <&[u8; BLOCK]>::try_from(*block).is_ok_and(suspect))
+        .filter(|(_, block)| {
+            <&[u8; BLOCK]>::try_from(*block).is_ok_and(|block| {
+                let (suspect, cr) = suspect(block);
+                has_cr |= cr;
+                suspect
+            })
+        })
         .map(|(n, _)| n * BLOCK)
         .chain((tail_start < bytes.len()).then_some(tail_start));
     for start in suspects {
@@ -263,15 +274,19 @@ fn forbidden_char(src: &str) -> Option<(usize, char)> {
                 // U+FFFE and U+FFFF are EF BF BE and EF BF BF in UTF-8.
                 if let Some(c) = src.get(at..).and_then(|rest| rest.chars().next()) {
                     if !is_xml_char(c) {
-                        return Some((at, c));
+                        return Err((at, c));
                     }
                 }
             } else if b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r') {
-                return Some((at, char::from(b)));
+                return Err((at, char::from(b)));
             }
         }
     }
-    None
+    // The tail was not looked at for CRs by the blocks.
+    Ok(has_cr
+        || bytes
+            .get(tail_start..)
+            .is_some_and(|tail| tail.contains(&b'\r')))
 }
 
 /// How a forbidden character is named in a reason: `U+001B`, never the raw character.
@@ -310,19 +325,31 @@ struct Binding<'a> {
 /// Namespaces are resolved here rather than by quick-xml's `NsReader`: pagoPA messages declare
 /// them once on the envelope, so a scope stack that is touched only when an `xmlns` attribute
 /// appears costs almost nothing per element.
+///
+/// Two tokenizers feed the same tree builder: our own (`tokenize_fast`) for the documents every
+/// exchange carries, and quick-xml (`tokenize_quick_xml`) for everything else. The fast one
+/// reproduces quick-xml's events exactly (same boundaries, same offsets, same texts) and gives
+/// up, leaving the whole document to quick-xml, at the first thing it does not handle or the
+/// first error of any kind: every error message and offset is quick-xml's, as before.
 pub fn parse(src: &str, base: usize) -> Result<Document<'_>, XmlError> {
-    if let Some((at, c)) = forbidden_char(src) {
-        return Err(XmlError {
-            offset: base + at,
-            reason: forbidden(c),
-            not_utf8: false,
-            over_limit: false,
-        });
+    let has_cr = match scan_chars(src) {
+        Ok(has_cr) => has_cr,
+        Err((at, c)) => {
+            return Err(XmlError {
+                offset: base + at,
+                reason: forbidden(c),
+                not_utf8: false,
+                over_limit: false,
+            });
+        }
+    };
+    match tokenize_fast(src, base, has_cr) {
+        Some(doc) => Ok(doc),
+        None => tokenize_quick_xml(src, base),
     }
-    tokenize_quick_xml(src, base)
 }
 
-/// The element tree as it is built, event by event.
+/// The element tree as it is built, event by event; both tokenizers drive it.
 struct Builder<'a> {
     src: &'a str,
     base: usize,
@@ -658,6 +685,194 @@ fn tokenize_quick_xml(src: &str, base: usize) -> Result<Document<'_>, XmlError> 
     tree.finish()
 }
 
+/// The tree from a scan of our own that splits the input exactly as quick-xml's slice reader
+/// does (with this module's configuration: end names checked, empty elements not expanded,
+/// text neither trimmed nor allowed a lone `&`), without quick-xml's per-event UTF-8
+/// re-validation (`src` is a `&str`), and without its EOL normalization pass when the input
+/// holds no CR at all (`has_cr`).
+///
+/// `None` means "ask quick-xml": on a DOCTYPE, a byte-order mark left in `src`, anything
+/// quick-xml would refuse, and any error the tree builder reports. Nothing is ever reported
+/// from here, so errors keep quick-xml's words and offsets.
+fn tokenize_fast(src: &str, base: usize, has_cr: bool) -> Option<Document<'_>> {
+    let bytes = src.as_bytes();
+    // quick-xml drops a (second) BOM without counting it in its offsets.
+    if bytes.starts_with(b"\xEF\xBB\xBF") {
+        return None;
+    }
+    let mut tree = Builder::new(src, base);
+    // The qualified names of the open elements, as quick-xml keeps them to check end tags.
+    // None holds a quote (see the start tag below), so the `>` right after one in an end tag
+    // is the one quick-xml stops at.
+    let mut open: Vec<&str> = Vec::with_capacity(16);
+    let mut pos = 0;
+    loop {
+        // Text, up to markup or a reference.
+        let rest = bytes.get(pos..)?;
+        let text_len = rest
+            .iter()
+            .position(|&b| b == b'<' || b == b'&')
+            .unwrap_or(rest.len());
+        if text_len > 0 {
+            let raw = src.get(pos..pos + text_len)?;
+            let content = if has_cr {
+                BytesText::from_escaped(raw).xml10_content()
+            } else {
+                Cow::Borrowed(raw)
+            };
+            tree.text(content, pos).ok()?;
+            pos += text_len;
+        }
+        let Some(&b) = bytes.get(pos) else { break };
+        if b == b'&' {
+            // `&name;`; a `&` or `<` before the `;`, or no `;`, is an error.
+            let name_start = pos + 1;
+            let name_len = bytes
+                .get(name_start..)?
+                .iter()
+                .position(|&b| b == b';' || b == b'&' || b == b'<')?;
+            if bytes.get(name_start + name_len) != Some(&b';') {
+                return None;
+            }
+            let name = src.get(name_start..name_start + name_len)?;
+            tree.reference(&BytesRef::new(name), pos).ok()?;
+            pos = name_start + name_len + 1;
+            continue;
+        }
+        let lt = pos;
+        match *bytes.get(lt + 1)? {
+            b'/' => {
+                let expected = open.pop()?;
+                let after = lt + 2 + expected.len();
+                // Nearly always `</name>`; anything else goes the long way.
+                if bytes.get(lt + 2..after) == Some(expected.as_bytes())
+                    && bytes.get(after) == Some(&b'>')
+                {
+                    pos = after + 1;
+                } else {
+                    let gt = tag_end(bytes, lt)?;
+                    let content = src.get(lt + 2..gt)?;
+                    // Blanks after the name are allowed (and trimmed) in an end tag.
+                    let name = match content.bytes().rposition(|b| !is_blank_byte(b)) {
+                        Some(last) => content.get(..=last)?,
+                        None => content,
+                    };
+                    if name != expected {
+                        return None;
+                    }
+                    pos = gt + 1;
+                }
+                tree.end(lt).ok()?;
+            }
+            b'?' => {
+                // A processing instruction or the XML declaration: up to the first `?>`;
+                // `<?>` is an error. Neither is part of the tree.
+                let mut gt = lt + 2;
+                loop {
+                    if *bytes.get(gt)? == b'>' && bytes.get(gt - 1) == Some(&b'?') {
+                        break;
+                    }
+                    gt += 1;
+                }
+                if gt - lt < 3 {
+                    return None;
+                }
+                pos = gt + 1;
+            }
+            b'!' => {
+                let rest = bytes.get(lt..)?;
+                if rest.starts_with(b"<!--") {
+                    // A comment ends at the first `>` after `--` that is at least 6 bytes in.
+                    let mut gt = 6;
+                    loop {
+                        if *rest.get(gt)? == b'>' && rest.get(..gt)?.ends_with(b"--") {
+                            break;
+                        }
+                        gt += 1;
+                    }
+                    pos = lt + gt + 1;
+                } else if rest.starts_with(b"<![CDATA[") {
+                    // A CDATA section ends at the first `]]>`.
+                    let mut gt = 9;
+                    loop {
+                        if *rest.get(gt)? == b'>' && rest.get(..gt)?.ends_with(b"]]") {
+                            break;
+                        }
+                        gt += 1;
+                    }
+                    let content = src.get(lt + 9..lt + gt - 2)?;
+                    tree.cdata(BytesCData::new(content).xml10_content(), lt)
+                        .ok()?;
+                    pos = lt + gt + 1;
+                } else {
+                    // A DOCTYPE (always refused) or a malformed `<!`.
+                    return None;
+                }
+            }
+            _ => {
+                // The name runs up to a blank; the tag, up to the first `>` outside quotes.
+                // Nearly always `<name>` or `<name/>`, found in one pass over the name.
+                let plain = bytes.get(lt + 1..)?.iter().position(|&b| is_tag_stop(b))?;
+                let stop = lt + 1 + plain;
+                let (content, empty, name_len, gt) = match bytes.get(stop..stop + 2)? {
+                    [b'>', _] => (src.get(lt + 1..stop)?, false, plain, stop),
+                    [b'/', b'>'] => (src.get(lt + 1..stop)?, true, plain, stop + 1),
+                    _ => {
+                        let gt = tag_end(bytes, lt)?;
+                        let inner = src.get(lt + 1..gt)?;
+                        let (content, empty) = match inner.strip_suffix('/') {
+                            Some(content) => (content, true),
+                            None => (inner, false),
+                        };
+                        let name_len = content
+                            .bytes()
+                            .position(is_blank_byte)
+                            .unwrap_or(content.len());
+                        if content.as_bytes()[..name_len].contains(&b'"')
+                            || content.as_bytes()[..name_len].contains(&b'\'')
+                        {
+                            return None;
+                        }
+                        (content, empty, name_len, gt)
+                    }
+                };
+                let name = content.get(..name_len)?;
+                let start = BytesStart::from_content(content, name_len);
+                tree.start(&start, lt, empty).ok()?;
+                if !empty {
+                    open.push(name);
+                }
+                pos = gt + 1;
+            }
+        }
+    }
+    tree.finish().ok()
+}
+
+/// The `>` that closes the tag opening at `lt`, outside quoted attribute values (quick-xml's
+/// `ElementParser`).
+fn tag_end(bytes: &[u8], lt: usize) -> Option<usize> {
+    let mut quote = None;
+    for (i, &b) in bytes.iter().enumerate().skip(lt) {
+        match (quote, b) {
+            (None, b'>') => return Some(i),
+            (None, b'"' | b'\'') => quote = Some(b),
+            (Some(q), _) if b == q => quote = None,
+            _ => {}
+        }
+    }
+    None
+}
+
+/// Where a plain `<name` stops: a blank, the end of the tag, or a quote.
+fn is_tag_stop(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\r' | b'\n' | b'>' | b'/' | b'"' | b'\'')
+}
+
+fn is_blank_byte(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\r' | b'\n')
+}
+
 /// The name of the first attribute that is neither `xmlns`/`xmlns:*` nor in the customary
 /// `xsi:` prefix, sliced from `src` so it lives as long as the document.
 fn first_plain_attribute<'a>(src: &'a str, raw: &str) -> Option<&'a str> {
@@ -846,6 +1061,144 @@ mod tests {
             .collect();
         let e = parse(&format!("<a xmlns=\"urn:a\"{attrs}/>"), 0).unwrap_err();
         assert!(e.over_limit, "{e:?}");
+    }
+
+    /// The fast tokenizer and quick-xml build the same tree, or the fast one gives up.
+    fn same_as_quick_xml(src: &str) -> bool {
+        let slow = tokenize_quick_xml(src, 3);
+        let Ok(has_cr) = scan_chars(src) else {
+            return false;
+        };
+        match tokenize_fast(src, 3, has_cr) {
+            Some(fast) => {
+                let slow = slow.unwrap_or_else(|e| panic!("{src:?}: fast Ok, quick-xml {e:?}"));
+                assert_eq!(format!("{fast:?}"), format!("{slow:?}"), "{src:?}");
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Pieces of XML, well-formed or not, to put together in every order.
+    const PIECES: &[&str] = &[
+        "<a>",
+        "</a>",
+        "</a >",
+        "</ a>",
+        "<p:b xmlns:p=\"urn:x\">",
+        "</p:b>",
+        "<q:c/>",
+        "<c/>",
+        "<c />",
+        "<c/ >",
+        "<d x='>'/>",
+        "<d x=\">\" y='\"'>",
+        "</d>",
+        "<e xmlns=\"urn:e\" a=\"1\"/>",
+        "<e xmlns=\"urn:e\"a=\"1\"/>",
+        "<e xmlns:=\"urn:e\"/>",
+        "<f a=\"1\" a=\"2\">",
+        "<f xmlns:r=\"urn:&#1;\"/>",
+        "<f a=\"&#x41;\" xmlns=\"\">",
+        "</f>",
+        "<xml:g/>",
+        "<>",
+        "</>",
+        "< a>",
+        "text",
+        " ",
+        "\n",
+        "\r\n",
+        "\r",
+        "\t",
+        "&amp;",
+        "&lt;",
+        "&#65;",
+        "&#x1F;",
+        "&#xD;",
+        "&#0;",
+        "&#-1;",
+        "&bogus;",
+        "&;",
+        "&",
+        ";",
+        "<!-- c -->",
+        "<!---->",
+        "<!-->",
+        "<!-- a--b -->",
+        "<!-x->",
+        "<![CDATA[x\r\ny]]>",
+        "<![CDATA[]]>",
+        "<![CDATA[",
+        "]]>",
+        "<![cdata[x]]>",
+        "<?xml version=\"1.0\"?>",
+        "<?pi x?>",
+        "<??>",
+        "<?>",
+        "<!DOCTYPE a>",
+        "<!x>",
+        "<",
+        ">",
+        "\"",
+        "'",
+        "/",
+        "=",
+        "\u{feff}",
+        "é",
+        "€",
+    ];
+
+    #[test]
+    fn the_fast_tokenizer_agrees_with_quick_xml_on_every_triple_of_pieces() {
+        let mut fast = 0;
+        for a in PIECES {
+            for b in PIECES {
+                for c in PIECES {
+                    let src = format!("{a}{b}{c}");
+                    fast += usize::from(same_as_quick_xml(&src));
+                    let src = format!("<r>{a}{b}{c}</r>");
+                    fast += usize::from(same_as_quick_xml(&src));
+                }
+            }
+        }
+        // It must not simply give up on everything.
+        assert!(fast > 10_000, "{fast}");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_fast_tokenizer_agrees_with_quick_xml_on_longer_documents(
+            pieces in proptest::collection::vec(0..PIECES.len(), 0..40),
+            wrap in proptest::bool::ANY,
+        ) {
+            let body: String = pieces.iter().map(|&i| PIECES[i]).collect();
+            let src = if wrap { format!("<?xml version='1.0'?>\n<r xmlns='urn:r'>{body}</r>\n") } else { body };
+            same_as_quick_xml(&src);
+            // And the public entry point (forbidden characters first, then either tokenizer)
+            // answers exactly as quick-xml alone did.
+            let before: Result<Document<'_>, XmlError> = match scan_chars(&src) {
+                Err((at, c)) => Err(XmlError { offset: 3 + at, reason: forbidden(c), not_utf8: false, over_limit: false }),
+                Ok(_) => tokenize_quick_xml(&src, 3),
+            };
+            proptest::prop_assert_eq!(format!("{:?}", parse(&src, 3)), format!("{before:?}"));
+        }
+    }
+
+    #[test]
+    fn the_messages_of_every_exchange_take_the_fast_path() {
+        use crate::samples;
+        for m in [
+            samples::send_rt_v2_request(),
+            samples::get_payment_v2_response(),
+        ] {
+            let xml = m.to_xml();
+            assert!(same_as_quick_xml(&xml));
+            let crlf = xml.replace('\n', "\r\n");
+            assert!(same_as_quick_xml(&crlf));
+            let commented = xml.replacen("<soapenv:Body>", "<soapenv:Body><!-- hi -->", 1);
+            assert!(same_as_quick_xml(&commented));
+        }
     }
 
     #[test]
