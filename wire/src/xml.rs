@@ -424,8 +424,16 @@ impl<'a> Builder<'a> {
         if has_attributes && (raw_attrs.contains("xmlns") || raw_attrs.contains("&#")) {
             self.declarations(start, before, depth)?;
         }
-        let (prefix, local) = match qname.split_once(':') {
-            Some((p, l)) => (p, l),
+        // `split_once(':')`. Names are a few bytes long, too short for the char searcher's
+        // set-up to pay off; a hostile multi-megabyte one still gets std's (always optimized)
+        // memchr, also in debug builds, where this crate's own loops are not optimized.
+        let colon = if qname.len() <= 64 {
+            qname.bytes().position(|b| b == b':')
+        } else {
+            qname.find(':')
+        };
+        let (prefix, local) = match colon {
+            Some(colon) => (&qname[..colon], &qname[colon + 1..]),
             None => ("", qname),
         };
         let ns = match self.bindings.iter().rev().find(|b| b.prefix == prefix) {
@@ -708,11 +716,7 @@ fn tokenize_fast(src: &str, base: usize, has_cr: bool) -> Option<Document<'_>> {
     let mut pos = 0;
     loop {
         // Text, up to markup or a reference.
-        let rest = bytes.get(pos..)?;
-        let text_len = rest
-            .iter()
-            .position(|&b| b == b'<' || b == b'&')
-            .unwrap_or(rest.len());
+        let text_len = text_len(bytes.get(pos..)?);
         if text_len > 0 {
             let raw = src.get(pos..pos + text_len)?;
             let content = if has_cr {
@@ -812,7 +816,7 @@ fn tokenize_fast(src: &str, base: usize, has_cr: bool) -> Option<Document<'_>> {
             _ => {
                 // The name runs up to a blank; the tag, up to the first `>` outside quotes.
                 // Nearly always `<name>` or `<name/>`, found in one pass over the name.
-                let plain = bytes.get(lt + 1..)?.iter().position(|&b| is_tag_stop(b))?;
+                let plain = plain_name_len(bytes.get(lt + 1..)?)?;
                 let stop = lt + 1 + plain;
                 let (content, empty, name_len, gt) = match bytes.get(stop..stop + 2)? {
                     [b'>', _] => (src.get(lt + 1..stop)?, false, plain, stop),
@@ -867,6 +871,71 @@ fn tag_end(bytes: &[u8], lt: usize) -> Option<usize> {
 /// Where a plain `<name` stops: a blank, the end of the tag, or a quote.
 fn is_tag_stop(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\r' | b'\n' | b'>' | b'/' | b'"' | b'\'')
+}
+
+// Eight bytes at a time ("SWAR"): texts and names are a few to a few dozen bytes, too short
+// for a vector search to pay off and long enough for a byte loop to dominate the parse.
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGHS: u64 = 0x8080_8080_8080_8080;
+
+/// The high bit of every byte of `w` equal to `b`, possibly also of some bytes above one:
+/// the lowest bit set is always exact, and no byte equal to `b` is missed.
+fn bytes_equal(w: u64, b: u8) -> u64 {
+    let x = w ^ (ONES * u64::from(b));
+    x.wrapping_sub(ONES) & !x & HIGHS
+}
+
+/// As [`bytes_equal`], for the bytes of `w` below `n` (`n` at most 0x7F).
+fn bytes_below(w: u64, n: u8) -> u64 {
+    w.wrapping_sub(ONES * u64::from(n)) & !w & HIGHS
+}
+
+/// The eight bytes at the start of `chunk` (exactly eight long) as one word, first byte lowest.
+fn word(chunk: &[u8]) -> u64 {
+    let mut w = [0u8; 8];
+    w.copy_from_slice(chunk);
+    u64::from_le_bytes(w)
+}
+
+/// How many bytes of text come before the first `<` or `&` (all of them when there is none).
+fn text_len(bytes: &[u8]) -> usize {
+    let mut words = bytes.chunks_exact(8);
+    let mut at = 0;
+    for chunk in &mut words {
+        let w = word(chunk);
+        let found = bytes_equal(w, b'<') | bytes_equal(w, b'&');
+        if found != 0 {
+            return at + (found.trailing_zeros() / 8) as usize;
+        }
+        at += 8;
+    }
+    let tail = words.remainder();
+    at + tail
+        .iter()
+        .position(|&b| b == b'<' || b == b'&')
+        .unwrap_or(tail.len())
+}
+
+/// How many bytes after `<` come before the first [`is_tag_stop`] byte; `None` when there is
+/// none. Every stop byte is below `0` (0x30) or is `>`, so only those are looked at closely.
+fn plain_name_len(bytes: &[u8]) -> Option<usize> {
+    let mut words = bytes.chunks_exact(8);
+    let mut at = 0;
+    for chunk in &mut words {
+        let w = word(chunk);
+        let mut candidates = bytes_below(w, b'0') | bytes_equal(w, b'>');
+        while candidates != 0 {
+            let k = (candidates.trailing_zeros() / 8) as usize;
+            if chunk.get(k).copied().is_some_and(is_tag_stop) {
+                return Some(at + k);
+            }
+            // A `-` or `.` in the name (or a byte flagged only by the borrow of one).
+            candidates &= candidates - 1;
+        }
+        at += 8;
+    }
+    let tail = words.remainder();
+    tail.iter().position(|&b| is_tag_stop(b)).map(|k| at + k)
 }
 
 fn is_blank_byte(b: u8) -> bool {
@@ -1198,6 +1267,41 @@ mod tests {
             assert!(same_as_quick_xml(&crlf));
             let commented = xml.replacen("<soapenv:Body>", "<soapenv:Body><!-- hi -->", 1);
             assert!(same_as_quick_xml(&commented));
+        }
+    }
+
+    #[test]
+    fn word_at_a_time_searches_agree_with_byte_loops() {
+        let alphabet: &[u8] = b"ab-._:09<&>/\"' \t\r\n=\x7f\xc3\xa9";
+        // Every string of up to 3 symbols, at every position of 0 to 19 padding bytes, so that
+        // each symbol lands at every offset within a word and in the tail.
+        let mut cases = vec![Vec::new()];
+        for len in 1..=3 {
+            let mut next = Vec::new();
+            for prefix in cases.iter().filter(|c| c.len() == len - 1) {
+                for &b in alphabet {
+                    let mut c: Vec<u8> = prefix.clone();
+                    c.push(b);
+                    next.push(c);
+                }
+            }
+            cases.extend(next);
+        }
+        for case in &cases {
+            for pad in 0..20 {
+                for filler in [b'x', b'-', 0xA9] {
+                    let mut bytes = vec![filler; pad];
+                    bytes.extend_from_slice(case);
+                    bytes.extend(std::iter::repeat_n(filler, 20 - pad));
+                    let slow_text = bytes
+                        .iter()
+                        .position(|&b| b == b'<' || b == b'&')
+                        .unwrap_or(bytes.len());
+                    assert_eq!(text_len(&bytes), slow_text, "{bytes:?}");
+                    let slow_name = bytes.iter().position(|&b| is_tag_stop(b));
+                    assert_eq!(plain_name_len(&bytes), slow_name, "{bytes:?}");
+                }
+            }
         }
     }
 
