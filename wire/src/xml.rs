@@ -366,10 +366,10 @@ impl<'a> Builder<'a> {
             src,
             base,
             namespaces: Interner::new(),
-            bindings: Vec::new(),
+            bindings: Vec::with_capacity(4),
             // A 6 KB message has ~200 elements; one element per ~30 bytes avoids most regrowth.
             nodes: Vec::with_capacity(src.len() / 30 + 4),
-            stack: Vec::new(),
+            stack: Vec::with_capacity(16),
             root_closed: false,
         }
     }
@@ -567,6 +567,7 @@ impl<'a> Builder<'a> {
     }
 
     /// Character data (line ends already normalized) starting at byte `before`.
+    #[inline]
     fn text(&mut self, content: Cow<'a, str>, before: usize) -> Result<(), XmlError> {
         let offset = self.base + before;
         match self.stack.last().map(|&i| &mut self.nodes[i as usize]) {
