@@ -1253,6 +1253,37 @@ mod tests {
             };
             proptest::prop_assert_eq!(format!("{:?}", parse(&src, 3)), format!("{before:?}"));
         }
+
+        #[test]
+        fn the_fast_tokenizer_agrees_with_quick_xml_on_damaged_messages(
+            get in proptest::bool::ANY,
+            edits in proptest::collection::vec((0.0..1.0f64, 0..PIECES.len(), 0..4usize), 1..6),
+        ) {
+            // A real message with a few pieces put in and a few bytes taken out, anywhere.
+            let message = if get {
+                crate::samples::get_payment_v2_response()
+            } else {
+                crate::samples::send_rt_v2_request()
+            };
+            let mut src = message.to_xml();
+            for (at, piece, cut) in edits {
+                let mut i = (at * src.len() as f64) as usize;
+                while !src.is_char_boundary(i) {
+                    i -= 1;
+                }
+                let mut j = (i + cut).min(src.len());
+                while !src.is_char_boundary(j) {
+                    j += 1;
+                }
+                src.replace_range(i..j, PIECES[piece]);
+            }
+            same_as_quick_xml(&src);
+            let before: Result<Document<'_>, XmlError> = match scan_chars(&src) {
+                Err((at, c)) => Err(XmlError { offset: 3 + at, reason: forbidden(c), not_utf8: false, over_limit: false }),
+                Ok(_) => tokenize_quick_xml(&src, 3),
+            };
+            proptest::prop_assert_eq!(format!("{:?}", parse(&src, 3)), format!("{before:?}"));
+        }
     }
 
     #[test]
