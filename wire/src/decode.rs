@@ -482,7 +482,8 @@ impl<'d, 'a> Decoder<'d, 'a> {
     pub(crate) fn new(doc: &'d Document<'a>, limit: usize) -> Self {
         Decoder {
             doc,
-            path: Vec::new(),
+            // Deep enough for every pagoPA message without regrowing.
+            path: Vec::with_capacity(16),
             sink: Sink::new(limit),
         }
     }
@@ -511,6 +512,10 @@ impl<'d, 'a> Decoder<'d, 'a> {
         s
     }
 
+    // Reporting is rare on the hot path (a valid message reports nothing): kept out of line so
+    // that the checks calling it stay small and cheap to call.
+    #[cold]
+    #[inline(never)]
     fn push(
         &mut self,
         extra: Option<&str>,
@@ -552,17 +557,24 @@ impl<'d, 'a> Decoder<'d, 'a> {
 
     // ---- sequences -------------------------------------------------------------------------
 
+    #[inline]
     fn attributes(&mut self, el: &Element<'a>) {
         if let Some(name) = el.stray_attribute {
-            self.error(
-                el.offset,
-                Rule::UnexpectedAttribute {
-                    name: clip(name).into_owned(),
-                },
-                Kind::Xsd,
-                None,
-            );
+            self.unexpected_attribute(el.offset, name);
         }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn unexpected_attribute(&mut self, offset: usize, name: &str) {
+        self.error(
+            offset,
+            Rule::UnexpectedAttribute {
+                name: clip(name).into_owned(),
+            },
+            Kind::Xsd,
+            None,
+        );
     }
 
     fn seq(&mut self, el: &'d Element<'a>, names: &'static [&'static str]) -> Seq<'d, 'a> {

@@ -1,11 +1,12 @@
-//! A small read-only element tree built from quick-xml events.
+//! A small read-only element tree built from XML events: our own tokenizer's for the
+//! documents every exchange carries, quick-xml's for anything unusual or wrong (see [`parse`]).
 //!
 //! Why a tree and not serde: the validator must report *every* violation with its element path
 //! and position, must accept any namespace prefix (namespaces are compared by URI), and must
 //! never give up at the first surprise. A borrowed tree (names and most texts are slices of the
 //! input) keeps that cheap.
 
-use quick_xml::events::Event;
+use quick_xml::events::{BytesCData, BytesRef, BytesStart, BytesText, Event};
 use quick_xml::reader::Reader;
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -231,29 +232,39 @@ pub fn is_xml_char(c: char) -> bool {
 }
 
 /// The first character XML forbids in `src` (C0 controls other than tab, LF and CR; U+FFFE;
-/// U+FFFF), with its byte offset.
+/// U+FFFF), with its byte offset; otherwise whether `src` holds a CR at all.
 ///
-/// quick-xml lets them through, libxml2 (and the Nodo's parser) reject the document. The
-/// scan runs on every message, so it looks at 128-byte blocks without branching and only
-/// inspects a block byte by byte when it holds a control byte or the lead byte 0xEF.
-fn forbidden_char(src: &str) -> Option<(usize, char)> {
+/// quick-xml lets those characters through, libxml2 (and the Nodo's parser) reject the
+/// document. The scan runs on every message, so it looks at 128-byte blocks without branching
+/// and only inspects a block byte by byte when it holds a control byte or the lead byte 0xEF.
+/// The CR answer comes with it for free: without a CR, no text needs line-end normalization.
+fn scan_chars(src: &str) -> Result<bool, (usize, char)> {
     const BLOCK: usize = 128;
     // Fixed-size blocks without early exit inside: the compiler turns this into a few vector
-    // instructions per block.
-    fn suspect(block: &[u8; BLOCK]) -> bool {
+    // instructions per block. The first flag: a suspect byte; the second: a CR.
+    fn suspect(block: &[u8; BLOCK]) -> (bool, bool) {
         let mut acc = 0u8;
+        let mut cr = 0u8;
         for &b in block {
             let control = (b < 0x20) & (b != b'\t') & (b != b'\n') & (b != b'\r');
             acc |= u8::from(control) | u8::from(b == 0xEF);
+            cr |= u8::from(b == b'\r');
         }
-        acc != 0
+        (acc != 0, cr != 0)
     }
     let bytes = src.as_bytes();
     let blocks = bytes.chunks_exact(BLOCK);
     let tail_start = bytes.len() - blocks.remainder().len();
+    let mut has_cr = false;
     let suspects = blocks
         .enumerate()
-        .filter(|(_, block)| <&[u8; BLOCK]>::try_from(*block).is_ok_and(suspect))
+        .filter(|(_, block)| {
+            <&[u8; BLOCK]>::try_from(*block).is_ok_and(|block| {
+                let (suspect, cr) = suspect(block);
+                has_cr |= cr;
+                suspect
+            })
+        })
         .map(|(n, _)| n * BLOCK)
         .chain((tail_start < bytes.len()).then_some(tail_start));
     for start in suspects {
@@ -263,15 +274,19 @@ fn forbidden_char(src: &str) -> Option<(usize, char)> {
                 // U+FFFE and U+FFFF are EF BF BE and EF BF BF in UTF-8.
                 if let Some(c) = src.get(at..).and_then(|rest| rest.chars().next()) {
                     if !is_xml_char(c) {
-                        return Some((at, c));
+                        return Err((at, c));
                     }
                 }
             } else if b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r') {
-                return Some((at, char::from(b)));
+                return Err((at, char::from(b)));
             }
         }
     }
-    None
+    // The tail was not looked at for CRs by the blocks.
+    Ok(has_cr
+        || bytes
+            .get(tail_start..)
+            .is_some_and(|tail| tail.contains(&b'\r')))
 }
 
 /// How a forbidden character is named in a reason: `U+001B`, never the raw character.
@@ -310,270 +325,622 @@ struct Binding<'a> {
 /// Namespaces are resolved here rather than by quick-xml's `NsReader`: pagoPA messages declare
 /// them once on the envelope, so a scope stack that is touched only when an `xmlns` attribute
 /// appears costs almost nothing per element.
+///
+/// Two tokenizers feed the same tree builder: our own (`tokenize_fast`) for the documents every
+/// exchange carries, and quick-xml (`tokenize_quick_xml`) for everything else. The fast one
+/// reproduces quick-xml's events exactly (same boundaries, same offsets, same texts) and gives
+/// up, leaving the whole document to quick-xml, at the first thing it does not handle or the
+/// first error of any kind: every error message and offset is quick-xml's, as before.
 pub fn parse(src: &str, base: usize) -> Result<Document<'_>, XmlError> {
+    let has_cr = match scan_chars(src) {
+        Ok(has_cr) => has_cr,
+        Err((at, c)) => {
+            return Err(XmlError {
+                offset: base + at,
+                reason: forbidden(c),
+                not_utf8: false,
+                over_limit: false,
+            });
+        }
+    };
+    match tokenize_fast(src, base, has_cr) {
+        Some(doc) => Ok(doc),
+        None => tokenize_quick_xml(src, base),
+    }
+}
+
+/// The element tree as it is built, event by event; both tokenizers drive it.
+struct Builder<'a> {
+    src: &'a str,
+    base: usize,
+    namespaces: Interner,
+    bindings: Vec<Binding<'a>>,
+    nodes: Vec<Element<'a>>,
+    stack: Vec<u32>,
+    root_closed: bool,
+}
+
+impl<'a> Builder<'a> {
+    fn new(src: &'a str, base: usize) -> Self {
+        Builder {
+            src,
+            base,
+            namespaces: Interner::new(),
+            bindings: Vec::with_capacity(4),
+            // A 6 KB message has ~200 elements; one element per ~30 bytes avoids most regrowth.
+            nodes: Vec::with_capacity(src.len() / 30 + 4),
+            stack: Vec::with_capacity(16),
+            root_closed: false,
+        }
+    }
+
+    /// A well-formedness error at byte `at` of `src`.
+    fn err(&self, at: usize, reason: String) -> XmlError {
+        XmlError {
+            offset: self.base + at,
+            reason,
+            not_utf8: false,
+            over_limit: false,
+        }
+    }
+
+    /// Past one of the limits, at byte `at` of `src`.
+    fn limit(&self, at: usize, reason: String) -> XmlError {
+        XmlError {
+            over_limit: true,
+            ..self.err(at, reason)
+        }
+    }
+
+    /// A start tag (`empty` for `<x/>`) whose `<` is at byte `before` of `src`.
+    fn start(
+        &mut self,
+        start: &BytesStart<'_>,
+        before: usize,
+        empty: bool,
+    ) -> Result<(), XmlError> {
+        let src = self.src;
+        if self.root_closed {
+            return Err(self.err(before, "content after the root element".into()));
+        }
+        if self.stack.len() >= MAX_DEPTH {
+            return Err(self.limit(
+                before,
+                format!("elements nested deeper than {MAX_DEPTH} levels"),
+            ));
+        }
+        let depth = self.stack.len();
+        let qlen = start.name().as_ref().len();
+        // The event borrows the input, so the qualified name is the slice right after '<'.
+        let qname = src.get(before + 1..before + 1 + qlen).unwrap_or("");
+        let mut stray_attribute = None;
+        let raw_attrs = start.attributes_raw();
+        let has_attributes = !is_blank(raw_attrs);
+        if has_attributes {
+            stray_attribute = first_plain_attribute(src, raw_attrs);
+        }
+        // Character references in attribute values are only decoded here, so values
+        // holding one are read too, to refuse references to forbidden characters.
+        if has_attributes && (raw_attrs.contains("xmlns") || raw_attrs.contains("&#")) {
+            self.declarations(start, before, depth)?;
+        }
+        // `split_once(':')`. Names are a few bytes long, too short for the char searcher's
+        // set-up to pay off; a hostile multi-megabyte one still gets std's (always optimized)
+        // memchr, also in debug builds, where this crate's own loops are not optimized.
+        let colon = if qname.len() <= 64 {
+            qname.bytes().position(|b| b == b':')
+        } else {
+            qname.find(':')
+        };
+        let (prefix, local) = match colon {
+            Some(colon) => (&qname[..colon], &qname[colon + 1..]),
+            None => ("", qname),
+        };
+        let ns = match self.bindings.iter().rev().find(|b| b.prefix == prefix) {
+            Some(b) => b.ns,
+            None if prefix.is_empty() => 0,
+            None if prefix == "xml" => {
+                match self
+                    .namespaces
+                    .intern("http://www.w3.org/XML/1998/namespace")
+                {
+                    Some(ns) => ns,
+                    None => return Err(self.limit(before, "too many namespace URIs".into())),
+                }
+            }
+            None => {
+                return Err(self.err(before, format!("undeclared namespace prefix `{prefix}`")));
+            }
+        };
+        if !self.nodes.is_empty() && self.stack.is_empty() {
+            return Err(self.err(before, "content after the root element".into()));
+        }
+        let index = u32::try_from(self.nodes.len())
+            .map_err(|_| self.err(before, "too many elements".into()))?;
+        let offset = self.base + before;
+        if let Some(&p) = self.stack.last() {
+            let parent = &mut self.nodes[p as usize];
+            if parent.stray_text.is_none() && !is_blank(&parent.text) {
+                parent.stray_text = Some(offset);
+            }
+            parent.text = Cow::Borrowed("");
+            let last = parent.last_child;
+            parent.last_child = index;
+            if last == NONE {
+                parent.first_child = index;
+            } else {
+                self.nodes[last as usize].next_sibling = index;
+            }
+        }
+        self.nodes.push(Element {
+            ns,
+            local,
+            text: Cow::Borrowed(""),
+            first_child: NONE,
+            next_sibling: NONE,
+            last_child: NONE,
+            offset,
+            stray_text: None,
+            stray_attribute,
+        });
+        if empty {
+            pop_bindings(&mut self.bindings, depth);
+            self.root_closed |= self.stack.is_empty();
+        } else {
+            self.stack.push(index);
+        }
+        Ok(())
+    }
+
+    /// The namespace declarations of a start tag, and the character references in its
+    /// attribute values (refused when they stand for a character XML forbids).
+    fn declarations(
+        &mut self,
+        start: &BytesStart<'_>,
+        before: usize,
+        depth: usize,
+    ) -> Result<(), XmlError> {
+        let src = self.src;
+        let mut declarations = 0;
+        for (n, attr) in start.attributes().enumerate() {
+            if n >= MAX_ATTRIBUTES {
+                return Err(self.limit(
+                    before,
+                    format!(
+                        "more than {MAX_ATTRIBUTES} attributes on an element that declares namespaces"
+                    ),
+                ));
+            }
+            let attr = attr.map_err(|e| self.err(before, e.to_string()))?;
+            let key = attr.key.as_ref();
+            if attr.value.contains('&') {
+                let value = attr
+                    .normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                    .map_err(|e| self.err(before, e.to_string()))?;
+                if let Some(c) = value.chars().find(|c| !is_xml_char(*c)) {
+                    return Err(self.err(before, forbidden(c)));
+                }
+            }
+            let prefix = if key == "xmlns" {
+                ""
+            } else if key.starts_with("xmlns:") {
+                // Attribute keys borrow the event, not the input; find the same bytes
+                // in `src` by address so the prefix lives as long as the document.
+                let at = (key.as_ptr() as usize).wrapping_sub(src.as_ptr() as usize);
+                match src.get(at + 6..at + key.len()) {
+                    Some(p) if src.get(at..at + key.len()) == Some(key) => p,
+                    _ => continue,
+                }
+            } else {
+                continue;
+            };
+            declarations += 1;
+            if declarations > MAX_NAMESPACE_DECLARATIONS {
+                return Err(self.limit(
+                    before,
+                    format!(
+                        "more than {MAX_NAMESPACE_DECLARATIONS} namespace declarations on one element"
+                    ),
+                ));
+            }
+            let uri = attr
+                .normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                .map_err(|e| self.err(before, e.to_string()))?;
+            let Some(ns) = self.namespaces.intern(&uri) else {
+                return Err(self.limit(before, "too many namespace URIs".into()));
+            };
+            self.bindings.push(Binding { depth, prefix, ns });
+        }
+        Ok(())
+    }
+
+    /// An end tag whose `<` is at byte `before`; the tokenizer checked that it matches.
+    fn end(&mut self, before: usize) -> Result<(), XmlError> {
+        match self.stack.pop() {
+            Some(_) => {
+                pop_bindings(&mut self.bindings, self.stack.len());
+                self.root_closed |= self.stack.is_empty();
+                Ok(())
+            }
+            None => Err(self.err(before, "unmatched end tag".into())),
+        }
+    }
+
+    /// Character data (line ends already normalized) starting at byte `before`.
+    #[inline]
+    fn text(&mut self, content: Cow<'a, str>, before: usize) -> Result<(), XmlError> {
+        let offset = self.base + before;
+        match self.stack.last().map(|&i| &mut self.nodes[i as usize]) {
+            Some(el) if !el.has_children() => push_text(&mut el.text, content),
+            Some(el) => {
+                if el.stray_text.is_none() && !is_blank(&content) {
+                    el.stray_text = Some(offset);
+                }
+            }
+            None => {
+                if !is_blank(&content) {
+                    return Err(self.err(before, "text outside the root element".into()));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// A CDATA section (line ends already normalized) starting at byte `before`.
+    fn cdata(&mut self, content: Cow<'a, str>, before: usize) -> Result<(), XmlError> {
+        let offset = self.base + before;
+        match self.stack.last().map(|&i| &mut self.nodes[i as usize]) {
+            Some(el) if !el.has_children() => push_text(&mut el.text, content),
+            Some(el) => {
+                if el.stray_text.is_none() {
+                    el.stray_text = Some(offset);
+                }
+            }
+            None => return Err(self.err(before, "CDATA outside the root element".into())),
+        }
+        Ok(())
+    }
+
+    /// An entity or character reference whose `&` is at byte `before`.
+    fn reference(&mut self, r: &BytesRef<'_>, before: usize) -> Result<(), XmlError> {
+        let ch = match r.resolve_char_ref() {
+            Ok(Some(c)) if !is_xml_char(c) => {
+                return Err(self.err(before, forbidden(c)));
+            }
+            Ok(Some(c)) => c,
+            Ok(None) => match predefined_entity(r) {
+                Some(c) => c,
+                None => {
+                    return Err(self.err(before, format!("undefined entity `&{};`", &**r)));
+                }
+            },
+            Err(e) => return Err(self.err(before, e.to_string())),
+        };
+        let offset = self.base + before;
+        match self.stack.last().map(|&i| &mut self.nodes[i as usize]) {
+            Some(el) if !el.has_children() => el.text.to_mut().push(ch),
+            Some(el) => {
+                if el.stray_text.is_none() {
+                    el.stray_text = Some(offset);
+                }
+            }
+            None => return Err(self.err(before, "reference outside the root element".into())),
+        }
+        Ok(())
+    }
+
+    /// The document, once the input is exhausted.
+    fn finish(self) -> Result<Document<'a>, XmlError> {
+        let end = self.base + self.src.len();
+        if let Some(&open) = self.stack.last() {
+            return Err(XmlError {
+                offset: end,
+                reason: format!(
+                    "unexpected end of input: <{}> is not closed",
+                    self.nodes[open as usize].local
+                ),
+                not_utf8: false,
+                over_limit: false,
+            });
+        }
+        match self.nodes.is_empty() {
+            false => Ok(Document {
+                src: self.src,
+                namespaces: self.namespaces.uris,
+                nodes: self.nodes,
+            }),
+            true => Err(XmlError {
+                offset: end,
+                reason: "no root element (empty document)".into(),
+                not_utf8: false,
+                over_limit: false,
+            }),
+        }
+    }
+}
+
+/// The tree from quick-xml's events: any input, every error as quick-xml words it.
+fn tokenize_quick_xml(src: &str, base: usize) -> Result<Document<'_>, XmlError> {
     let mut reader = Reader::from_str(src);
     let config = reader.config_mut();
     config.check_end_names = true;
     config.expand_empty_elements = false;
-
-    if let Some((at, c)) = forbidden_char(src) {
-        return Err(XmlError {
-            offset: base + at,
-            reason: forbidden(c),
-            not_utf8: false,
-            over_limit: false,
-        });
-    }
-    let mut namespaces = Interner::new();
-    let mut bindings: Vec<Binding<'_>> = Vec::new();
-    // A 6 KB message has ~200 elements; one element per ~30 bytes avoids most regrowth.
-    let mut nodes: Vec<Element<'_>> = Vec::with_capacity(src.len() / 30 + 4);
-    let mut stack: Vec<u32> = Vec::new();
-    let mut root_closed = false;
-
-    let err = |offset: u64, reason: String| XmlError {
-        offset: base + usize::try_from(offset).unwrap_or(usize::MAX),
-        reason,
-        not_utf8: false,
-        over_limit: false,
-    };
-    let limit = |offset: u64, reason: String| XmlError {
-        over_limit: true,
-        ..err(offset, reason)
-    };
-
+    let mut tree = Builder::new(src, base);
     loop {
-        let before = reader.buffer_position();
+        let before = usize::try_from(reader.buffer_position()).unwrap_or(usize::MAX);
         let event = match reader.read_event() {
             Ok(ev) => ev,
-            Err(e) => return Err(err(reader.error_position(), e.to_string())),
+            Err(e) => {
+                let at = usize::try_from(reader.error_position()).unwrap_or(usize::MAX);
+                return Err(tree.err(at, e.to_string()));
+            }
         };
-        let offset = base + usize::try_from(before).unwrap_or(usize::MAX);
         match event {
-            Event::Start(ref start) | Event::Empty(ref start) => {
-                if root_closed {
-                    return Err(err(before, "content after the root element".into()));
-                }
-                if stack.len() >= MAX_DEPTH {
-                    return Err(limit(
-                        before,
-                        format!("elements nested deeper than {MAX_DEPTH} levels"),
-                    ));
-                }
-                let depth = stack.len();
-                let qlen = start.name().as_ref().len();
-                // The event borrows the input, so the qualified name is the slice right after '<'.
-                let raw = usize::try_from(before).unwrap_or(usize::MAX);
-                let qname = src.get(raw + 1..raw + 1 + qlen).unwrap_or("");
-                let mut stray_attribute = None;
-                let raw_attrs = start.attributes_raw();
-                let has_attributes = !is_blank(raw_attrs);
-                if has_attributes {
-                    stray_attribute = first_plain_attribute(src, raw_attrs);
-                }
-                // Character references in attribute values are only decoded here, so values
-                // holding one are read too, to refuse references to forbidden characters.
-                if has_attributes && (raw_attrs.contains("xmlns") || raw_attrs.contains("&#")) {
-                    let mut declarations = 0;
-                    for (n, attr) in start.attributes().enumerate() {
-                        if n >= MAX_ATTRIBUTES {
-                            return Err(limit(
-                                before,
-                                format!(
-                                    "more than {MAX_ATTRIBUTES} attributes on an element that declares namespaces"
-                                ),
-                            ));
-                        }
-                        let attr = attr.map_err(|e| err(before, e.to_string()))?;
-                        let key = attr.key.as_ref();
-                        if attr.value.contains('&') {
-                            let value = attr
-                                .normalized_value(quick_xml::XmlVersion::Implicit1_0)
-                                .map_err(|e| err(before, e.to_string()))?;
-                            if let Some(c) = value.chars().find(|c| !is_xml_char(*c)) {
-                                return Err(err(before, forbidden(c)));
-                            }
-                        }
-                        let prefix = if key == "xmlns" {
-                            ""
-                        } else if key.starts_with("xmlns:") {
-                            // Attribute keys borrow the event, not the input; find the same bytes
-                            // in `src` by address so the prefix lives as long as the document.
-                            let at = (key.as_ptr() as usize).wrapping_sub(src.as_ptr() as usize);
-                            match src.get(at + 6..at + key.len()) {
-                                Some(p) if src.get(at..at + key.len()) == Some(key) => p,
-                                _ => continue,
-                            }
-                        } else {
-                            continue;
-                        };
-                        declarations += 1;
-                        if declarations > MAX_NAMESPACE_DECLARATIONS {
-                            return Err(limit(
-                                before,
-                                format!(
-                                    "more than {MAX_NAMESPACE_DECLARATIONS} namespace declarations on one element"
-                                ),
-                            ));
-                        }
-                        let uri = attr
-                            .normalized_value(quick_xml::XmlVersion::Implicit1_0)
-                            .map_err(|e| err(before, e.to_string()))?;
-                        let ns = namespaces
-                            .intern(&uri)
-                            .ok_or_else(|| limit(before, "too many namespace URIs".into()))?;
-                        bindings.push(Binding { depth, prefix, ns });
-                    }
-                }
-                let (prefix, local) = match qname.split_once(':') {
-                    Some((p, l)) => (p, l),
-                    None => ("", qname),
-                };
-                let ns = match bindings.iter().rev().find(|b| b.prefix == prefix) {
-                    Some(b) => b.ns,
-                    None if prefix.is_empty() => 0,
-                    None if prefix == "xml" => namespaces
-                        .intern("http://www.w3.org/XML/1998/namespace")
-                        .ok_or_else(|| limit(before, "too many namespace URIs".into()))?,
-                    None => {
-                        return Err(err(
-                            before,
-                            format!("undeclared namespace prefix `{prefix}`"),
-                        ));
-                    }
-                };
-                if !nodes.is_empty() && stack.is_empty() {
-                    return Err(err(before, "content after the root element".into()));
-                }
-                let index = u32::try_from(nodes.len())
-                    .map_err(|_| err(before, "too many elements".into()))?;
-                if let Some(&p) = stack.last() {
-                    let parent = &mut nodes[p as usize];
-                    if parent.stray_text.is_none() && !is_blank(&parent.text) {
-                        parent.stray_text = Some(offset);
-                    }
-                    parent.text = Cow::Borrowed("");
-                    let last = parent.last_child;
-                    parent.last_child = index;
-                    if last == NONE {
-                        parent.first_child = index;
-                    } else {
-                        nodes[last as usize].next_sibling = index;
-                    }
-                }
-                nodes.push(Element {
-                    ns,
-                    local,
-                    text: Cow::Borrowed(""),
-                    first_child: NONE,
-                    next_sibling: NONE,
-                    last_child: NONE,
-                    offset,
-                    stray_text: None,
-                    stray_attribute,
-                });
-                if matches!(event, Event::Start(_)) {
-                    stack.push(index);
-                } else {
-                    pop_bindings(&mut bindings, depth);
-                    root_closed |= stack.is_empty();
-                }
-            }
-            Event::End(_) => match stack.pop() {
-                Some(_) => {
-                    pop_bindings(&mut bindings, stack.len());
-                    root_closed |= stack.is_empty();
-                }
-                None => return Err(err(before, "unmatched end tag".into())),
-            },
-            Event::Text(t) => {
-                let content = t.xml10_content();
-                match stack.last().map(|&i| &mut nodes[i as usize]) {
-                    Some(el) if !el.has_children() => push_text(&mut el.text, content),
-                    Some(el) => {
-                        if el.stray_text.is_none() && !is_blank(&content) {
-                            el.stray_text = Some(offset);
-                        }
-                    }
-                    None => {
-                        if !is_blank(&content) {
-                            return Err(err(before, "text outside the root element".into()));
-                        }
-                    }
-                }
-            }
-            Event::CData(c) => {
-                let content = c.xml10_content();
-                match stack.last().map(|&i| &mut nodes[i as usize]) {
-                    Some(el) if !el.has_children() => push_text(&mut el.text, content),
-                    Some(el) => {
-                        if el.stray_text.is_none() {
-                            el.stray_text = Some(offset);
-                        }
-                    }
-                    None => return Err(err(before, "CDATA outside the root element".into())),
-                }
-            }
-            Event::GeneralRef(r) => {
-                let ch = match r.resolve_char_ref() {
-                    Ok(Some(c)) if !is_xml_char(c) => {
-                        return Err(err(before, forbidden(c)));
-                    }
-                    Ok(Some(c)) => c,
-                    Ok(None) => match predefined_entity(&r) {
-                        Some(c) => c,
-                        None => {
-                            return Err(err(before, format!("undefined entity `&{};`", &*r)));
-                        }
-                    },
-                    Err(e) => return Err(err(before, e.to_string())),
-                };
-                match stack.last().map(|&i| &mut nodes[i as usize]) {
-                    Some(el) if !el.has_children() => el.text.to_mut().push(ch),
-                    Some(el) => {
-                        if el.stray_text.is_none() {
-                            el.stray_text = Some(offset);
-                        }
-                    }
-                    None => return Err(err(before, "reference outside the root element".into())),
-                }
-            }
+            Event::Start(ref start) => tree.start(start, before, false)?,
+            Event::Empty(ref start) => tree.start(start, before, true)?,
+            Event::End(_) => tree.end(before)?,
+            Event::Text(t) => tree.text(t.xml10_content(), before)?,
+            Event::CData(c) => tree.cdata(c.xml10_content(), before)?,
+            Event::GeneralRef(r) => tree.reference(&r, before)?,
             Event::DocType(_) => {
                 // Refusing DTDs keeps entity expansion (billion laughs, XXE) out entirely;
                 // SOAP 1.1 forbids a DTD in an envelope anyway.
-                return Err(err(
-                    before,
-                    "a DOCTYPE is not allowed in a SOAP message".into(),
-                ));
+                return Err(tree.err(before, "a DOCTYPE is not allowed in a SOAP message".into()));
             }
             Event::Decl(_) | Event::PI(_) | Event::Comment(_) => {}
             Event::Eof => break,
         }
     }
-    if let Some(&open) = stack.last() {
-        return Err(XmlError {
-            offset: base + src.len(),
-            reason: format!(
-                "unexpected end of input: <{}> is not closed",
-                nodes[open as usize].local
-            ),
-            not_utf8: false,
-            over_limit: false,
-        });
+    tree.finish()
+}
+
+/// The tree from a scan of our own that splits the input exactly as quick-xml's slice reader
+/// does (with this module's configuration: end names checked, empty elements not expanded,
+/// text neither trimmed nor allowed a lone `&`), without quick-xml's per-event UTF-8
+/// re-validation (`src` is a `&str`), and without its EOL normalization pass when the input
+/// holds no CR at all (`has_cr`).
+///
+/// `None` means "ask quick-xml": on a DOCTYPE, a byte-order mark left in `src`, anything
+/// quick-xml would refuse, and any error the tree builder reports. Nothing is ever reported
+/// from here, so errors keep quick-xml's words and offsets.
+fn tokenize_fast(src: &str, base: usize, has_cr: bool) -> Option<Document<'_>> {
+    let bytes = src.as_bytes();
+    // quick-xml drops a (second) BOM without counting it in its offsets.
+    if bytes.starts_with(b"\xEF\xBB\xBF") {
+        return None;
     }
-    match nodes.is_empty() {
-        false => Ok(Document {
-            src,
-            namespaces: namespaces.uris,
-            nodes,
-        }),
-        true => Err(XmlError {
-            offset: base + src.len(),
-            reason: "no root element (empty document)".into(),
-            not_utf8: false,
-            over_limit: false,
-        }),
+    let mut tree = Builder::new(src, base);
+    // The qualified names of the open elements, as quick-xml keeps them to check end tags.
+    // None holds a quote (see the start tag below), so the `>` right after one in an end tag
+    // is the one quick-xml stops at.
+    let mut open: Vec<&str> = Vec::with_capacity(16);
+    let mut pos = 0;
+    loop {
+        // Text, up to markup or a reference.
+        let text_len = text_len(bytes.get(pos..)?);
+        if text_len > 0 {
+            let raw = src.get(pos..pos + text_len)?;
+            let content = if has_cr {
+                BytesText::from_escaped(raw).xml10_content()
+            } else {
+                Cow::Borrowed(raw)
+            };
+            tree.text(content, pos).ok()?;
+            pos += text_len;
+        }
+        let Some(&b) = bytes.get(pos) else { break };
+        if b == b'&' {
+            // `&name;`; a `&` or `<` before the `;`, or no `;`, is an error.
+            let name_start = pos + 1;
+            let name_len = bytes
+                .get(name_start..)?
+                .iter()
+                .position(|&b| b == b';' || b == b'&' || b == b'<')?;
+            if bytes.get(name_start + name_len) != Some(&b';') {
+                return None;
+            }
+            let name = src.get(name_start..name_start + name_len)?;
+            tree.reference(&BytesRef::new(name), pos).ok()?;
+            pos = name_start + name_len + 1;
+            continue;
+        }
+        let lt = pos;
+        match *bytes.get(lt + 1)? {
+            b'/' => {
+                let expected = open.pop()?;
+                let after = lt + 2 + expected.len();
+                // Nearly always `</name>`; anything else goes the long way.
+                if bytes.get(lt + 2..after) == Some(expected.as_bytes())
+                    && bytes.get(after) == Some(&b'>')
+                {
+                    pos = after + 1;
+                } else {
+                    let gt = tag_end(bytes, lt)?;
+                    let content = src.get(lt + 2..gt)?;
+                    // Blanks after the name are allowed (and trimmed) in an end tag.
+                    let name = match content.bytes().rposition(|b| !is_blank_byte(b)) {
+                        Some(last) => content.get(..=last)?,
+                        None => content,
+                    };
+                    if name != expected {
+                        return None;
+                    }
+                    pos = gt + 1;
+                }
+                tree.end(lt).ok()?;
+            }
+            b'?' => {
+                // A processing instruction or the XML declaration: up to the first `?>`;
+                // `<?>` is an error. Neither is part of the tree.
+                let mut gt = lt + 2;
+                loop {
+                    if *bytes.get(gt)? == b'>' && bytes.get(gt - 1) == Some(&b'?') {
+                        break;
+                    }
+                    gt += 1;
+                }
+                if gt - lt < 3 {
+                    return None;
+                }
+                pos = gt + 1;
+            }
+            b'!' => {
+                let rest = bytes.get(lt..)?;
+                if rest.starts_with(b"<!--") {
+                    // A comment ends at the first `>` after `--` that is at least 6 bytes in.
+                    let mut gt = 6;
+                    loop {
+                        if *rest.get(gt)? == b'>' && rest.get(..gt)?.ends_with(b"--") {
+                            break;
+                        }
+                        gt += 1;
+                    }
+                    pos = lt + gt + 1;
+                } else if rest.starts_with(b"<![CDATA[") {
+                    // A CDATA section ends at the first `]]>`.
+                    let mut gt = 9;
+                    loop {
+                        if *rest.get(gt)? == b'>' && rest.get(..gt)?.ends_with(b"]]") {
+                            break;
+                        }
+                        gt += 1;
+                    }
+                    let content = src.get(lt + 9..lt + gt - 2)?;
+                    tree.cdata(BytesCData::new(content).xml10_content(), lt)
+                        .ok()?;
+                    pos = lt + gt + 1;
+                } else {
+                    // A DOCTYPE (always refused) or a malformed `<!`.
+                    return None;
+                }
+            }
+            _ => {
+                // The name runs up to a blank; the tag, up to the first `>` outside quotes.
+                // Nearly always `<name>` or `<name/>`, found in one pass over the name.
+                let plain = plain_name_len(bytes.get(lt + 1..)?)?;
+                let stop = lt + 1 + plain;
+                let (content, empty, name_len, gt) = match bytes.get(stop..stop + 2)? {
+                    [b'>', _] => (src.get(lt + 1..stop)?, false, plain, stop),
+                    [b'/', b'>'] => (src.get(lt + 1..stop)?, true, plain, stop + 1),
+                    _ => {
+                        let gt = tag_end(bytes, lt)?;
+                        let inner = src.get(lt + 1..gt)?;
+                        let (content, empty) = match inner.strip_suffix('/') {
+                            Some(content) => (content, true),
+                            None => (inner, false),
+                        };
+                        let name_len = content
+                            .bytes()
+                            .position(is_blank_byte)
+                            .unwrap_or(content.len());
+                        if content.as_bytes()[..name_len].contains(&b'"')
+                            || content.as_bytes()[..name_len].contains(&b'\'')
+                        {
+                            return None;
+                        }
+                        (content, empty, name_len, gt)
+                    }
+                };
+                let name = content.get(..name_len)?;
+                let start = BytesStart::from_content(content, name_len);
+                tree.start(&start, lt, empty).ok()?;
+                if !empty {
+                    open.push(name);
+                }
+                pos = gt + 1;
+            }
+        }
     }
+    tree.finish().ok()
+}
+
+/// The `>` that closes the tag opening at `lt`, outside quoted attribute values (quick-xml's
+/// `ElementParser`).
+fn tag_end(bytes: &[u8], lt: usize) -> Option<usize> {
+    let mut quote = None;
+    for (i, &b) in bytes.iter().enumerate().skip(lt) {
+        match (quote, b) {
+            (None, b'>') => return Some(i),
+            (None, b'"' | b'\'') => quote = Some(b),
+            (Some(q), _) if b == q => quote = None,
+            _ => {}
+        }
+    }
+    None
+}
+
+/// Where a plain `<name` stops: a blank, the end of the tag, or a quote.
+fn is_tag_stop(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\r' | b'\n' | b'>' | b'/' | b'"' | b'\'')
+}
+
+// Eight bytes at a time ("SWAR"): texts and names are a few to a few dozen bytes, too short
+// for a vector search to pay off and long enough for a byte loop to dominate the parse.
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGHS: u64 = 0x8080_8080_8080_8080;
+
+/// The high bit of every byte of `w` equal to `b`, possibly also of some bytes above one:
+/// the lowest bit set is always exact, and no byte equal to `b` is missed.
+fn bytes_equal(w: u64, b: u8) -> u64 {
+    let x = w ^ (ONES * u64::from(b));
+    x.wrapping_sub(ONES) & !x & HIGHS
+}
+
+/// As [`bytes_equal`], for the bytes of `w` below `n` (`n` at most 0x7F).
+fn bytes_below(w: u64, n: u8) -> u64 {
+    w.wrapping_sub(ONES * u64::from(n)) & !w & HIGHS
+}
+
+/// The eight bytes at the start of `chunk` (exactly eight long) as one word, first byte lowest.
+fn word(chunk: &[u8]) -> u64 {
+    let mut w = [0u8; 8];
+    w.copy_from_slice(chunk);
+    u64::from_le_bytes(w)
+}
+
+/// How many bytes of text come before the first `<` or `&` (all of them when there is none).
+fn text_len(bytes: &[u8]) -> usize {
+    let mut words = bytes.chunks_exact(8);
+    let mut at = 0;
+    for chunk in &mut words {
+        let w = word(chunk);
+        let found = bytes_equal(w, b'<') | bytes_equal(w, b'&');
+        if found != 0 {
+            return at + (found.trailing_zeros() / 8) as usize;
+        }
+        at += 8;
+    }
+    let tail = words.remainder();
+    at + tail
+        .iter()
+        .position(|&b| b == b'<' || b == b'&')
+        .unwrap_or(tail.len())
+}
+
+/// How many bytes after `<` come before the first [`is_tag_stop`] byte; `None` when there is
+/// none. Every stop byte is below `0` (0x30) or is `>`, so only those are looked at closely.
+fn plain_name_len(bytes: &[u8]) -> Option<usize> {
+    let mut words = bytes.chunks_exact(8);
+    let mut at = 0;
+    for chunk in &mut words {
+        let w = word(chunk);
+        let mut candidates = bytes_below(w, b'0') | bytes_equal(w, b'>');
+        while candidates != 0 {
+            let k = (candidates.trailing_zeros() / 8) as usize;
+            if chunk.get(k).copied().is_some_and(is_tag_stop) {
+                return Some(at + k);
+            }
+            // A `-` or `.` in the name (or a byte flagged only by the borrow of one).
+            candidates &= candidates - 1;
+        }
+        at += 8;
+    }
+    let tail = words.remainder();
+    tail.iter().position(|&b| is_tag_stop(b)).map(|k| at + k)
+}
+
+fn is_blank_byte(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\r' | b'\n')
 }
 
 /// The name of the first attribute that is neither `xmlns`/`xmlns:*` nor in the customary
@@ -764,6 +1131,210 @@ mod tests {
             .collect();
         let e = parse(&format!("<a xmlns=\"urn:a\"{attrs}/>"), 0).unwrap_err();
         assert!(e.over_limit, "{e:?}");
+    }
+
+    /// The fast tokenizer and quick-xml build the same tree, or the fast one gives up.
+    fn same_as_quick_xml(src: &str) -> bool {
+        let slow = tokenize_quick_xml(src, 3);
+        let Ok(has_cr) = scan_chars(src) else {
+            return false;
+        };
+        match tokenize_fast(src, 3, has_cr) {
+            Some(fast) => {
+                let slow = slow.unwrap_or_else(|e| panic!("{src:?}: fast Ok, quick-xml {e:?}"));
+                assert_eq!(format!("{fast:?}"), format!("{slow:?}"), "{src:?}");
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Pieces of XML, well-formed or not, to put together in every order.
+    const PIECES: &[&str] = &[
+        "<a>",
+        "</a>",
+        "</a >",
+        "</ a>",
+        "<p:b xmlns:p=\"urn:x\">",
+        "</p:b>",
+        "<q:c/>",
+        "<c/>",
+        "<c />",
+        "<c/ >",
+        "<d x='>'/>",
+        "<d x=\">\" y='\"'>",
+        "</d>",
+        "<e xmlns=\"urn:e\" a=\"1\"/>",
+        "<e xmlns=\"urn:e\"a=\"1\"/>",
+        "<e xmlns:=\"urn:e\"/>",
+        "<f a=\"1\" a=\"2\">",
+        "<f xmlns:r=\"urn:&#1;\"/>",
+        "<f a=\"&#x41;\" xmlns=\"\">",
+        "</f>",
+        "<xml:g/>",
+        "<>",
+        "</>",
+        "< a>",
+        "text",
+        " ",
+        "\n",
+        "\r\n",
+        "\r",
+        "\t",
+        "&amp;",
+        "&lt;",
+        "&#65;",
+        "&#x1F;",
+        "&#xD;",
+        "&#0;",
+        "&#-1;",
+        "&bogus;",
+        "&;",
+        "&",
+        ";",
+        "<!-- c -->",
+        "<!---->",
+        "<!-->",
+        "<!-- a--b -->",
+        "<!-x->",
+        "<![CDATA[x\r\ny]]>",
+        "<![CDATA[]]>",
+        "<![CDATA[",
+        "]]>",
+        "<![cdata[x]]>",
+        "<?xml version=\"1.0\"?>",
+        "<?pi x?>",
+        "<??>",
+        "<?>",
+        "<!DOCTYPE a>",
+        "<!x>",
+        "<",
+        ">",
+        "\"",
+        "'",
+        "/",
+        "=",
+        "\u{feff}",
+        "é",
+        "€",
+    ];
+
+    #[test]
+    fn the_fast_tokenizer_agrees_with_quick_xml_on_every_triple_of_pieces() {
+        let mut fast = 0;
+        for a in PIECES {
+            for b in PIECES {
+                for c in PIECES {
+                    let src = format!("{a}{b}{c}");
+                    fast += usize::from(same_as_quick_xml(&src));
+                    let src = format!("<r>{a}{b}{c}</r>");
+                    fast += usize::from(same_as_quick_xml(&src));
+                }
+            }
+        }
+        // It must not simply give up on everything.
+        assert!(fast > 10_000, "{fast}");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_fast_tokenizer_agrees_with_quick_xml_on_longer_documents(
+            pieces in proptest::collection::vec(0..PIECES.len(), 0..40),
+            wrap in proptest::bool::ANY,
+        ) {
+            let body: String = pieces.iter().map(|&i| PIECES[i]).collect();
+            let src = if wrap { format!("<?xml version='1.0'?>\n<r xmlns='urn:r'>{body}</r>\n") } else { body };
+            same_as_quick_xml(&src);
+            // And the public entry point (forbidden characters first, then either tokenizer)
+            // answers exactly as quick-xml alone did.
+            let before: Result<Document<'_>, XmlError> = match scan_chars(&src) {
+                Err((at, c)) => Err(XmlError { offset: 3 + at, reason: forbidden(c), not_utf8: false, over_limit: false }),
+                Ok(_) => tokenize_quick_xml(&src, 3),
+            };
+            proptest::prop_assert_eq!(format!("{:?}", parse(&src, 3)), format!("{before:?}"));
+        }
+
+        #[test]
+        fn the_fast_tokenizer_agrees_with_quick_xml_on_damaged_messages(
+            get in proptest::bool::ANY,
+            edits in proptest::collection::vec((0.0..1.0f64, 0..PIECES.len(), 0..4usize), 1..6),
+        ) {
+            // A real message with a few pieces put in and a few bytes taken out, anywhere.
+            let message = if get {
+                crate::samples::get_payment_v2_response()
+            } else {
+                crate::samples::send_rt_v2_request()
+            };
+            let mut src = message.to_xml();
+            for (at, piece, cut) in edits {
+                let mut i = (at * src.len() as f64) as usize;
+                while !src.is_char_boundary(i) {
+                    i -= 1;
+                }
+                let mut j = (i + cut).min(src.len());
+                while !src.is_char_boundary(j) {
+                    j += 1;
+                }
+                src.replace_range(i..j, PIECES[piece]);
+            }
+            same_as_quick_xml(&src);
+            let before: Result<Document<'_>, XmlError> = match scan_chars(&src) {
+                Err((at, c)) => Err(XmlError { offset: 3 + at, reason: forbidden(c), not_utf8: false, over_limit: false }),
+                Ok(_) => tokenize_quick_xml(&src, 3),
+            };
+            proptest::prop_assert_eq!(format!("{:?}", parse(&src, 3)), format!("{before:?}"));
+        }
+    }
+
+    #[test]
+    fn the_messages_of_every_exchange_take_the_fast_path() {
+        use crate::samples;
+        for m in [
+            samples::send_rt_v2_request(),
+            samples::get_payment_v2_response(),
+        ] {
+            let xml = m.to_xml();
+            assert!(same_as_quick_xml(&xml));
+            let crlf = xml.replace('\n', "\r\n");
+            assert!(same_as_quick_xml(&crlf));
+            let commented = xml.replacen("<soapenv:Body>", "<soapenv:Body><!-- hi -->", 1);
+            assert!(same_as_quick_xml(&commented));
+        }
+    }
+
+    #[test]
+    fn word_at_a_time_searches_agree_with_byte_loops() {
+        let alphabet: &[u8] = b"ab-._:09<&>/\"' \t\r\n=\x7f\xc3\xa9";
+        // Every string of up to 3 symbols, at every position of 0 to 19 padding bytes, so that
+        // each symbol lands at every offset within a word and in the tail.
+        let mut cases = vec![Vec::new()];
+        for len in 1..=3 {
+            let mut next = Vec::new();
+            for prefix in cases.iter().filter(|c| c.len() == len - 1) {
+                for &b in alphabet {
+                    let mut c: Vec<u8> = prefix.clone();
+                    c.push(b);
+                    next.push(c);
+                }
+            }
+            cases.extend(next);
+        }
+        for case in &cases {
+            for pad in 0..20 {
+                for filler in [b'x', b'-', 0xA9] {
+                    let mut bytes = vec![filler; pad];
+                    bytes.extend_from_slice(case);
+                    bytes.extend(std::iter::repeat_n(filler, 20 - pad));
+                    let slow_text = bytes
+                        .iter()
+                        .position(|&b| b == b'<' || b == b'&')
+                        .unwrap_or(bytes.len());
+                    assert_eq!(text_len(&bytes), slow_text, "{bytes:?}");
+                    let slow_name = bytes.iter().position(|&b| is_tag_stop(b));
+                    assert_eq!(plain_name_len(&bytes), slow_name, "{bytes:?}");
+                }
+            }
+        }
     }
 
     #[test]
