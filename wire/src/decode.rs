@@ -447,8 +447,14 @@ fn in_order(nodes: &[Element<'_>], first: u32, names: &[&str]) -> bool {
 fn misplaced(nodes: &[Element<'_>], first: u32, names: &[&str]) -> Vec<u32> {
     let mut kids: Vec<(u32, Option<usize>)> = Vec::new();
     let mut cursor = first;
+    let mut last: Option<(&str, Option<usize>)> = None;
     while let Some(el) = usize::try_from(cursor).ok().and_then(|i| nodes.get(i)) {
-        kids.push((cursor, names.iter().position(|n| *n == el.local)));
+        let slot = match last {
+            Some((name, slot)) if name == el.local => slot,
+            _ => names.iter().position(|n| *n == el.local),
+        };
+        last = Some((el.local, slot));
+        kids.push((cursor, slot));
         cursor = el.next_sibling;
     }
     const NO: usize = usize::MAX;
@@ -457,7 +463,12 @@ fn misplaced(nodes: &[Element<'_>], first: u32, names: &[&str]) -> Vec<u32> {
     let mut tails: Vec<usize> = Vec::new();
     for i in (0..kids.len()).rev() {
         let Some(v) = kids[i].1 else { continue };
-        let k = tails.partition_point(|&t| kids[t].1.unwrap_or(0) >= v);
+        // Runs of one repeated name (the hostile case: 500 000 siblings) extend the longest
+        // subsequence each time: check the last tail before searching.
+        let k = match tails.last() {
+            Some(&t) if kids[t].1.unwrap_or(0) >= v => tails.len(),
+            _ => tails.partition_point(|&t| kids[t].1.unwrap_or(0) >= v),
+        };
         prev[i] = if k > 0 { tails[k - 1] } else { NO };
         if k == tails.len() {
             tails.push(i);
