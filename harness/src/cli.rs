@@ -130,12 +130,16 @@ summary.md, events.jsonl and journal.jsonl (every exchange, raw bytes both ways)
     /// Print the catalogue as a test plan: what each case needs and how many notices each
     /// fixture role must have for a full run against a long-lived station.
     #[command(
-        after_help = "Examples:\n  collaudo plan\n  collaudo plan --only RT --scenarios my-scenarios/"
+        after_help = "Examples:\n  collaudo plan\n  collaudo plan --only RT --scenarios my-scenarios/\n  collaudo plan --markdown test-plan.md"
     )]
     Plan {
         /// Select by id (VRF-001), id prefix (VRF-*), area (VRF), PagoPA official id (EC-PSP-02) or tag.
         #[arg(long, value_name = "ID|TAG", value_delimiter = ',')]
         only: Vec<String>,
+        /// Write the plan as a Markdown document (PagoPA's official cases in a table of their
+        /// own, then every case, then the notices to prepare) to FILE, or to stdout without FILE.
+        #[arg(long, value_name = "FILE", num_args = 0..=1, default_missing_value = "-")]
+        markdown: Option<PathBuf>,
         /// Extra scenario folders.
         #[command(flatten)]
         scenarios: ScenarioArgs,
@@ -347,9 +351,41 @@ pub fn dispatch(cli: Cli) -> i32 {
         Command::Check { dirs } => {
             crate::catalogue_cmd::check(&dirs, &mut std::io::stdout().lock())
         }
-        Command::Plan { only, scenarios } => {
-            crate::catalogue_cmd::plan(&scenarios.scenarios, &only, &mut std::io::stdout().lock())
-        }
+        Command::Plan {
+            only,
+            markdown,
+            scenarios,
+        } => match markdown {
+            None => crate::catalogue_cmd::plan(
+                &scenarios.scenarios,
+                &only,
+                &mut std::io::stdout().lock(),
+            ),
+            Some(path) if path.as_os_str() == "-" => crate::catalogue_cmd::plan_markdown(
+                &scenarios.scenarios,
+                &only,
+                &mut std::io::stdout().lock(),
+            ),
+            Some(path) => {
+                let mut buf = Vec::new();
+                let code =
+                    crate::catalogue_cmd::plan_markdown(&scenarios.scenarios, &only, &mut buf);
+                if code != crate::exit::OK {
+                    let _ = std::io::Write::write_all(&mut std::io::stdout().lock(), &buf);
+                    return code;
+                }
+                match std::fs::write(&path, &buf) {
+                    Ok(()) => {
+                        eprintln!("test plan written to {}", path.display());
+                        crate::exit::OK
+                    }
+                    Err(e) => {
+                        eprintln!("error: cannot write {}: {e}", path.display());
+                        crate::exit::USAGE
+                    }
+                }
+            }
+        },
         Command::List { only, scenarios } => {
             crate::catalogue_cmd::list(&scenarios.scenarios, &only, &mut std::io::stdout().lock())
         }

@@ -173,6 +173,81 @@ fn list_with_nothing_selected_exits_4() {
     assert!(stdout(&out).contains("no scenario matches NOPE"));
 }
 
+// ---- plan ----
+
+#[test]
+fn plan_markdown_keeps_pagopa_official_cases_apart() {
+    let out = run(collaudo().args(["plan", "--only", "EC-PSP-02", "--markdown"]));
+    assert_eq!(code(&out), 0, "{}", transcript(&out));
+    insta::assert_snapshot!("plan_markdown_ec_psp_02", stdout(&out));
+}
+
+/// Cells split on unescaped pipes: every row of a table has as many as its header.
+fn cells(row: &str) -> usize {
+    let mut n = 0;
+    let mut escaped = false;
+    for c in row.chars() {
+        match c {
+            '\\' if !escaped => escaped = true,
+            '|' if !escaped => n += 1,
+            _ => escaped = false,
+        }
+        if c != '\\' {
+            escaped = false;
+        }
+    }
+    n
+}
+
+#[test]
+fn plan_markdown_of_the_whole_catalogue_is_a_well_formed_document() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("plan.md");
+    let out = run(collaudo().args(["plan", "--markdown"]).arg(&file));
+    assert_eq!(code(&out), 0, "{}", transcript(&out));
+    assert!(
+        stderr(&out).contains("test plan written to"),
+        "{}",
+        transcript(&out)
+    );
+    let md = std::fs::read_to_string(&file).unwrap();
+    let printed = stdout(&run(collaudo().args(["plan", "--markdown"])));
+    assert_eq!(md, printed, "the file and stdout differ");
+    // Every table keeps its column count on every row.
+    let mut header = None;
+    for line in md.lines() {
+        if line.starts_with('|') {
+            let n = cells(line);
+            let h = *header.get_or_insert(n);
+            assert_eq!(n, h, "row with {n} cells under a header of {h}: {line}");
+        } else {
+            header = None;
+        }
+    }
+    // Every case of the catalogue is a row, and the demonstrations say what they are.
+    let listed = stdout(&run(collaudo().arg("list")));
+    for id in listed
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split_whitespace().next())
+    {
+        if id.contains('-') {
+            assert!(
+                md.contains(&format!("| {id} |")),
+                "{id} missing from the plan"
+            );
+        }
+    }
+    assert!(md.contains("| DEMO |"));
+}
+
+#[test]
+fn plan_markdown_into_a_missing_folder_exits_2() {
+    let out = run(collaudo().args(["plan", "--markdown", "/nonexistent-dir/plan.md"]));
+    assert_eq!(code(&out), 2, "{}", transcript(&out));
+    assert!(stderr(&out).contains("/nonexistent-dir/plan.md"));
+}
+
 // ---- validate ----
 
 const VALID_VERIFY_RES: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
