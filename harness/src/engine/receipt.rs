@@ -403,7 +403,7 @@ mod tests {
         let xsd = PathBuf::from(MARCA_DA_BOLLO_XSD);
         if !xsd.is_file() {
             eprintln!(
-                "skipped: {} not found (the pagoPA XSDs live in ../shared beside the repository)",
+                "skipped: {} not found (an optional local copy of the public pagopa/pagopa-api repository)",
                 xsd.display()
             );
             return None;

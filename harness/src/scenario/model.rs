@@ -33,7 +33,7 @@ pub struct Scenario {
     /// Free tags used by `--only`.
     #[serde(default)]
     pub tags: Vec<String>,
-    /// DOMAIN.md sections the case relies on.
+    /// The public documents the case relies on, in the short forms of docs/scenarios.md.
     #[serde(default)]
     pub sources: Vec<String>,
     /// Fixture roles the case needs; when one is not configured the case is skipped.
