@@ -189,6 +189,13 @@ invalid.",
         #[command(flatten)]
         scenarios: ScenarioArgs,
     },
+    /// Print a shell completion script on stdout (bash, zsh, fish, powershell).
+    #[command(after_help = crate::completions::AFTER_HELP)]
+    Completions {
+        /// The shell to complete for.
+        #[arg(value_enum)]
+        shell: crate::completions::Shell,
+    },
 }
 
 /// Arguments shared by the commands that read scenarios.
@@ -337,6 +344,9 @@ pub fn dispatch(cli: Cli) -> i32 {
         }
         Command::List { only, scenarios } => {
             crate::catalogue_cmd::list(&scenarios.scenarios, &only, &mut std::io::stdout().lock())
+        }
+        Command::Completions { shell } => {
+            crate::completions::write(shell, &mut std::io::stdout().lock())
         }
     }
 }
