@@ -1,4 +1,5 @@
-//! What an installed collaudo offers beyond the suite: `completions` for every shell.
+//! What an installed collaudo offers beyond the suite: `--version` naming the built-in
+//! catalogue, and `completions` for every shell.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -20,6 +21,39 @@ fn collaudo(args: &[&str]) -> Output {
 
 fn stdout(out: &Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+// ---- --version ----
+
+#[test]
+fn version_names_the_catalogue_digest_and_size() {
+    let out = collaudo(&["--version"]);
+    assert_eq!(out.status.code(), Some(0));
+    let expected = format!(
+        "collaudo {} (catalogue sha256:{}, {} scenarios)\n",
+        env!("CARGO_PKG_VERSION"),
+        collaudo_scenarios::DIGEST,
+        collaudo_scenarios::COUNT
+    );
+    assert_eq!(stdout(&out), expected);
+    assert_eq!(collaudo_scenarios::DIGEST.len(), 64);
+    assert!(
+        collaudo_scenarios::DIGEST
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    );
+}
+
+/// The count in `--version` is the catalogue `list` shows: every embedded file is a scenario.
+#[test]
+fn version_count_is_the_listed_catalogue() {
+    let out = collaudo(&["list"]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = stdout(&out);
+    assert!(
+        text.contains(&format!("\n{} scenarios.", collaudo_scenarios::COUNT)),
+        "{text}"
+    );
 }
 
 // ---- completions ----
