@@ -37,7 +37,7 @@ Exit codes:
 
 /// Top-level arguments.
 #[derive(Debug, Parser)]
-#[command(name = "collaudo", version, about = ABOUT, long_about = LONG_ABOUT, after_help = AFTER_HELP)]
+#[command(name = "collaudo", version, long_version = long_version(), about = ABOUT, long_about = LONG_ABOUT, after_help = AFTER_HELP)]
 pub struct Cli {
     /// The command to run.
     #[command(subcommand)]
@@ -193,6 +193,28 @@ invalid.",
         #[command(flatten)]
         scenarios: ScenarioArgs,
     },
+    /// Print a shell completion script on stdout (bash, zsh, fish, powershell).
+    #[command(after_help = crate::completions::AFTER_HELP)]
+    Completions {
+        /// The shell to complete for.
+        #[arg(value_enum)]
+        shell: crate::completions::Shell,
+    },
+}
+
+/// `collaudo --version`: the version and the built-in catalogue it carries, e.g.
+/// `0.1.0 (catalogue sha256:3f2a…, 58 scenarios)`, so two binaries that would run different
+/// built-in scenarios can be told apart (the digest is `collaudo_scenarios::DIGEST`).
+pub fn long_version() -> &'static str {
+    static LONG: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    LONG.get_or_init(|| {
+        format!(
+            "{} (catalogue sha256:{}, {} scenarios)",
+            env!("CARGO_PKG_VERSION"),
+            collaudo_scenarios::DIGEST,
+            collaudo_scenarios::COUNT
+        )
+    })
 }
 
 /// Arguments shared by the commands that read scenarios.
@@ -388,6 +410,9 @@ pub fn dispatch(cli: Cli) -> i32 {
         },
         Command::List { only, scenarios } => {
             crate::catalogue_cmd::list(&scenarios.scenarios, &only, &mut std::io::stdout().lock())
+        }
+        Command::Completions { shell } => {
+            crate::completions::write(shell, &mut std::io::stdout().lock())
         }
     }
 }

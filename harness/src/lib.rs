@@ -5,6 +5,7 @@
 
 pub mod catalogue_cmd;
 pub mod cli;
+pub mod completions;
 pub mod config;
 pub mod diagnostic;
 pub mod engine;

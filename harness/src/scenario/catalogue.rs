@@ -5,10 +5,6 @@ use super::load::{Problem, Severity, load_dir, load_str};
 use super::model::Scenario;
 use std::path::Path;
 
-mod generated {
-    include!(concat!(env!("OUT_DIR"), "/embedded_scenarios.rs"));
-}
-
 /// A scenario file: where it came from and its text.
 #[derive(Debug, Clone)]
 pub struct SourceFile {
@@ -18,9 +14,9 @@ pub struct SourceFile {
     pub text: String,
 }
 
-/// The built-in scenario files.
+/// The built-in scenario files (the `collaudo-scenarios` crate).
 pub fn embedded() -> Vec<SourceFile> {
-    generated::EMBEDDED
+    collaudo_scenarios::FILES
         .iter()
         .map(|(path, text)| SourceFile {
             path: format!("scenarios/{path}"),

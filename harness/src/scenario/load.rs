@@ -504,7 +504,9 @@ fn check_step(cx: &mut Ctx<'_>, st: &Step) {
     }
 }
 
-/// Load every `*.toml` under `dir` (recursively), sorted by path.
+/// Load every `*.toml` under `dir` (recursively), sorted by path, except Cargo manifests: the
+/// built-in `scenarios/` folder is also the `collaudo-scenarios` crate, and
+/// `collaudo check scenarios/` must check its scenarios, not its `Cargo.toml`.
 pub fn load_dir(dir: &Path) -> Result<Vec<(String, String)>, String> {
     let mut out = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
@@ -516,7 +518,9 @@ pub fn load_dir(dir: &Path) -> Result<Vec<(String, String)>, String> {
             let path = entry.path();
             if path.is_dir() {
                 stack.push(path);
-            } else if path.extension().is_some_and(|e| e == "toml") {
+            } else if path.extension().is_some_and(|e| e == "toml")
+                && path.file_name().is_none_or(|n| n != "Cargo.toml")
+            {
                 let text = std::fs::read_to_string(&path)
                     .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
                 out.push((path.display().to_string(), text));
@@ -530,6 +534,17 @@ pub fn load_dir(dir: &Path) -> Result<Vec<(String, String)>, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn load_dir_skips_cargo_manifests() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::write(dir.path().join("Cargo.toml"), "[package]").expect("write");
+        std::fs::create_dir(dir.path().join("area")).expect("mkdir");
+        std::fs::write(dir.path().join("area/a.toml"), "id = \"A\"").expect("write");
+        let files = load_dir(dir.path()).expect("load");
+        assert_eq!(files.len(), 1);
+        assert!(files[0].0.ends_with("a.toml"), "{files:?}");
+    }
 
     #[test]
     fn durations() {
