@@ -45,6 +45,7 @@ fn bench(c: &mut Criterion) {
             caller: caller.clone(),
             soap_action_style: Default::default(),
         },
+        Default::default(),
         Timeouts::nodo(),
         clock,
         journal.clone(),
