@@ -62,6 +62,7 @@ fn bench(c: &mut Criterion) {
         ..CheckPolicy::default()
     };
 
+    collaudo_nodo::tls::install_default_provider();
     let bare = reqwest::Client::builder()
         .no_proxy()
         .build()

@@ -575,7 +575,11 @@ impl NodoClient {
             for h in &self.connection.headers {
                 req = req.header(h.name.clone(), h.value.expose().clone());
             }
-            let mut resp = req.body(body).send().await.map_err(|e| transport_error(e, https))?;
+            let mut resp = req
+                .body(body)
+                .send()
+                .await
+                .map_err(|e| transport_error(e, https))?;
             let headers = resp
                 .headers()
                 .iter()

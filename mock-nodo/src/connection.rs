@@ -56,7 +56,9 @@ pub enum HeaderError {
         name: String,
     },
     /// Not a valid HTTP header value (control characters, a line break…).
-    #[error("header {name}: the value is not a valid HTTP header value (control characters or line breaks)")]
+    #[error(
+        "header {name}: the value is not a valid HTTP header value (control characters or line breaks)"
+    )]
     InvalidValue {
         /// The header name.
         name: String,

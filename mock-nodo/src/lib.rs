@@ -24,8 +24,8 @@ pub use checks::{
     NodoOutcome, judge, judge_bounded, judge_budget,
 };
 pub use client::{ClientError, NodoClient, SoapActionStyle, StationTarget, Timeouts};
-pub use connection::{Connection, GatewayHeader, HeaderError, ProxyChoice, ProxyError};
 pub use clock::{Clock, SystemClock, VirtualClock, VirtualTime};
+pub use connection::{Connection, GatewayHeader, HeaderError, ProxyChoice, ProxyError};
 pub use journal::{Exchange, HttpReply, Journal, TransportError, TransportErrorKind};
 pub use receipts::{
     Attempt, AttemptOutcome, Delivery, DeliveryResult, Outage, Recipient, RetryPolicy, deliver,

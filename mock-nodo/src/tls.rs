@@ -263,14 +263,12 @@ impl TlsSettings {
         }
         if let Some(ca) = &opts.ca {
             for (i, cert) in read_certs("ca", ca)?.into_iter().enumerate() {
-                roots
-                    .add(cert)
-                    .map_err(|e| TlsSetupError::BadCertificate {
-                        key: "ca",
-                        path: ca.clone(),
-                        index: i + 1,
-                        reason: e.to_string(),
-                    })?;
+                roots.add(cert).map_err(|e| TlsSetupError::BadCertificate {
+                    key: "ca",
+                    path: ca.clone(),
+                    index: i + 1,
+                    reason: e.to_string(),
+                })?;
             }
             trusted.push(ca.display().to_string());
         }
@@ -285,20 +283,25 @@ impl TlsSettings {
         }
         let name = match &opts.server_name {
             None => None,
-            Some(n) => Some(ServerName::try_from(n.clone()).map_err(|_| {
-                TlsSetupError::ServerName { name: n.clone() }
-            })?),
+            Some(n) => Some(
+                ServerName::try_from(n.clone())
+                    .map_err(|_| TlsSetupError::ServerName { name: n.clone() })?,
+            ),
         };
         let verifier: Arc<dyn ServerCertVerifier> = if opts.insecure_skip_verify {
             Arc::new(AcceptAnyCertificate {
                 provider: provider.clone(),
             })
         } else {
-            let webpki = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider.clone())
-                .build()
-                .map_err(|e| TlsSetupError::Rustls(e.to_string()))?;
+            let webpki =
+                WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider.clone())
+                    .build()
+                    .map_err(|e| TlsSetupError::Rustls(e.to_string()))?;
             match name {
-                Some(name) => Arc::new(FixedNameVerifier { inner: webpki, name }),
+                Some(name) => Arc::new(FixedNameVerifier {
+                    inner: webpki,
+                    name,
+                }),
                 None => webpki,
             }
         };
@@ -517,7 +520,9 @@ fn describe(err: &rustls::Error) -> (TlsReason, String) {
     use TlsReason as R;
     match err {
         rustls::Error::InvalidCertificate(c) => match c {
-            CertificateError::Expired => (R::Expired, "the station's certificate has expired".into()),
+            CertificateError::Expired => {
+                (R::Expired, "the station's certificate has expired".into())
+            }
             CertificateError::ExpiredContext { not_after, time } => (
                 R::Expired,
                 format!(
@@ -546,7 +551,10 @@ fn describe(err: &rustls::Error) -> (TlsReason, String) {
                 R::NameMismatch,
                 "the station's certificate is not valid for the host name".into(),
             ),
-            CertificateError::NotValidForNameContext { expected, presented } => (
+            CertificateError::NotValidForNameContext {
+                expected,
+                presented,
+            } => (
                 R::NameMismatch,
                 format!(
                     "certificate not valid for name {} (it names {})",
@@ -644,10 +652,19 @@ mod tests {
     #[test]
     fn alerts_about_the_client_certificate_blame_it() {
         for (alert, reason) in [
-            (AlertDescription::CertificateRequired, TlsReason::ClientCertRejected),
+            (
+                AlertDescription::CertificateRequired,
+                TlsReason::ClientCertRejected,
+            ),
             (AlertDescription::UnknownCA, TlsReason::ClientCertRejected),
-            (AlertDescription::HandshakeFailure, TlsReason::HandshakeRefused),
-            (AlertDescription::ProtocolVersion, TlsReason::HandshakeRefused),
+            (
+                AlertDescription::HandshakeFailure,
+                TlsReason::HandshakeRefused,
+            ),
+            (
+                AlertDescription::ProtocolVersion,
+                TlsReason::HandshakeRefused,
+            ),
         ] {
             assert_eq!(describe(&rustls::Error::AlertReceived(alert)).0, reason);
         }
@@ -670,7 +687,10 @@ mod tests {
             ..TlsOptions::default()
         })
         .unwrap_err();
-        assert!(matches!(e, TlsSetupError::Unreadable { key: "ca", .. }), "{e}");
+        assert!(
+            matches!(e, TlsSetupError::Unreadable { key: "ca", .. }),
+            "{e}"
+        );
         let e = TlsSettings::load(&TlsOptions {
             ca_only: true,
             ..TlsOptions::default()

@@ -4,9 +4,9 @@
 //! gateway headers (sent, never journalled), redirects (judged, never followed), proxies.
 
 use collaudo_nodo::{
-    BackOffice, CheckPolicy, Connection, Exchange, GatewayHeader, Journal, NodoClient,
-    NodoOutcome, ProxyChoice, SoapActionStyle, StationTarget, Timeouts, TlsOptions, TlsReason,
-    TlsSettings, TransportErrorKind, VirtualClock, VirtualTime, judge,
+    BackOffice, CheckPolicy, Connection, Exchange, GatewayHeader, Journal, NodoClient, NodoOutcome,
+    ProxyChoice, SoapActionStyle, StationTarget, Timeouts, TlsOptions, TlsReason, TlsSettings,
+    TransportErrorKind, VirtualClock, VirtualTime, judge,
 };
 use collaudo_wire::{Caller, FaultCode, QrCode};
 use rcgen::{
@@ -292,11 +292,25 @@ fn assert_tls(ex: &Exchange, outcome: &NodoOutcome, reason: TlsReason) {
 async fn the_right_ca_connects() -> Res<()> {
     let files = Files::new()?;
     let ca = Ca::new("Station CA")?;
-    let addr = tls_station(server_config(&ca.valid_leaf(&["localhost", "127.0.0.1"])?, None)?).await?;
+    let addr = tls_station(server_config(
+        &ca.valid_leaf(&["localhost", "127.0.0.1"])?,
+        None,
+    )?)
+    .await?;
     let conn = tls(trusting(&files, &ca)?)?;
-    let (ex, outcome) = call(format!("https://localhost:{}/pa", addr.port()), conn.clone()).await?;
+    let (ex, outcome) = call(
+        format!("https://localhost:{}/pa", addr.port()),
+        conn.clone(),
+    )
+    .await?;
     assert_ok(&ex);
-    assert!(!matches!(outcome, NodoOutcome::Nodo { code: FaultCode::PptStazioneIntPaIrraggiungibile, .. }));
+    assert!(!matches!(
+        outcome,
+        NodoOutcome::Nodo {
+            code: FaultCode::PptStazioneIntPaIrraggiungibile,
+            ..
+        }
+    ));
     // An IP address in the URL is checked against the certificate's IP names.
     let (ex, _) = call(format!("https://127.0.0.1:{}/pa", addr.port()), conn).await?;
     assert_ok(&ex);
@@ -314,7 +328,11 @@ async fn an_expired_certificate_is_named_with_its_date() -> Res<()> {
     )
     .await?;
     assert_tls(&ex, &outcome, TlsReason::Expired);
-    let msg = &ex.transport_error.as_ref().map(|e| e.message.clone()).unwrap_or_default();
+    let msg = &ex
+        .transport_error
+        .as_ref()
+        .map(|e| e.message.clone())
+        .unwrap_or_default();
     assert!(msg.contains("expired on 2021-01-01"), "{msg}");
     Ok(())
 }
@@ -345,7 +363,10 @@ async fn a_certificate_for_another_name_is_a_name_mismatch() -> Res<()> {
     .await?;
     assert_tls(&ex, &outcome, TlsReason::NameMismatch);
     let msg = ex.transport_error.map(|e| e.message).unwrap_or_default();
-    assert!(msg.contains("certificate not valid for name localhost"), "{msg}");
+    assert!(
+        msg.contains("certificate not valid for name localhost"),
+        "{msg}"
+    );
     assert!(msg.contains("other.example"), "{msg}");
     Ok(())
 }
@@ -354,8 +375,11 @@ async fn a_certificate_for_another_name_is_a_name_mismatch() -> Res<()> {
 async fn server_name_verifies_a_certificate_for_another_host() -> Res<()> {
     let files = Files::new()?;
     let ca = Ca::new("Station CA")?;
-    let addr =
-        tls_station(server_config(&ca.valid_leaf(&["station.example.it"])?, None)?).await?;
+    let addr = tls_station(server_config(
+        &ca.valid_leaf(&["station.example.it"])?,
+        None,
+    )?)
+    .await?;
     let opts = TlsOptions {
         server_name: Some("station.example.it".into()),
         ..trusting(&files, &ca)?
@@ -392,7 +416,10 @@ async fn plain_http_on_an_https_url_is_not_tls() -> Res<()> {
     .await?;
     let reason = ex.transport_error.as_ref().and_then(|e| e.tls);
     assert!(
-        matches!(reason, Some(TlsReason::NotTls | TlsReason::HandshakeRefused)),
+        matches!(
+            reason,
+            Some(TlsReason::NotTls | TlsReason::HandshakeRefused)
+        ),
         "{:?}",
         ex.transport_error
     );
@@ -403,7 +430,11 @@ async fn plain_http_on_an_https_url_is_not_tls() -> Res<()> {
 /// A CA for the Nodo's client certificates, the station's leaf and a station requiring them.
 async fn mutual_station(clients: &Ca) -> Res<(Ca, SocketAddr)> {
     let ca = Ca::new("Station CA")?;
-    let addr = tls_station(server_config(&ca.valid_leaf(&["localhost"])?, Some(clients))?).await?;
+    let addr = tls_station(server_config(
+        &ca.valid_leaf(&["localhost"])?,
+        Some(clients),
+    )?)
+    .await?;
     Ok((ca, addr))
 }
 
@@ -423,7 +454,10 @@ async fn mutual_tls_with_the_right_client_certificate_connects() -> Res<()> {
     let nodo = clients.valid_leaf(&["nodo.example"])?;
     let opts = with_client(&files, trusting(&files, &ca)?, &nodo)?;
     let conn = tls(opts)?;
-    assert!(conn.tls_mode().is_some_and(|m| m.contains("client certificate")));
+    assert!(
+        conn.tls_mode()
+            .is_some_and(|m| m.contains("client certificate"))
+    );
     let (ex, _) = call(format!("https://localhost:{}/pa", addr.port()), conn).await?;
     assert_ok(&ex);
     Ok(())
@@ -491,7 +525,10 @@ async fn a_client_key_that_does_not_match_the_certificate_is_a_setup_error() -> 
     };
     let e = TlsSettings::load(&opts).map(|_| ()).unwrap_err();
     assert!(e.to_string().contains("no private key found"), "{e}");
-    assert!(e.to_string().contains(&files.path().display().to_string()), "{e}");
+    assert!(
+        e.to_string().contains(&files.path().display().to_string()),
+        "{e}"
+    );
     Ok(())
 }
 
@@ -511,12 +548,19 @@ async fn gateway_headers_reach_the_station_and_never_the_journal() -> Res<()> {
     let path = files.path().join("journal.jsonl");
     let journal = Arc::new(Journal::create_streaming(&path)?);
     let conn = Connection {
-        headers: vec![GatewayHeader::new("Ocp-Apim-Subscription-Key", "s3cret-value")?],
+        headers: vec![GatewayHeader::new(
+            "Ocp-Apim-Subscription-Key",
+            "s3cret-value",
+        )?],
         ..Connection::plain()
     };
     let (ex, _) = call_journalled(format!("{}/pa", server.uri()), conn, journal.clone()).await?;
     assert_ok(&ex);
-    assert!(ex.request_headers.iter().any(|(k, v)| k == "ocp-apim-subscription-key" && v == "[redacted]"));
+    assert!(
+        ex.request_headers
+            .iter()
+            .any(|(k, v)| k == "ocp-apim-subscription-key" && v == "[redacted]")
+    );
     drop(journal);
     let text = std::fs::read_to_string(&path)?;
     assert!(text.contains("[redacted]"), "{text}");
@@ -546,7 +590,13 @@ async fn a_redirect_is_the_answer_and_is_never_followed() -> Res<()> {
     assert!(ex.transport_error.is_none(), "{:?}", ex.transport_error);
     assert_eq!(ex.response.as_ref().map(|r| r.status), Some(302));
     assert!(
-        matches!(outcome, NodoOutcome::Nodo { code: FaultCode::PptStazioneIntPaErroreResponse, .. }),
+        matches!(
+            outcome,
+            NodoOutcome::Nodo {
+                code: FaultCode::PptStazioneIntPaErroreResponse,
+                ..
+            }
+        ),
         "{outcome:?}"
     );
     server.verify().await;
