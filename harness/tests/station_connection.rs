@@ -179,7 +179,7 @@ fn header_and_proxy_mistakes_are_usage_errors() -> Res<()> {
         &["X-Key", "not a valid HTTP header value"],
     )?;
     assert_usage(
-        &format!("[station]\nurl = \"http://127.0.0.1:9/pa\"\nproxy = \"proxy.example:3128\"\n"),
+        "[station]\nurl = \"http://127.0.0.1:9/pa\"\nproxy = \"proxy.example:3128\"\n",
         &[],
         &[],
         &["proxy", "proxy.example:3128", "collaudo.toml:3"],
