@@ -148,6 +148,41 @@ pub struct StationSection {
     /// Segregation codes assigned to the station (checked on notice numbers, IUV-001).
     #[serde(default)]
     pub segregation_codes: Vec<String>,
+    /// `proxy = "http://proxy.example:3128"` (every call goes through it, `CONNECT` for
+    /// https) or `proxy = "env"` (`HTTPS_PROXY` / `HTTP_PROXY` / `NO_PROXY`). Unset: straight
+    /// to the station, even when those variables are set.
+    pub proxy: Option<Spanned<String>>,
+    /// `[station.tls]`: how the Nodo's TLS toward an `https://` station is set up.
+    #[serde(default)]
+    pub tls: Option<Spanned<TlsSection>>,
+    /// `[station.headers]`: headers sent on every call to the station, e.g. an API gateway's
+    /// `Ocp-Apim-Subscription-Key = "${APIM_KEY}"`. `${NAME}` is read from the environment
+    /// when the configuration is loaded (`$${` writes a literal `${`). The values are secrets:
+    /// the journal and the reports show `[redacted]`.
+    #[serde(default)]
+    pub headers: BTreeMap<String, Spanned<String>>,
+}
+
+/// `[station.tls]`. Paths are relative to the configuration file.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TlsSection {
+    /// PEM bundle of the CA(s) that issued the station's certificate, added to the system
+    /// roots.
+    pub ca: Option<Spanned<PathBuf>>,
+    /// Trust only `ca`, not the system roots (default false).
+    #[serde(default)]
+    pub ca_only: bool,
+    /// PEM certificate chain the Nodo presents for mutual TLS.
+    pub client_cert: Option<Spanned<PathBuf>>,
+    /// PEM private key of `client_cert` (PKCS#8, PKCS#1 or SEC1).
+    pub client_key: Option<Spanned<PathBuf>>,
+    /// Verify the station's certificate against this name instead of the URL's host.
+    pub server_name: Option<Spanned<String>>,
+    /// Accept any certificate. The run then says so loudly, on the terminal and in every
+    /// report: its evidence does not cover the station's certificate.
+    #[serde(default)]
+    pub insecure_skip_verify: bool,
 }
 
 /// `[timeouts]`, milliseconds.
@@ -403,6 +438,183 @@ pub fn parse(file: &str, text: &str) -> Result<ConfigFile, Box<Problem>> {
         }
     }
     Ok(cfg)
+}
+
+/// Where a configuration file sits, for errors found after parsing it: the file name, its
+/// text (for the source line) and its folder (relative paths in it start there).
+#[derive(Debug, Clone, Default)]
+pub struct Source {
+    /// The file as named on the command line; empty without a configuration file.
+    pub file: String,
+    /// Its text.
+    pub text: String,
+    /// Its folder.
+    pub dir: PathBuf,
+}
+
+impl Source {
+    fn problem(&self, at: Option<usize>, title: String, help: Option<String>) -> Box<Problem> {
+        Box::new(Problem {
+            file: if self.file.is_empty() {
+                "(command line)".into()
+            } else {
+                self.file.clone()
+            },
+            position: at.filter(|_| !self.text.is_empty()).map(|at| {
+                let p = collaudo_wire::Position::of(self.text.as_bytes(), at);
+                (p.line, p.column)
+            }),
+            severity: crate::scenario::Severity::Error,
+            title,
+            help,
+            src: self.text.clone(),
+        })
+    }
+}
+
+/// `${NAME}` from the environment; `$${` is a literal `${`. A missing or empty variable is
+/// an error naming the header and the variable.
+fn expand(
+    header: &str,
+    value: &str,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<String, String> {
+    let mut out = String::new();
+    let mut rest = value;
+    while let Some(i) = rest.find('$') {
+        out.push_str(&rest[..i]);
+        let tail = &rest[i..];
+        if let Some(after) = tail.strip_prefix("$${") {
+            out.push_str("${");
+            rest = after;
+        } else if let Some(after) = tail.strip_prefix("${") {
+            let Some(end) = after.find('}') else {
+                return Err(format!("header {header}: `${{` without a closing `}}`"));
+            };
+            let name = &after[..end];
+            if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+                return Err(format!(
+                    "header {header}: `${{{name}}}` is not an environment variable name"
+                ));
+            }
+            match env(name) {
+                Some(v) if !v.is_empty() => out.push_str(&v),
+                Some(_) => {
+                    return Err(format!(
+                        "header {header}: environment variable {name} is set but empty (a missing CI secret?)"
+                    ));
+                }
+                None => {
+                    return Err(format!(
+                        "header {header}: environment variable {name} is not set"
+                    ));
+                }
+            }
+            rest = &after[end + 1..];
+        } else {
+            out.push('$');
+            rest = &tail[1..];
+        }
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+/// How the Nodo reaches the station under test (`[station]` `proxy`, `[station.tls]`,
+/// `[station.headers]`), every file read and every value checked now, so that a mistake is a
+/// usage error before the first case rather than an error in every case.
+///
+/// TLS is set up when `[station.tls]` is present or the URL is `https://`.
+pub fn connection(
+    cfg: &ConfigFile,
+    src: &Source,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<collaudo_nodo::Connection, Box<Problem>> {
+    use collaudo_nodo::TlsSetupError as E;
+    use collaudo_nodo::{Connection, GatewayHeader, ProxyChoice, TlsOptions, TlsSettings};
+    let station = &cfg.station;
+    let mut conn = Connection::plain();
+    if let Some(p) = &station.proxy {
+        conn.proxy = ProxyChoice::parse(p.get_ref()).map_err(|e| {
+            src.problem(
+                Some(p.span().start),
+                format!("[station] {e}"),
+                Some("write proxy = \"env\" or proxy = \"http://proxy.example:3128\"".into()),
+            )
+        })?;
+    }
+    for (name, value) in &station.headers {
+        let at = Some(value.span().start);
+        let expanded = expand(name, value.get_ref(), env)
+            .map_err(|e| src.problem(at, format!("[station.headers] {e}"), None))?;
+        let header = GatewayHeader::new(name, &expanded).map_err(|e| {
+            src.problem(
+                at,
+                format!("[station.headers] {e}"),
+                matches!(e, collaudo_nodo::HeaderError::Reserved { .. }).then(|| {
+                    "SOAPAction, Content-Type, Host and Content-Length are the Nodo's own".into()
+                }),
+            )
+        })?;
+        conn.headers.push(header);
+    }
+    let https = station
+        .url
+        .as_deref()
+        .is_some_and(|u| u.starts_with("https://"));
+    if station.tls.is_none() && !https {
+        return Ok(conn);
+    }
+    let resolve = |p: &Spanned<PathBuf>| {
+        let p = p.get_ref();
+        if p.is_relative() {
+            src.dir.join(p)
+        } else {
+            p.clone()
+        }
+    };
+    let section = station.tls.as_ref().map(Spanned::get_ref);
+    let opts = match section {
+        None => TlsOptions::default(),
+        Some(t) => TlsOptions {
+            ca: t.ca.as_ref().map(resolve),
+            ca_only: t.ca_only,
+            client_cert: t.client_cert.as_ref().map(resolve),
+            client_key: t.client_key.as_ref().map(resolve),
+            server_name: t.server_name.as_ref().map(|n| n.get_ref().clone()),
+            insecure_skip_verify: t.insecure_skip_verify,
+        },
+    };
+    let settings = TlsSettings::load(&opts).map_err(|e| {
+        let span_of = |key: &str| -> Option<usize> {
+            let t = section?;
+            match key {
+                "ca" => t.ca.as_ref().map(|s| s.span().start),
+                "client_cert" => t.client_cert.as_ref().map(|s| s.span().start),
+                "client_key" => t.client_key.as_ref().map(|s| s.span().start),
+                "server_name" => t.server_name.as_ref().map(|s| s.span().start),
+                _ => None,
+            }
+        };
+        let key = match &e {
+            E::Unreadable { key, .. }
+            | E::InvalidPem { key, .. }
+            | E::NoCertificate { key, .. }
+            | E::BadCertificate { key, .. } => *key,
+            E::NoPrivateKey { .. } | E::KeyMismatch { .. } | E::BadKey { .. } => "client_key",
+            E::Incomplete { given, .. } => given,
+            E::ServerName { .. } => "server_name",
+            _ => "",
+        };
+        let at = span_of(key).or_else(|| station.tls.as_ref().map(|t| t.span().start));
+        let help = match &e {
+            E::NoRoots { .. } => Some("e.g. [station.tls] ca = \"certs/station-ca.pem\"".into()),
+            _ => None,
+        };
+        src.problem(at, format!("[station.tls] {e}"), help)
+    })?;
+    conn.tls = Some(settings);
+    Ok(conn)
 }
 
 /// Environment overrides, applied on top of the file: `COLLAUDO_STATION_URL`,

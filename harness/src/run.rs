@@ -334,6 +334,7 @@ fn usage(err: &mut dyn Write, msg: impl std::fmt::Display) -> i32 {
 
 /// Run the suite. Output: progress and summary on `err` (stderr), nothing on stdout.
 pub async fn run(args: RunArgs, env: impl Fn(&str) -> Option<String>, err: &mut dyn Write) -> i32 {
+    collaudo_nodo::tls::install_default_provider();
     // ---- configuration: file, then environment, then flags ----
     let default_path = PathBuf::from("collaudo.toml");
     let config_path = args
@@ -393,6 +394,34 @@ pub async fn run(args: RunArgs, env: impl Fn(&str) -> Option<String>, err: &mut 
     if args.timeout_ms == Some(0) {
         return usage(err, "--timeout-ms must be at least 1");
     }
+    for (key, ms) in [
+        ("sync_ms", cfg.timeouts.sync_ms),
+        ("receipt_ms", cfg.timeouts.receipt_ms),
+    ] {
+        if ms == Some(0) {
+            return usage(err, format!("[timeouts] {key} must be at least 1"));
+        }
+    }
+    // TLS files, gateway headers and the proxy are read and checked now: a mistake there is
+    // the user's configuration, not something to discover in every case.
+    let source = config::Source {
+        file: config_path
+            .as_ref()
+            .map_or(String::new(), |p| p.display().to_string()),
+        text: String::from_utf8_lossy(&cfg_text).into_owned(),
+        dir: config_path
+            .as_ref()
+            .and_then(|p| p.parent())
+            .map(std::path::Path::to_path_buf)
+            .unwrap_or_default(),
+    };
+    let connection = match config::connection(&cfg, &source, &env) {
+        Ok(c) => std::sync::Arc::new(c),
+        Err(problem) => {
+            let _ = write!(err, "{}", problem.render());
+            return exit::USAGE;
+        }
+    };
     let seed = args.seed.or(cfg.run.seed).unwrap_or(42);
     let profile: Profile = match args.profile.as_deref().map(str::parse) {
         None => Profile::Conformant,
@@ -435,6 +464,30 @@ pub async fn run(args: RunArgs, env: impl Fn(&str) -> Option<String>, err: &mut 
     }
     if let Some(ms) = args.timeout_ms {
         timeouts = Timeouts::uniform(Duration::from_millis(ms));
+    }
+    // The same client every case builds, built once now: a URL the HTTP stack refuses is a
+    // usage error here instead of an error in every case.
+    if let Some(url) = &cfg.station.url {
+        let probe = collaudo_nodo::NodoClient::new(
+            collaudo_nodo::StationTarget {
+                url: url.clone(),
+                caller: caller.clone(),
+                soap_action_style: collaudo_nodo::SoapActionStyle::Quoted,
+            },
+            connection.clone(),
+            timeouts.clone(),
+            std::sync::Arc::new(collaudo_nodo::SystemClock),
+            std::sync::Arc::new(collaudo_nodo::Journal::in_memory()),
+        );
+        if let Err(e) = probe {
+            return usage(err, e);
+        }
+    }
+    let mut tls_warnings = Vec::new();
+    if connection.is_insecure() {
+        let warning = "TLS certificate verification is OFF ([station.tls] insecure_skip_verify = true): the station's certificate was not checked, so this run is no evidence that the Nodo could connect to it".to_string();
+        let _ = writeln!(err, "WARNING: {warning}");
+        tls_warnings.push(warning);
     }
     let mut policy = CheckPolicy::default();
     if let Some(code) = &cfg.checks.unknown_iban_code {
@@ -529,6 +582,8 @@ pub async fn run(args: RunArgs, env: impl Fn(&str) -> Option<String>, err: &mut 
         id_pa: caller.id_pa.clone(),
         id_broker_pa: caller.id_broker_pa.clone(),
         id_station: caller.id_station.clone(),
+        tls_mode: connection.tls_mode().map(str::to_string),
+        warnings: tls_warnings,
     };
     // A version in [station] is the one the Nodo is configured to call the station with: cases
     // pinned to the other one are skipped. Unset: the station answers both, V2 by default.
@@ -545,6 +600,7 @@ pub async fn run(args: RunArgs, env: impl Fn(&str) -> Option<String>, err: &mut 
         get_payment_version,
         send_rt_version,
         timeouts,
+        connection,
         policy,
         segregation_codes: if cfg.station.segregation_codes.is_empty() && external.is_none() {
             vec!["01".into()]

@@ -158,6 +158,7 @@ fn ingest(secs: u64, conns: usize, retain: bool) {
             .await
             .expect("bind");
         let aca = start(config, listener).await.expect("mock ACA");
+        collaudo_nodo::tls::install_default_provider();
         let client = reqwest::Client::builder()
             .no_proxy()
             .pool_max_idle_per_host(conns)

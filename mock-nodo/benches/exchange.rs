@@ -45,6 +45,7 @@ fn bench(c: &mut Criterion) {
             caller: caller.clone(),
             soap_action_style: Default::default(),
         },
+        Default::default(),
         Timeouts::nodo(),
         clock,
         journal.clone(),
@@ -61,6 +62,7 @@ fn bench(c: &mut Criterion) {
         ..CheckPolicy::default()
     };
 
+    collaudo_nodo::tls::install_default_provider();
     let bare = reqwest::Client::builder()
         .no_proxy()
         .build()

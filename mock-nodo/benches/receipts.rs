@@ -137,6 +137,7 @@ async fn run(receipts: usize, journal: Journal, label: &str) -> Run {
                 },
                 soap_action_style: SoapActionStyle::Quoted,
             },
+            Default::default(),
             Timeouts::nodo(),
             Arc::new(clock.clone()),
             journal.clone(),

@@ -390,6 +390,12 @@ pub fn judge(
                 FaultCode::PptStazioneIntPaErroreResponse,
                 "the station's answer was not a readable HTTP response",
             ),
+            // The Nodo reports a TCP or TLS connection failure as the station being
+            // unreachable; the TLS reason is in the message.
+            TransportErrorKind::Tls => (
+                FaultCode::PptStazioneIntPaIrraggiungibile,
+                "the TLS connection to the station could not be established",
+            ),
             // Nothing usable came back and the failure is not one of the above: the Nodo has
             // no response to read, which it reports as the station being unreachable.
             TransportErrorKind::Other => (

@@ -8,7 +8,9 @@
 
 use crate::checks::{BackOffice, CheckPolicy, Judgement};
 use crate::clock::{Clock, SystemClock};
+use crate::connection::{Connection, ProxyChoice, REDACTED};
 use crate::journal::{Exchange, HttpReply, Journal, TransportError, TransportErrorKind};
+use crate::tls::TlsSettings;
 use crate::transport::{Corruption, Fault, UnavailableAnswer};
 use collaudo_wire::{
     Amount, Caller, DemandPaymentNoticeReq, GetPaymentReq, Message, Primitive, QrCode, Receipt,
@@ -104,11 +106,19 @@ pub enum ClientError {
         /// Why it is invalid.
         reason: String,
     },
-    /// The scheme is not supported by this build.
-    #[error("unsupported scheme in station url {url:?}: only http:// is supported by this build")]
+    /// The scheme is neither `http` nor `https`.
+    #[error("unsupported scheme in station url {url:?}: only http:// and https:// are supported")]
     UnsupportedScheme {
         /// The URL as configured.
         url: String,
+    },
+    /// No TLS configuration could be made for an `https://` station.
+    #[error("no TLS configuration for station url {url:?}: {reason}")]
+    Tls {
+        /// The URL as configured.
+        url: String,
+        /// Why.
+        reason: String,
     },
     /// The HTTP client could not be initialised.
     #[error("cannot initialise the http client: {0}")]
@@ -122,6 +132,7 @@ pub enum ClientError {
 #[derive(Debug, Clone)]
 pub struct NodoClient {
     target: StationTarget,
+    connection: Arc<Connection>,
     timeouts: Timeouts,
     clock: Arc<dyn Clock>,
     journal: Arc<Journal>,
@@ -136,9 +147,12 @@ impl NodoClient {
     /// Time allowed to open the TCP connection.
     pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
 
-    /// A client for `target`.
+    /// A client for `target`, reached as `connection` says (TLS, gateway headers, proxy).
+    ///
+    /// Redirects are never followed: a 3xx is the station's answer and is judged as such.
     pub fn new(
         target: StationTarget,
+        connection: Arc<Connection>,
         timeouts: Timeouts,
         clock: Arc<dyn Clock>,
         journal: Arc<Journal>,
@@ -147,23 +161,45 @@ impl NodoClient {
             url: target.url.clone(),
             reason: e.to_string(),
         })?;
-        // No TLS backend is compiled in yet: refuse https here, or every call would fail and be
-        // misread as the station being unreachable.
-        if url.scheme() != "http" {
+        if !matches!(url.scheme(), "http" | "https") {
             return Err(ClientError::UnsupportedScheme {
                 url: target.url.clone(),
             });
         }
-        let http = reqwest::Client::builder()
+        // reqwest has no crypto provider of its own in this build: the mock Nodo always hands
+        // it a finished rustls configuration. A plain-http station never uses it, so it gets
+        // one without roots rather than paying for the system store.
+        let tls = match (&connection.tls, url.scheme()) {
+            (Some(t), _) => t.client_config().clone(),
+            (None, "https") => TlsSettings::system_default()
+                .map_err(|reason| ClientError::Tls {
+                    url: target.url.clone(),
+                    reason,
+                })?
+                .client_config()
+                .clone(),
+            (None, _) => plain_http_tls_config(),
+        };
+        let builder = reqwest::Client::builder()
             .connect_timeout(Self::CONNECT_TIMEOUT)
+            .redirect(reqwest::redirect::Policy::none())
+            .tls_backend_preconfigured((*tls).clone())
+            .user_agent(concat!("collaudo/", env!("CARGO_PKG_VERSION")));
+        let builder = match &connection.proxy {
             // The Nodo calls the station directly; an environment proxy would answer in the
             // station's place (e.g. a 502 page) and distort the classification.
-            .no_proxy()
-            .user_agent(concat!("collaudo/", env!("CARGO_PKG_VERSION")))
+            ProxyChoice::Direct => builder.no_proxy(),
+            ProxyChoice::Environment => builder,
+            ProxyChoice::Url(p) => builder.proxy(
+                reqwest::Proxy::all(p.clone()).map_err(|e| ClientError::Http(error_chain(&e)))?,
+            ),
+        };
+        let http = builder
             .build()
             .map_err(|e| ClientError::Http(error_chain(&e)))?;
         Ok(NodoClient {
             target,
+            connection,
             timeouts,
             clock,
             journal,
@@ -181,6 +217,11 @@ impl NodoClient {
     /// The station.
     pub fn target(&self) -> &StationTarget {
         &self.target
+    }
+
+    /// How the station is reached.
+    pub fn connection(&self) -> &Arc<Connection> {
+        &self.connection
     }
 
     /// The timeouts in force.
@@ -306,6 +347,10 @@ impl NodoClient {
         if let Some(a) = &soap_action {
             request_headers.push(("SOAPAction".to_string(), a.clone()));
         }
+        // Gateway headers are secrets: the journal shows that they were sent, not their value.
+        for h in &self.connection.headers {
+            request_headers.push((h.name.as_str().to_string(), REDACTED.to_string()));
+        }
         let virtual_at = self.clock.now();
         let real_started_at = SystemClock.now().to_string();
         let started = Instant::now();
@@ -317,6 +362,7 @@ impl NodoClient {
         let injected_timeout = |message: String| TransportError {
             kind: TransportErrorKind::InjectedTimeout,
             message,
+            tls: None,
         };
 
         // On disk before anything leaves: a run killed during the call still shows what it sent.
@@ -371,6 +417,7 @@ impl NodoClient {
                 let err = TransportError {
                     kind: TransportErrorKind::InjectedRefused,
                     message: "injected: connection refused".to_string(),
+                    tls: None,
                 };
                 (None, Some(err))
             }
@@ -516,6 +563,7 @@ impl NodoClient {
         // Filled as the response arrives, so a timeout mid-body still leaves the evidence.
         let mut partial: Option<HttpReply> = None;
         let limit = self.body_limit;
+        let https = self.target.url.starts_with("https://");
         let exchange = async {
             let mut req = self
                 .http
@@ -524,7 +572,14 @@ impl NodoClient {
             if let Some(action) = soap_action {
                 req = req.header("SOAPAction", action);
             }
-            let mut resp = req.body(body).send().await.map_err(transport_error)?;
+            for h in &self.connection.headers {
+                req = req.header(h.name.clone(), h.value.expose().clone());
+            }
+            let mut resp = req
+                .body(body)
+                .send()
+                .await
+                .map_err(|e| transport_error(e, https))?;
             let headers = resp
                 .headers()
                 .iter()
@@ -545,13 +600,14 @@ impl NodoClient {
                 message: format!(
                     "response body larger than {limit} bytes ({read} announced or read); the rest was not read"
                 ),
+                tls: None,
             };
             if let Some(len) = resp.content_length() {
                 if len > limit as u64 {
                     return Err(too_large(len));
                 }
             }
-            while let Some(chunk) = resp.chunk().await.map_err(transport_error)? {
+            while let Some(chunk) = resp.chunk().await.map_err(|e| transport_error(e, https))? {
                 if reply.body.len() + chunk.len() > limit {
                     let read = (reply.body.len() + chunk.len()) as u64;
                     let keep = EVIDENCE_PREFIX.saturating_sub(reply.body.len());
@@ -579,6 +635,7 @@ impl NodoClient {
                 let err = TransportError {
                     kind: TransportErrorKind::Timeout,
                     message: format!("{what} within the {} ms timeout", timeout.as_millis()),
+                    tls: None,
                 };
                 (partial, Some(err))
             }
@@ -587,8 +644,17 @@ impl NodoClient {
 }
 
 /// Map a reqwest error to the transport vocabulary.
-fn transport_error(e: reqwest::Error) -> TransportError {
+fn transport_error(e: reqwest::Error, https: bool) -> TransportError {
     use std::error::Error as _;
+    // TLS first: a refused handshake also looks like a failed connect or a closed connection,
+    // and the reason is what the station's operator needs.
+    if let Some((reason, text)) = crate::tls::classify(&e) {
+        return TransportError {
+            kind: TransportErrorKind::Tls,
+            message: format!("TLS: {text} ({})", error_chain(&e)),
+            tls: Some(reason),
+        };
+    }
     let io_kind = {
         let mut src: Option<&(dyn std::error::Error + 'static)> = e.source();
         let mut found = None;
@@ -615,6 +681,18 @@ fn transport_error(e: reqwest::Error) -> TransportError {
         }
         found
     };
+    // The station closed the connection in the middle of the handshake, without an alert:
+    // what a server that does not speak TLS, or refuses this client, typically does.
+    if https && e.is_connect() && io_kind == Some(std::io::ErrorKind::UnexpectedEof) {
+        return TransportError {
+            kind: TransportErrorKind::Tls,
+            message: format!(
+                "TLS: the station closed the connection during the handshake ({})",
+                error_chain(&e)
+            ),
+            tls: Some(crate::tls::TlsReason::HandshakeRefused),
+        };
+    }
     let kind = if not_http {
         TransportErrorKind::NotHttp
     } else if e.is_connect() {
@@ -644,7 +722,24 @@ fn transport_error(e: reqwest::Error) -> TransportError {
     TransportError {
         kind,
         message: error_chain(&e),
+        tls: None,
     }
+}
+
+/// The rustls configuration of clients toward plain-http stations: never used for a
+/// handshake, only there because reqwest needs one.
+fn plain_http_tls_config() -> Arc<rustls::ClientConfig> {
+    static CONFIG: std::sync::OnceLock<Arc<rustls::ClientConfig>> = std::sync::OnceLock::new();
+    CONFIG
+        .get_or_init(|| {
+            let config = rustls::ClientConfig::builder_with_provider(crate::tls::provider())
+                .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])
+                .expect("the ring provider supports TLS 1.2 and 1.3")
+                .with_root_certificates(rustls::RootCertStore::empty())
+                .with_no_client_auth();
+            Arc::new(config)
+        })
+        .clone()
 }
 
 /// The error and its sources, joined, since reqwest's top-level message alone is vague.
@@ -763,6 +858,7 @@ mod tests {
     fn client(url: &str) -> Result<NodoClient, ClientError> {
         NodoClient::new(
             target(url),
+            Default::default(),
             Timeouts::nodo(),
             Arc::new(VirtualClock::new(VirtualTime::EPOCH)),
             Arc::new(Journal::in_memory()),
@@ -804,7 +900,7 @@ mod tests {
             Err(ClientError::InvalidUrl { .. })
         ));
         assert!(matches!(
-            client("https://station.example/pa"),
+            client("ftp://station.example/pa"),
             Err(ClientError::UnsupportedScheme { .. })
         ));
     }

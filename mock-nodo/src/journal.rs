@@ -136,6 +136,9 @@ pub enum TransportErrorKind {
     InjectedTimeout,
     /// A refused connection injected by the fault plan (no real call was made).
     InjectedRefused,
+    /// The TLS connection could not be established (the reason is in
+    /// [`TransportError::tls`]).
+    Tls,
     /// Anything else the HTTP stack reported.
     Other,
 }
@@ -157,10 +160,17 @@ pub struct TransportError {
     pub kind: TransportErrorKind,
     /// The underlying error, for humans.
     pub message: String,
+    /// Why the TLS connection failed, for [`TransportErrorKind::Tls`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls: Option<crate::tls::TlsReason>,
 }
 
 impl fmt::Display for TransportError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // A TLS message already starts with "TLS:".
+        if self.kind == TransportErrorKind::Tls {
+            return f.write_str(&self.message);
+        }
         let kind = serde_json::to_value(self.kind)
             .ok()
             .and_then(|v| v.as_str().map(str::to_string))
@@ -495,6 +505,7 @@ impl Journal {
             ex.transport_error = Some(TransportError {
                 kind: TransportErrorKind::Other,
                 message: UNFINISHED.to_string(),
+                tls: None,
             });
             out.push(ex);
         }

@@ -4,6 +4,7 @@
 //! * [`journal`]: every exchange, streamed to disk as it happens.
 //! * [`transport`]: fault injection as data (a seeded [`FaultPlan`]).
 //! * [`client`]: builds the Nodo's requests and sends them with real timeouts.
+//! * [`connection`], [`tls`]: how the station is reached (TLS, gateway headers, proxy).
 //! * [`checks`]: the Nodo's judgement of a reply ([`judge`] → [`NodoOutcome`]).
 //! * [`receipts`]: paSendRT delivery to every recipient with the retry schedule.
 
@@ -11,9 +12,11 @@ pub mod aca;
 pub mod checks;
 pub mod client;
 pub mod clock;
+pub mod connection;
 pub mod journal;
 pub mod receipts;
 pub mod standin;
+pub mod tls;
 pub mod transport;
 
 pub use checks::{
@@ -22,9 +25,11 @@ pub use checks::{
 };
 pub use client::{ClientError, NodoClient, SoapActionStyle, StationTarget, Timeouts};
 pub use clock::{Clock, SystemClock, VirtualClock, VirtualTime};
+pub use connection::{Connection, GatewayHeader, HeaderError, ProxyChoice, ProxyError};
 pub use journal::{Exchange, HttpReply, Journal, TransportError, TransportErrorKind};
 pub use receipts::{
     Attempt, AttemptOutcome, Delivery, DeliveryResult, Outage, Recipient, RetryPolicy, deliver,
 };
 pub use standin::{ExitRule, StandInRules, StandInState, StationMonitor, TrafficModel, Transition};
+pub use tls::{TlsOptions, TlsReason, TlsSettings, TlsSetupError};
 pub use transport::{CallRange, Corruption, Fault, FaultPlan, FaultRule};

@@ -56,6 +56,8 @@ async fn aca() -> Result<AcaHandle, Box<dyn std::error::Error>> {
 }
 
 fn client() -> Result<reqwest::Client, reqwest::Error> {
+    // reqwest has no crypto provider of its own in this workspace.
+    collaudo_nodo::tls::install_default_provider();
     reqwest::Client::builder().no_proxy().build()
 }
 

@@ -81,6 +81,7 @@ impl Harness {
     fn client(&self, url: String, timeouts: Timeouts) -> NodoClient {
         NodoClient::new(
             target(url),
+            Default::default(),
             timeouts,
             Arc::new(self.clock.clone()),
             self.journal.clone(),
@@ -768,6 +769,7 @@ async fn latency_beyond_the_timeout_is_a_timeout_on_any_clock() {
     let virtual_client = h.client(url.clone(), Timeouts::nodo());
     let wall_client = NodoClient::new(
         target(url),
+        Default::default(),
         Timeouts::nodo(),
         Arc::new(SystemClock),
         h.journal.clone(),

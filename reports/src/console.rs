@@ -70,7 +70,7 @@ impl ConsoleReporter {
             bar.set_style(style);
             self.bar = Some(bar);
         }
-        let text = format!(
+        let mut text = format!(
             "collaudo {}: {total} cases against {} ({}), seed {}, run id {}, {} clock\n",
             visible_line(&info.tool_version),
             visible_line(&info.station_url),
@@ -79,6 +79,9 @@ impl ConsoleReporter {
             visible_line(&info.run_id),
             visible_line(&info.clock),
         );
+        for warning in &info.warnings {
+            text.push_str(&format!("WARNING: {}\n", visible_line(warning)));
+        }
         self.emit(&text)
     }
 

@@ -189,6 +189,8 @@ mod tests {
                 id_pa: "77777777777".into(),
                 id_broker_pa: "77777777777".into(),
                 id_station: "77777777777_01".into(),
+                tls_mode: None,
+                warnings: Vec::new(),
             },
             vec![],
             "2025-01-01T00:00:01Z",

@@ -167,6 +167,12 @@ fn write_suite<W: io::Write>(
                 ("clock", &info.clock),
                 ("config_digest", &info.config_digest),
             ];
+            if let Some(tls) = &info.tls_mode {
+                props.push(("tls_mode", tls));
+            }
+            for warning in &info.warnings {
+                props.push(("warning", warning));
+            }
             props.extend_from_slice(extra);
             write_properties(w, &props)?;
             for case in cases {

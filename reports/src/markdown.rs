@@ -114,6 +114,9 @@ fn header(out: &mut String, run: &RunResult) {
         "# collaudo report: {}\n",
         verdict.as_str().to_uppercase()
     );
+    for warning in &info.warnings {
+        let _ = writeln!(out, "> **Warning:** {}\n", md_cell(warning));
+    }
     let _ = writeln!(
         out,
         "- Verdict: {} ({s}; {} case{})",
@@ -135,6 +138,9 @@ fn header(out: &mut String, run: &RunResult) {
         md_cell(&info.station_url),
         md_cell(&info.station_kind)
     );
+    if let Some(tls) = &info.tls_mode {
+        let _ = writeln!(out, "- TLS: {}", md_cell(tls));
+    }
     let _ = writeln!(out, "- Seed: `{}`", info.seed);
     let _ = writeln!(out, "- Run id: `{}`", info.run_id.replace('`', "'"));
     let _ = writeln!(

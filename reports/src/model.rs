@@ -41,6 +41,14 @@ pub struct RunInfo {
     /// The station tested (`idStation`).
     #[serde(default)]
     pub id_station: String,
+    /// How the Nodo's TLS toward the station was set up (what is trusted, the client
+    /// certificate), when `[station.tls]` is configured or the station is `https://`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls_mode: Option<String>,
+    /// Settings that weaken the evidence, such as certificate verification turned off; every
+    /// report shows them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 /// Static description of one test-plan case.
@@ -669,6 +677,8 @@ mod tests {
                 id_pa: String::new(),
                 id_broker_pa: String::new(),
                 id_station: String::new(),
+                tls_mode: None,
+                warnings: Vec::new(),
             },
             summary: Summary::of(&cases),
             cases,

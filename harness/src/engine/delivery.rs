@@ -132,6 +132,9 @@ pub(crate) async fn run(
                     caller: b.caller.clone(),
                     soap_action_style: SoapActionStyle::Quoted,
                 },
+                // Broadcast stations of other ECs: plain defaults ([station] settings are for
+                // the station under test).
+                Default::default(),
                 cx.cfg.timeouts.clone(),
                 cx.clock.clone() as Arc<dyn Clock>,
                 cx.journal.clone(),

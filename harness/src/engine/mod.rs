@@ -94,6 +94,9 @@ pub struct EngineConfig {
     pub send_rt_version: u8,
     /// Per-primitive real timeouts.
     pub timeouts: Timeouts,
+    /// How the station under test is reached (TLS, gateway headers, proxy); every client
+    /// toward it uses this one.
+    pub connection: std::sync::Arc<collaudo_nodo::Connection>,
     /// Nodo choices where sources disagree.
     pub policy: CheckPolicy,
     /// Segregation codes of the station (IUV-001); empty = not checked.

@@ -268,6 +268,7 @@ pub(crate) async fn run_step(cx: &mut ScenarioCtx<'_>, index: usize, st: &Step) 
             caller: cx.cfg.caller.clone(),
             soap_action_style: SoapActionStyle::Quoted,
         },
+        cx.cfg.connection.clone(),
         cx.cfg.timeouts.clone(),
         cx.clock.clone() as Arc<dyn Clock>,
         cx.journal.clone(),

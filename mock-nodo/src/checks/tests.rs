@@ -540,6 +540,7 @@ fn transport_errors_map_to_the_nodo_codes() {
         (Refused, "PPT_STAZIONE_INT_PA_IRRAGGIUNGIBILE"),
         (InjectedRefused, "PPT_STAZIONE_INT_PA_IRRAGGIUNGIBILE"),
         (Other, "PPT_STAZIONE_INT_PA_IRRAGGIUNGIBILE"),
+        (Tls, "PPT_STAZIONE_INT_PA_IRRAGGIUNGIBILE"),
         (Reset, "PPT_STAZIONE_INT_PA_ERRORE_RESPONSE"),
         (BodyTooLarge, "PPT_STAZIONE_INT_PA_ERRORE_RESPONSE"),
         (NotHttp, "PPT_STAZIONE_INT_PA_ERRORE_RESPONSE"),
@@ -548,6 +549,7 @@ fn transport_errors_map_to_the_nodo_codes() {
         ex.transport_error = Some(TransportError {
             kind,
             message: "x".into(),
+            tls: None,
         });
         let j = judge_default(&ex, &verify_req());
         assert_eq!(code_of(&j), code, "{kind:?}");
@@ -555,7 +557,7 @@ fn transport_errors_map_to_the_nodo_codes() {
             j.outcome.is_station_unavailable(),
             matches!(
                 kind,
-                Timeout | InjectedTimeout | Refused | InjectedRefused | Other
+                Timeout | InjectedTimeout | Refused | InjectedRefused | Other | Tls
             )
         );
     }

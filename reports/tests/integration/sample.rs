@@ -217,6 +217,8 @@ pub(crate) fn run() -> RunResult {
             id_pa: "77777777777".into(),
             id_broker_pa: "77777777777".into(),
             id_station: "77777777777_01".into(),
+            tls_mode: None,
+            warnings: Vec::new(),
         },
         vec![pass, fail, error, skipped, multi, demo_pass, demo_fail],
         "2025-03-01T10:00:01.500Z",
