@@ -94,7 +94,14 @@ pub async fn serve_tls(
     tls: Arc<rustls::ServerConfig>,
     shutdown: impl Future<Output = ()> + Send,
 ) -> io::Result<()> {
-    serve_with(listener, router, limits, Some(TlsAcceptor::from(tls)), shutdown).await
+    serve_with(
+        listener,
+        router,
+        limits,
+        Some(TlsAcceptor::from(tls)),
+        shutdown,
+    )
+    .await
 }
 
 async fn serve_with(
