@@ -14,6 +14,7 @@ pub mod clock;
 pub mod journal;
 pub mod receipts;
 pub mod standin;
+pub mod tls_probe;
 pub mod transport;
 
 pub use checks::{
