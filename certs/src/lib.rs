@@ -11,3 +11,5 @@ mod load;
 pub mod throwaway;
 
 pub use load::{CertError, server_config, server_config_from_pem};
+/// The rustls this crate is built with.
+pub use rustls;
