@@ -126,6 +126,15 @@ summary.md, events.jsonl and journal.jsonl (every exchange, raw bytes both ways)
         /// exit without starting it.
         #[arg(long)]
         print_config: bool,
+        /// Serve HTTPS with this PEM certificate chain (leaf first); needs --tls-key.
+        #[arg(long, value_name = "FILE", requires = "tls_key")]
+        tls_cert: Option<PathBuf>,
+        /// The PEM private key of --tls-cert.
+        #[arg(long, value_name = "FILE", requires = "tls_cert")]
+        tls_key: Option<PathBuf>,
+        /// Require mutual TLS: a client certificate issued by a CA in this PEM file.
+        #[arg(long, value_name = "FILE", requires = "tls_cert")]
+        client_ca: Option<PathBuf>,
     },
     /// Print the catalogue as a test plan: what each case needs and how many notices each
     /// fixture role must have for a full run against a long-lived station.
@@ -230,7 +239,14 @@ fn station_help() -> String {
     for p in collaudo_station::Profile::ALL {
         s.push_str(&format!("  {:<24} {}\n", p.name(), p.description()));
     }
-    s.push_str("\nExample:\n  collaudo station --listen 127.0.0.1:8080 --profile slow");
+    s.push_str(
+        "\nExamples:\n  collaudo station --listen 127.0.0.1:8080 --profile slow\n  \
+         collaudo station --listen 127.0.0.1:8443 --tls-cert station.crt --tls-key station.key \
+         --client-ca nodo-ca.crt\n\n\
+         With --tls-cert and --tls-key the station speaks HTTPS (TLS 1.2 and 1.3 only); with\n\
+         --client-ca it also requires a client certificate issued by that CA (mutual TLS), as a\n\
+         station behind the pagoPA forwarder does.",
+    );
     s
 }
 
@@ -308,7 +324,18 @@ pub fn dispatch(cli: Cli) -> i32 {
             seed,
             copies,
             print_config,
+            tls_cert,
+            tls_key,
+            client_ca,
         } => {
+            // clap's `requires` guarantees the pair.
+            let tls = tls_cert
+                .zip(tls_key)
+                .map(|(cert, key)| crate::station_cmd::TlsFiles {
+                    cert,
+                    key,
+                    client_ca,
+                });
             let profile = match profile.parse::<collaudo_station::Profile>() {
                 Ok(p) => p,
                 Err(e) => {
@@ -329,6 +356,7 @@ pub fn dispatch(cli: Cli) -> i32 {
                     profile,
                     seed,
                     copies,
+                    tls.as_ref(),
                     &mut std::io::stdout().lock(),
                 );
             }
@@ -338,6 +366,7 @@ pub fn dispatch(cli: Cli) -> i32 {
                     profile,
                     seed,
                     copies,
+                    tls.as_ref(),
                     &mut std::io::stdout(),
                 )),
                 Err(code) => code,

@@ -1,11 +1,38 @@
 //! `collaudo station`: run the reference EC station standalone, as an example for EC teams and
-//! as a target for manual tests; `--print-config` writes the collaudo.toml that tests it.
+//! as a target for manual tests; `--print-config` writes the collaudo.toml that tests it. With
+//! `--tls-cert`/`--tls-key` it speaks HTTPS, and with `--client-ca` it requires mutual TLS, as a
+//! station behind the pagoPA forwarder does (DOMAIN.md §1, CON-001).
 
 use crate::exit;
 use collaudo_station::{Profile, StationConfig, StationState};
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// The PEM files of `--tls-cert`, `--tls-key` and `--client-ca`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsFiles {
+    /// The station's certificate chain, leaf first.
+    pub cert: PathBuf,
+    /// Its private key.
+    pub key: PathBuf,
+    /// When set, a client must present a certificate issued by this CA (mutual TLS).
+    pub client_ca: Option<PathBuf>,
+}
+
+impl TlsFiles {
+    /// The server configuration, or an error that names the file at fault.
+    ///
+    /// # Errors
+    /// The file is unreadable, holds no certificate or key, or the key is not the
+    /// certificate's.
+    pub fn load(&self) -> Result<Arc<collaudo_certs::rustls::ServerConfig>, String> {
+        collaudo_certs::server_config(&self.cert, &self.key, self.client_ca.as_deref())
+            .map_err(|e| e.to_string())
+    }
+}
 
 /// The notices per role a station needs: `requested`, or as many as a full run of the built-in
 /// suite pays of its busiest role (`collaudo plan` shows the count per role).
@@ -32,15 +59,25 @@ fn config(profile: Profile, seed: u64, copies: usize) -> StationConfig {
     }
 }
 
-/// Start the station on `listen` and serve until Ctrl-C.
+/// Start the station on `listen` (over HTTPS with `tls`) and serve until Ctrl-C.
 pub async fn serve(
     listen: SocketAddr,
     profile: Profile,
     seed: u64,
     copies: usize,
+    tls: Option<&TlsFiles>,
     out: &mut dyn Write,
 ) -> i32 {
-    let handle = match collaudo_station::bind(config(profile, seed, copies), listen).await {
+    let station = config(profile, seed, copies);
+    let started = match tls.map(TlsFiles::load).transpose() {
+        Err(e) => {
+            let _ = writeln!(out, "error: {e}");
+            return exit::USAGE;
+        }
+        Ok(None) => collaudo_station::bind(station, listen).await,
+        Ok(Some(tls)) => collaudo_station::bind_tls(station, listen, tls).await,
+    };
+    let handle = match started {
         Ok(h) => h,
         Err(e) => {
             let _ = writeln!(out, "error: {}", crate::diagnostic::chain(&e));
@@ -53,6 +90,20 @@ pub async fn serve(
         "reference station ({profile}) listening on {} (station URL: {})",
         handle.addr, handle.url
     );
+    if let Some(tls) = tls {
+        let _ = writeln!(
+            out,
+            "TLS: certificate {}{}",
+            tls.cert.display(),
+            match &tls.client_ca {
+                Some(ca) => format!(
+                    ", client certificate required (mutual TLS), issued by {}",
+                    ca.display()
+                ),
+                None => String::new(),
+            }
+        );
+    }
     let _ = writeln!(
         out,
         "admin API: {base}/_collaudo/positions, fixtures: {base}/_collaudo/fixtures/notices, fresh notices: POST {base}/_collaudo/fixtures/fresh",
@@ -75,8 +126,9 @@ pub async fn serve(
     }
     let _ = writeln!(
         out,
-        "a collaudo.toml for it: collaudo station --listen {} --print-config (same --seed, --profile, --copies)",
-        handle.addr
+        "a collaudo.toml for it: collaudo station --listen {} --print-config (same --seed, --profile, --copies{})",
+        handle.addr,
+        if tls.is_some() { ", TLS flags" } else { "" }
     );
     let _ = writeln!(out, "press Ctrl-C (or send SIGTERM) to stop");
     let _ = out.flush();
@@ -99,8 +151,14 @@ pub fn print_config(
     profile: Profile,
     seed: u64,
     copies: usize,
+    tls: Option<&TlsFiles>,
     out: &mut dyn Write,
 ) -> i32 {
+    // Files that would not start the station would not make a useful configuration either.
+    if let Some(Err(e)) = tls.map(TlsFiles::load) {
+        let _ = writeln!(out, "error: {e}");
+        return exit::USAGE;
+    }
     let cfg = config(profile, seed, copies);
     let state = match StationState::new(cfg.clone()) {
         Ok(s) => s,
@@ -109,7 +167,7 @@ pub fn print_config(
             return exit::HARNESS;
         }
     };
-    match render_config(listen, &cfg, &state) {
+    match render_config_with(listen, &cfg, &state, tls) {
         Ok(text) => {
             let _ = out.write_all(text.as_bytes());
             exit::OK
@@ -126,6 +184,17 @@ pub fn render_config(
     listen: SocketAddr,
     cfg: &StationConfig,
     state: &StationState,
+) -> Result<String, String> {
+    render_config_with(listen, cfg, state, None)
+}
+
+/// [`render_config`] for a station started with `tls`: an `https://` URL, and a commented
+/// `[station.tls]` section saying what the client side needs.
+pub fn render_config_with(
+    listen: SocketAddr,
+    cfg: &StationConfig,
+    state: &StationState,
+    tls: Option<&TlsFiles>,
 ) -> Result<String, String> {
     #[derive(serde::Serialize)]
     struct Station<'a> {
@@ -158,9 +227,22 @@ pub fn render_config(
         listen
     };
     let backoffice = crate::run::backoffice_of(state.back_office());
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    // The admin API is behind the same TLS: curl must trust the station's certificate (curl
+    // accepts the leaf itself as a trust anchor) and, for mutual TLS, present a client one.
+    let curl = match tls {
+        None => "curl -fsS".to_string(),
+        Some(t) => {
+            let mut c = format!("curl -fsS --cacert {}", absolute(&t.cert).display());
+            if t.client_ca.is_some() {
+                c.push_str(" --cert CLIENT.crt --key CLIENT.key");
+            }
+            c
+        }
+    };
     let file = File {
         station: Station {
-            url: format!("http://{host}{}", collaudo_station::STATION_PATH),
+            url: format!("{scheme}://{host}{}", collaudo_station::STATION_PATH),
             id_pa: &cfg.id_pa,
             id_broker_pa: &cfg.id_broker_pa,
             id_station: &cfg.id_station,
@@ -182,23 +264,29 @@ pub fn render_config(
                 (
                     "change-amount",
                     format!(
-                        "curl -fsS -X POST -d '{{\"amount_cents\": {{amount_cents}}}}' http://{host}/_collaudo/positions/{{notice}}/amount"
+                        "{curl} -X POST -d '{{\"amount_cents\": {{amount_cents}}}}' {scheme}://{host}/_collaudo/positions/{{notice}}/amount"
                     ),
                 ),
                 (
                     "cancel-position",
-                    format!("curl -fsS -X POST http://{host}/_collaudo/positions/{{notice}}/cancel"),
+                    format!("{curl} -X POST {scheme}://{host}/_collaudo/positions/{{notice}}/cancel"),
                 ),
                 (
                     "close-position",
-                    format!("curl -fsS -X POST http://{host}/_collaudo/positions/{{notice}}/close"),
+                    format!("{curl} -X POST {scheme}://{host}/_collaudo/positions/{{notice}}/close"),
                 ),
             ]
             .into(),
         },
     };
-    let body =
+    let mut body =
         toml::to_string(&file).map_err(|e| format!("cannot write the configuration: {e}"))?;
+    if let Some(tls) = tls {
+        // Commented out: which CA signed the station certificate, and which client identity
+        // the station trusts, only the user knows. Right after [station], where it belongs.
+        let at = body.find("\n[fixtures]").map_or(body.len(), |i| i + 1);
+        body.insert_str(at, &tls_hint(tls, &host.ip().to_string()));
+    }
     Ok(format!(
         "# collaudo.toml for `collaudo station --listen {listen} --profile {} --seed {} --copies {}`\n\
          # (written by --print-config). Each role lists {} notice(s): the cases that pay a role\n\
@@ -207,4 +295,34 @@ pub fn render_config(
          # with curl. No [aca] section: the ACA and Stand-In cases are skipped with the reason.\n\n{body}",
         cfg.profile, cfg.seed, cfg.copies, cfg.copies
     ))
+}
+
+fn absolute(path: &std::path::Path) -> PathBuf {
+    std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
+}
+
+/// The commented `[station.tls]` section of a TLS station's configuration.
+fn tls_hint(tls: &TlsFiles, host: &str) -> String {
+    let mut s = format!(
+        "# The station speaks HTTPS. Trust its certificate: `ca` is the CA that issued\n\
+         # {cert}, or the certificate itself when it is self-signed; the certificate must name\n\
+         # {host}, the host of the url above (CON-001: CN/SAN = the station's FQDN), or set\n\
+         # server_name to a name it does carry.\n\
+         # [station.tls]\n\
+         # ca = \"{ca}\"\n\
+         # server_name = \"localhost\"\n",
+        cert = tls.cert.display(),
+        ca = absolute(&tls.cert).display(),
+    );
+    if let Some(client_ca) = &tls.client_ca {
+        s.push_str(&format!(
+            "# Mutual TLS: the station requires a client certificate issued by\n\
+             # {}.\n\
+             # client_cert = \"/path/to/client.crt\"\n\
+             # client_key = \"/path/to/client.key\"\n",
+            client_ca.display()
+        ));
+    }
+    s.push('\n');
+    s
 }

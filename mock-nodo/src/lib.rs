@@ -17,6 +17,7 @@ pub mod journal;
 pub mod receipts;
 pub mod standin;
 pub mod tls;
+pub mod tls_probe;
 pub mod transport;
 
 pub use checks::{

@@ -1,5 +1,5 @@
-//! One connection: hyper's HTTP/1.1 state machine, watched for idleness, eviction and server
-//! shutdown.
+//! One connection: the TLS handshake when the server speaks HTTPS, then hyper's HTTP/1.1 state
+//! machine, watched for idleness, eviction and server shutdown.
 
 use crate::Limits;
 use crate::cut::{Cut, CuttableStream};
@@ -9,8 +9,12 @@ use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use std::sync::Arc;
 use std::time::Duration;
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 use tokio::sync::watch;
+use tokio::time::Instant;
+use tokio_rustls::TlsAcceptor;
+use tokio_rustls::server::TlsStream;
 use tower::ServiceExt;
 
 /// How long a connection asked to close may take to finish the answer it is writing before it
@@ -27,20 +31,79 @@ impl Drop for InFlight {
     }
 }
 
+/// Serve one accepted connection until it ends, then take it out of the registry.
 pub(crate) async fn run(
     stream: TcpStream,
+    tls: Option<TlsAcceptor>,
     router: Router,
     limits: Limits,
     slot: Arc<Slot>,
     registry: Arc<Registry>,
     mut stop: watch::Receiver<bool>,
 ) {
+    match tls {
+        None => drive(stream, router, limits, &slot, None, stop).await,
+        Some(acceptor) => {
+            // The handshake and the first request head share one header-read timeout, so a
+            // TLS client gets no longer than a plain one to say what it wants.
+            let first_head_by = Instant::now() + limits.header_read_timeout;
+            if let Some(stream) = handshake(acceptor, stream, limits, &slot, &mut stop).await {
+                drive(stream, router, limits, &slot, Some(first_head_by), stop).await;
+            }
+        }
+    }
+    registry.close(&slot);
+}
+
+/// The TLS handshake, within the header-read timeout, abandoned if the connection is evicted
+/// or the server stops meanwhile. `None` when it did not complete: a port scanner, a client
+/// speaking plain HTTP or TLS 1.0, a client that refuses our certificate, or one that refuses
+/// to present its own. Normal traffic on a public port, so it is logged at debug level only.
+async fn handshake(
+    acceptor: TlsAcceptor,
+    stream: TcpStream,
+    limits: Limits,
+    slot: &Slot,
+    stop: &mut watch::Receiver<bool>,
+) -> Option<TlsStream<TcpStream>> {
+    let peer = stream.peer_addr().ok();
+    let accept = tokio::time::timeout(limits.header_read_timeout, acceptor.accept(stream));
+    tokio::select! {
+        accepted = accept => match accepted {
+            Ok(Ok(stream)) => Some(stream),
+            Ok(Err(e)) => {
+                tracing::debug!(?peer, error = %e, "TLS handshake failed");
+                None
+            }
+            Err(_) => {
+                tracing::debug!(?peer, timeout = ?limits.header_read_timeout, "TLS handshake not finished within the header-read timeout");
+                None
+            }
+        },
+        () = slot.evicted() => None,
+        // An error means the server is gone: stop as well.
+        _ = stop.wait_for(|stopping| *stopping) => None,
+    }
+}
+
+/// hyper's HTTP/1.1 loop over `stream`. `first_head_by`: when the first request head must have
+/// arrived (set for TLS, whose handshake already used part of the header-read timeout).
+async fn drive<S>(
+    stream: S,
+    router: Router,
+    limits: Limits,
+    slot: &Arc<Slot>,
+    mut first_head_by: Option<Instant>,
+    mut stop: watch::Receiver<bool>,
+) where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
     let cut = Cut::default();
     let io = TokioIo::new(CuttableStream {
         inner: stream,
         cut: cut.clone(),
     });
-    let service_slot = Arc::clone(&slot);
+    let service_slot = Arc::clone(slot);
     let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
         request.extensions_mut().insert(cut.clone());
         service_slot.begin_request();
@@ -74,21 +137,21 @@ pub(crate) async fn run(
             }
             () = slot.evicted(), if closing.is_none() => {
                 connection.as_mut().graceful_shutdown();
-                closing = Some(tokio::time::Instant::now());
+                closing = Some(Instant::now());
             }
             changed = stop.changed(), if closing.is_none() => {
                 if changed.is_err() || *stop.borrow() {
                     connection.as_mut().graceful_shutdown();
-                    closing = Some(tokio::time::Instant::now());
+                    closing = Some(Instant::now());
                 }
             }
             () = &mut idle, if closing.is_none() => {
                 let due = slot.last_active() + limits.idle_timeout;
-                if slot.is_idle() && tokio::time::Instant::now() >= due {
+                if slot.is_idle() && Instant::now() >= due {
                     connection.as_mut().graceful_shutdown();
-                    closing = Some(tokio::time::Instant::now());
+                    closing = Some(Instant::now());
                 } else {
-                    let now = tokio::time::Instant::now();
+                    let now = Instant::now();
                     idle.as_mut().reset(if due > now { due } else { now + limits.idle_timeout });
                 }
             }
@@ -96,12 +159,18 @@ pub(crate) async fn run(
                 // Asked to close and still busy past the grace: drop it.
                 break;
             }
+            () = sleep_until_opt(first_head_by), if closing.is_none() => {
+                if !slot.has_begun() {
+                    tracing::debug!("no request head within the header-read timeout after the TLS handshake");
+                    break;
+                }
+                first_head_by = None;
+            }
         }
     }
-    registry.close(&slot);
 }
 
-async fn sleep_until_opt(deadline: Option<tokio::time::Instant>) {
+async fn sleep_until_opt(deadline: Option<Instant>) {
     match deadline {
         Some(at) => tokio::time::sleep_until(at).await,
         None => std::future::pending().await,

@@ -11,7 +11,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio::net::TcpStream;
 
 /// The flag that cuts one connection (found in every request's extensions).
 #[derive(Debug, Clone, Default)]
@@ -28,14 +27,14 @@ impl Cut {
     }
 }
 
-/// A TCP stream that stops reading and writing once cut.
+/// A stream (plain TCP, or TLS over TCP) that stops reading and writing once cut.
 #[derive(Debug)]
-pub(crate) struct CuttableStream {
-    pub(crate) inner: TcpStream,
+pub(crate) struct CuttableStream<S> {
+    pub(crate) inner: S,
     pub(crate) cut: Cut,
 }
 
-impl AsyncRead for CuttableStream {
+impl<S: AsyncRead + Unpin> AsyncRead for CuttableStream<S> {
     fn poll_read(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -49,7 +48,7 @@ impl AsyncRead for CuttableStream {
     }
 }
 
-impl AsyncWrite for CuttableStream {
+impl<S: AsyncWrite + Unpin> AsyncWrite for CuttableStream<S> {
     fn poll_write(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,

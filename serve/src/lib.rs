@@ -14,13 +14,20 @@
 //!   the oldest *idle* one, so held-open connections cannot lock out a live client; when the
 //!   process runs out of descriptors, accepting does the same;
 //! * a [`Cut`] in every request's extensions, with which a handler can drop its connection
-//!   without answering (a crashed station's behaviour, which axum handlers cannot express).
+//!   without answering (a crashed station's behaviour, which axum handlers cannot express);
+//! * optionally **TLS** ([`serve_tls`]): HTTPS and mutual TLS for the reference station
+//!   (DOMAIN.md §1, CON-001). rustls speaks TLS 1.2 and 1.3 only, so TLS 1.0/1.1 are refused
+//!   as a pagoPA station must. The handshake runs in the connection's own task and shares the
+//!   header-read timeout with the first request head; a failed handshake is logged at debug
+//!   level and closes only its connection.
 
 mod conn;
 mod cut;
 mod registry;
 
 pub use cut::Cut;
+/// The rustls this crate is built with, so callers name the same [`rustls::ServerConfig`].
+pub use rustls;
 
 use axum::Router;
 use registry::Registry;
@@ -30,6 +37,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
+use tokio_rustls::TlsAcceptor;
 
 /// Pause after a failed accept that freed nothing, so the loop does not spin.
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(50);
@@ -71,6 +79,38 @@ pub async fn serve(
     limits: Limits,
     shutdown: impl Future<Output = ()> + Send,
 ) -> io::Result<()> {
+    serve_with(listener, router, limits, None, shutdown).await
+}
+
+/// [`serve`] over TLS: every connection first completes a handshake with `tls` (its
+/// certificate, and its client verifier for mutual TLS), within the header-read timeout.
+///
+/// # Errors
+/// As [`serve`].
+pub async fn serve_tls(
+    listener: TcpListener,
+    router: Router,
+    limits: Limits,
+    tls: Arc<rustls::ServerConfig>,
+    shutdown: impl Future<Output = ()> + Send,
+) -> io::Result<()> {
+    serve_with(
+        listener,
+        router,
+        limits,
+        Some(TlsAcceptor::from(tls)),
+        shutdown,
+    )
+    .await
+}
+
+async fn serve_with(
+    listener: TcpListener,
+    router: Router,
+    limits: Limits,
+    tls: Option<TlsAcceptor>,
+    shutdown: impl Future<Output = ()> + Send,
+) -> io::Result<()> {
     let registry = Arc::new(Registry::default());
     let (stop_tx, stop_rx) = watch::channel(false);
     let mut shutdown = std::pin::pin!(shutdown);
@@ -90,6 +130,7 @@ pub async fn serve(
                     let slot = registry.open();
                     tokio::spawn(conn::run(
                         stream,
+                        tls.clone(),
                         router.clone(),
                         limits,
                         slot,

@@ -12,6 +12,8 @@ use tokio::time::Instant;
 pub(crate) struct Slot {
     id: u64,
     in_flight: AtomicUsize,
+    /// Set once the first request head has arrived.
+    begun: AtomicBool,
     /// Set once the registry asked this connection to close (so it is not chosen twice).
     evicted: AtomicBool,
     close: Notify,
@@ -20,12 +22,18 @@ pub(crate) struct Slot {
 
 impl Slot {
     pub(crate) fn begin_request(&self) {
+        self.begun.store(true, Ordering::SeqCst);
         self.in_flight.fetch_add(1, Ordering::SeqCst);
     }
 
     pub(crate) fn end_request(&self) {
         *lock(&self.last_active) = Instant::now();
         self.in_flight.fetch_sub(1, Ordering::SeqCst);
+    }
+
+    /// Whether a request head has ever arrived on this connection.
+    pub(crate) fn has_begun(&self) -> bool {
+        self.begun.load(Ordering::SeqCst)
     }
 
     pub(crate) fn is_idle(&self) -> bool {
@@ -61,6 +69,7 @@ impl Registry {
         let slot = Arc::new(Slot {
             id,
             in_flight: AtomicUsize::new(0),
+            begun: AtomicBool::new(false),
             evicted: AtomicBool::new(false),
             close: Notify::new(),
             last_active: Mutex::new(Instant::now()),

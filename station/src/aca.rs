@@ -157,6 +157,10 @@ impl AcaLink {
         let Some(target) = target else {
             return link;
         };
+        // reqwest has no TLS provider of its own in this workspace (rustls with ring is chosen
+        // by the mock Nodo, and Cargo unifies the feature): a client built without a process
+        // default panics. An error only means one is installed already.
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let built = reqwest::Client::builder()
             .timeout(CALL_TIMEOUT)
             .connect_timeout(CONNECT_TIMEOUT)

@@ -35,5 +35,7 @@ pub use positions::{
     TransferSummary, UnknownFixtureRole,
 };
 pub use profiles::{Profile, UnknownProfile};
-pub use server::{ADMIN_PREFIX, STATION_PATH, StationHandle, app, bind, start};
+pub use server::{
+    ADMIN_PREFIX, STATION_PATH, StationHandle, app, bind, bind_tls, start, start_tls,
+};
 pub use state::StationState;

@@ -85,6 +85,8 @@ fn actions(p: &AcaPosition) -> Vec<HistoryAction> {
 }
 
 fn client() -> Res<reqwest::Client> {
+    // reqwest has no TLS provider of its own here (see AcaLink::new).
+    collaudo_nodo::tls::install_default_provider();
     Ok(reqwest::Client::builder()
         .timeout(Duration::from_secs(20))
         .build()?)

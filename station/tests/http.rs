@@ -20,6 +20,8 @@ async fn station(config: StationConfig) -> Res<StationHandle> {
 }
 
 fn client() -> Res<reqwest::Client> {
+    // reqwest has no TLS provider of its own here (see AcaLink::new).
+    collaudo_nodo::tls::install_default_provider();
     Ok(reqwest::Client::builder()
         .timeout(Duration::from_secs(20))
         .build()?)
@@ -490,6 +492,8 @@ async fn shutdown_stops_the_listener() -> Res {
     let (status, _) = admin_get(&h, &c, "/health").await?;
     assert_eq!(status, 200);
     h.shutdown().await?;
+    // reqwest has no TLS provider of its own here (see AcaLink::new).
+    collaudo_nodo::tls::install_default_provider();
     let fresh = reqwest::Client::builder()
         .pool_max_idle_per_host(0)
         .build()?;

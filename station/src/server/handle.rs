@@ -21,7 +21,8 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 pub struct StationHandle {
     /// The bound address.
     pub addr: SocketAddr,
-    /// The station URL, `http://127.0.0.1:PORT/pagopa/station`.
+    /// The station URL, `http://127.0.0.1:PORT/pagopa/station` (`https://` when started with
+    /// TLS).
     pub url: String,
     state: Arc<StationState>,
     stop: Option<oneshot::Sender<()>>,
@@ -34,7 +35,7 @@ impl StationHandle {
         &self.state
     }
 
-    /// `http://HOST:PORT`, the base of `/health` and the admin API.
+    /// `http://HOST:PORT` (or `https://`), the base of `/health` and the admin API.
     pub fn base_url(&self) -> String {
         self.url
             .strip_suffix(STATION_PATH)
@@ -85,13 +86,17 @@ impl StationHandle {
 }
 
 /// A URL for clients: an unspecified bind address (`0.0.0.0`) is reached on loopback.
-fn client_url(addr: SocketAddr) -> String {
+fn client_url(addr: SocketAddr, tls: bool) -> String {
     let ip = match addr.ip() {
         IpAddr::V4(v4) if v4.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
         IpAddr::V6(v6) if v6.is_unspecified() => IpAddr::V6(Ipv6Addr::LOCALHOST),
         ip => ip,
     };
-    format!("http://{}{STATION_PATH}", SocketAddr::new(ip, addr.port()))
+    let scheme = if tls { "https" } else { "http" };
+    format!(
+        "{scheme}://{}{STATION_PATH}",
+        SocketAddr::new(ip, addr.port())
+    )
 }
 
 /// Serve a station on an already bound listener. The listener is accepting as soon as it is
@@ -107,20 +112,48 @@ pub async fn start(
     config: StationConfig,
     listener: TcpListener,
 ) -> Result<StationHandle, StationError> {
+    start_with(config, listener, None).await
+}
+
+/// [`start`] over HTTPS: every connection handshakes with `tls` (the station certificate, and
+/// a client verifier when mutual TLS is required) before its first request (CON-001).
+///
+/// # Errors
+/// As [`start`].
+pub async fn start_tls(
+    config: StationConfig,
+    listener: TcpListener,
+    tls: Arc<collaudo_serve::rustls::ServerConfig>,
+) -> Result<StationHandle, StationError> {
+    start_with(config, listener, Some(tls)).await
+}
+
+async fn start_with(
+    config: StationConfig,
+    listener: TcpListener,
+    tls: Option<Arc<collaudo_serve::rustls::ServerConfig>>,
+) -> Result<StationHandle, StationError> {
     let state = Arc::new(StationState::new(config)?);
     let addr = listener.local_addr().map_err(StationError::LocalAddr)?;
     state.register_in_aca().await;
     let (stop, stopped) = oneshot::channel::<()>();
     let limits = state.config().limits;
-    let server = collaudo_serve::serve(listener, app(Arc::clone(&state)), limits, async move {
-        // A dropped handle stops the server as surely as an explicit shutdown.
+    // A dropped handle stops the server as surely as an explicit shutdown.
+    let stopped = async move {
         let _ = stopped.await;
-    });
-    let task = tokio::spawn(server);
-    tracing::info!(%addr, profile = %state.config().profile, "reference station listening");
+    };
+    let https = tls.is_some();
+    let router = app(Arc::clone(&state));
+    let task = match tls {
+        None => tokio::spawn(collaudo_serve::serve(listener, router, limits, stopped)),
+        Some(tls) => tokio::spawn(collaudo_serve::serve_tls(
+            listener, router, limits, tls, stopped,
+        )),
+    };
+    tracing::info!(%addr, https, profile = %state.config().profile, "reference station listening");
     Ok(StationHandle {
         addr,
-        url: client_url(addr),
+        url: client_url(addr, https),
         state,
         stop: Some(stop),
         task: Some(task),
@@ -136,4 +169,19 @@ pub async fn bind(config: StationConfig, addr: SocketAddr) -> Result<StationHand
         .await
         .map_err(|source| StationError::Bind { addr, source })?;
     start(config, listener).await
+}
+
+/// Bind `addr` and [`start_tls`] a station on it.
+///
+/// # Errors
+/// [`StationError::Bind`], or those of [`start`].
+pub async fn bind_tls(
+    config: StationConfig,
+    addr: SocketAddr,
+    tls: Arc<collaudo_serve::rustls::ServerConfig>,
+) -> Result<StationHandle, StationError> {
+    let listener = TcpListener::bind(addr)
+        .await
+        .map_err(|source| StationError::Bind { addr, source })?;
+    start_tls(config, listener, tls).await
 }

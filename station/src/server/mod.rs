@@ -6,4 +6,4 @@ mod app;
 mod handle;
 
 pub use app::{ADMIN_PREFIX, MAX_BODY_BYTES, STATION_PATH, app};
-pub use handle::{StationHandle, bind, start};
+pub use handle::{StationHandle, bind, bind_tls, start, start_tls};
