@@ -104,20 +104,85 @@ struct Embedded {
     config: StationConfig,
     current: Vec<StationHandle>,
     aca: Option<collaudo_nodo::aca::AcaHandle>,
+    /// Made on the first case that checks the station's HTTPS endpoint, then reused.
+    tls: Option<EmbeddedTls>,
 }
 
-async fn start_station(config: StationConfig) -> Result<StationHandle, String> {
+/// Throw-away certificates with which the embedded station serves CON-001 over HTTPS with
+/// mutual TLS: a station CA and certificate for 127.0.0.1, a client CA the station requires,
+/// and the Nodo's client certificate. Only this run trusts them.
+struct EmbeddedTls {
+    server: std::sync::Arc<collaudo_certs::rustls::ServerConfig>,
+    connection: std::sync::Arc<collaudo_nodo::Connection>,
+}
+
+impl EmbeddedTls {
+    fn generate() -> Result<EmbeddedTls, String> {
+        let t = collaudo_certs::throwaway::Throwaway::generate()
+            .map_err(|e| format!("cannot make the embedded station's certificates: {e}"))?;
+        let server = collaudo_certs::server_config_from_pem(
+            &t.station.cert_pem,
+            &t.station.key_pem,
+            Some(&t.client_ca.cert_pem),
+        )
+        .map_err(|e| format!("cannot set up the embedded station's TLS: {e}"))?;
+        // The Nodo's side reads PEM files, as a user's [station.tls] does: write them to a
+        // private folder, load them, and remove them at once.
+        let dir = std::env::temp_dir().join(format!(
+            "collaudo-tls-{}-{}",
+            std::process::id(),
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos())
+        ));
+        let loaded = (|| {
+            std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+            let ca = dir.join("ca.crt");
+            std::fs::write(&ca, &t.ca.cert_pem).map_err(|e| e.to_string())?;
+            let (cert, key) = t.client.write(&dir, "nodo").map_err(|e| e.to_string())?;
+            collaudo_nodo::TlsSettings::load(&collaudo_nodo::TlsOptions {
+                ca: Some(ca),
+                ca_only: true,
+                client_cert: Some(cert),
+                client_key: Some(key),
+                server_name: None,
+                insecure_skip_verify: false,
+            })
+            .map_err(|e| e.to_string())
+        })();
+        let _ = std::fs::remove_dir_all(&dir);
+        let tls = loaded.map_err(|e| {
+            format!("cannot set up the Nodo's TLS toward the embedded station: {e}")
+        })?;
+        Ok(EmbeddedTls {
+            server,
+            connection: std::sync::Arc::new(collaudo_nodo::Connection {
+                tls: Some(tls.described_as(
+                    "verified against the embedded run's throw-away CA; the Nodo's throw-away client certificate",
+                )),
+                ..collaudo_nodo::Connection::default()
+            }),
+        })
+    }
+}
+
+async fn start_station(
+    config: StationConfig,
+    tls: Option<std::sync::Arc<collaudo_certs::rustls::ServerConfig>>,
+) -> Result<StationHandle, String> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .map_err(|e| format!("cannot bind 127.0.0.1 for the embedded station: {e}"))?;
-    collaudo_station::start(config, listener)
-        .await
-        .map_err(|e| {
-            format!(
-                "cannot start the embedded station: {}",
-                crate::diagnostic::chain(&e)
-            )
-        })
+    let started = match tls {
+        Some(tls) => collaudo_station::start_tls(config, listener, tls).await,
+        None => collaudo_station::start(config, listener).await,
+    };
+    started.map_err(|e| {
+        format!(
+            "cannot start the embedded station: {}",
+            crate::diagnostic::chain(&e)
+        )
+    })
 }
 
 /// The key the embedded station uses toward the mock ACA.
@@ -181,30 +246,41 @@ impl StationProvider for Embedded {
         } else {
             None
         };
-        let handle = start_station(StationConfig {
-            aca: aca.as_ref().map(|aca| collaudo_station::AcaTarget {
-                // ACA-007 checks that a failed update is retried, not how long the station
-                // waits before retrying.
-                retry_backoff: Duration::from_millis(1),
-                ..collaudo_station::AcaTarget::new(aca.endpoint(), EMBEDDED_ACA_KEY)
-            }),
-            ..self.config.clone()
-        })
+        if needs.tls && self.tls.is_none() {
+            self.tls = Some(EmbeddedTls::generate()?);
+        }
+        let tls = self.tls.as_ref().filter(|_| needs.tls);
+        let connection = tls.map(|t| t.connection.clone());
+        let handle = start_station(
+            StationConfig {
+                aca: aca.as_ref().map(|aca| collaudo_station::AcaTarget {
+                    // ACA-007 checks that a failed update is retried, not how long the station
+                    // waits before retrying.
+                    retry_backoff: Duration::from_millis(1),
+                    ..collaudo_station::AcaTarget::new(aca.endpoint(), EMBEDDED_ACA_KEY)
+                }),
+                ..self.config.clone()
+            },
+            tls.map(|t| t.server.clone()),
+        )
         .await?;
         let mut current = vec![handle];
         let mut broadcast = Vec::new();
         if needs.broadcast {
             let secondary = collaudo_station::SECONDARY_EC_FISCAL_CODE;
-            let broadcast_handle = start_station(StationConfig {
-                id_pa: secondary.to_string(),
-                id_broker_pa: secondary.to_string(),
-                id_station: format!("{secondary}_01"),
-                company_name: "Provincia di Collaudo".into(),
-                // The secondary EC's station only receives broadcast receipts here; its own
-                // fixtures are not part of the run, so it does not register them in ACA.
-                aca: None,
-                ..self.config.clone()
-            })
+            let broadcast_handle = start_station(
+                StationConfig {
+                    id_pa: secondary.to_string(),
+                    id_broker_pa: secondary.to_string(),
+                    id_station: format!("{secondary}_01"),
+                    company_name: "Provincia di Collaudo".into(),
+                    // The secondary EC's station only receives broadcast receipts here; its own
+                    // fixtures are not part of the run, so it does not register them in ACA.
+                    aca: None,
+                    ..self.config.clone()
+                },
+                None,
+            )
             .await?;
             broadcast.push(BroadcastStation {
                 fiscal_code: secondary.to_string(),
@@ -238,6 +314,7 @@ impl StationProvider for Embedded {
             actions: Actions::Embedded(handle.state().clone()),
             broadcast,
             aca: aca.as_ref().map(|a| a.state().clone()),
+            connection,
         };
         self.current = current;
         self.aca = aca;
@@ -670,6 +747,7 @@ pub async fn run(args: RunArgs, env: impl Fn(&str) -> Option<String>, err: &mut 
                 },
                 current: Vec::new(),
                 aca: None,
+                tls: None,
             };
             engine::run(&engine_cfg, &selected, &mut provider, &mut reporters).await
         }
@@ -743,6 +821,7 @@ pub async fn run(args: RunArgs, env: impl Fn(&str) -> Option<String>, err: &mut 
                         })
                         .collect(),
                     aca: aca.as_ref().map(|h| h.state().clone()),
+                    connection: None,
                 },
                 _aca: aca,
             };

@@ -163,6 +163,12 @@ pub enum TlsSetupError {
 #[derive(Clone)]
 pub struct TlsSettings {
     config: Arc<ClientConfig>,
+    /// The same trust, no client certificate: CON-001 checks that the station refuses it.
+    anonymous: Arc<ClientConfig>,
+    /// The plain webpki verifier (no `server_name` override), for CON-001's check that the
+    /// certificate names the host of the station URL; `None` when verification is off.
+    webpki: Option<Arc<WebPkiServerVerifier>>,
+    client_cert: bool,
     description: String,
     insecure: bool,
 }
@@ -288,28 +294,36 @@ impl TlsSettings {
                     .map_err(|_| TlsSetupError::ServerName { name: n.clone() })?,
             ),
         };
-        let verifier: Arc<dyn ServerCertVerifier> = if opts.insecure_skip_verify {
-            Arc::new(AcceptAnyCertificate {
-                provider: provider.clone(),
-            })
+        let webpki = if opts.insecure_skip_verify {
+            None
         } else {
-            let webpki =
+            Some(
                 WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider.clone())
                     .build()
-                    .map_err(|e| TlsSetupError::Rustls(e.to_string()))?;
-            match name {
-                Some(name) => Arc::new(FixedNameVerifier {
-                    inner: webpki,
-                    name,
-                }),
-                None => webpki,
-            }
+                    .map_err(|e| TlsSetupError::Rustls(e.to_string()))?,
+            )
         };
-        let builder = ClientConfig::builder_with_provider(provider.clone())
-            .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])
-            .map_err(|e| TlsSetupError::Rustls(e.to_string()))?
-            .dangerous()
-            .with_custom_certificate_verifier(verifier);
+        let verifier: Arc<dyn ServerCertVerifier> = match (&webpki, name) {
+            (None, _) => Arc::new(AcceptAnyCertificate {
+                provider: provider.clone(),
+            }),
+            (Some(webpki), Some(name)) => Arc::new(FixedNameVerifier {
+                inner: webpki.clone(),
+                name,
+            }),
+            (Some(webpki), None) => webpki.clone(),
+        };
+        let builder = || {
+            Ok::<_, TlsSetupError>(
+                ClientConfig::builder_with_provider(provider.clone())
+                    .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])
+                    .map_err(|e| TlsSetupError::Rustls(e.to_string()))?
+                    .dangerous()
+                    .with_custom_certificate_verifier(verifier.clone()),
+            )
+        };
+        let anonymous = Arc::new(builder()?.with_no_client_auth());
+        let builder = builder()?;
         let config = match (&opts.client_cert, &opts.client_key) {
             (None, None) => builder.with_no_client_auth(),
             (Some(_), None) => {
@@ -357,9 +371,63 @@ impl TlsSettings {
         }
         Ok(TlsSettings {
             config: Arc::new(config),
+            anonymous,
+            webpki,
+            client_cert: opts.client_cert.is_some(),
             description,
             insecure: opts.insecure_skip_verify,
         })
+    }
+
+    /// The same settings described as `description` in reports (for material that has no
+    /// file a reader could look at, such as the embedded run's throw-away certificates).
+    pub fn described_as(mut self, description: impl Into<String>) -> TlsSettings {
+        self.description = description.into();
+        self
+    }
+
+    /// The same trust without a client certificate (CON-001: the station must refuse it).
+    pub fn without_client_cert(&self) -> TlsSettings {
+        TlsSettings {
+            config: self.anonymous.clone(),
+            client_cert: false,
+            description: format!("{} (no client certificate, on purpose)", self.description),
+            ..self.clone()
+        }
+    }
+
+    /// True when a client certificate is presented (mutual TLS).
+    pub fn has_client_cert(&self) -> bool {
+        self.client_cert
+    }
+
+    /// Whether `chain` (leaf first) is valid for `host` with the configured trust, whatever
+    /// `server_name` says: the Nodo reaches the station by its URL, so the certificate must
+    /// name the URL's host. `Ok(false)` when verification is off (`insecure_skip_verify`).
+    ///
+    /// # Errors
+    /// The rustls reason the chain is not valid for `host` (expired, unknown issuer, name…).
+    pub fn verify_for_host(
+        &self,
+        chain: &[CertificateDer<'static>],
+        host: &str,
+    ) -> Result<bool, rustls::Error> {
+        let Some(webpki) = &self.webpki else {
+            return Ok(false);
+        };
+        let Some((leaf, intermediates)) = chain.split_first() else {
+            return Err(rustls::Error::NoCertificatesPresented);
+        };
+        let name = ServerName::try_from(host.to_string())
+            .map_err(|_| rustls::Error::General(format!("{host:?} is not a valid server name")))?;
+        webpki.verify_server_cert(
+            leaf,
+            intermediates,
+            &name,
+            &[],
+            rustls::pki_types::UnixTime::now(),
+        )?;
+        Ok(true)
     }
 
     /// The rustls configuration.

@@ -11,6 +11,7 @@ mod receipt;
 pub mod severity;
 mod standin;
 mod step;
+mod tls;
 
 pub use actions::Actions;
 
@@ -45,6 +46,20 @@ pub struct StationInstance {
     /// Whether the station lives through the whole run (an external station) rather than
     /// being started fresh for each case: notices a case consumes are then gone for later ones.
     pub long_lived: bool,
+    /// How the Nodo reaches this instance when it differs from the run's
+    /// [`EngineConfig::connection`]: the embedded station serves CON-001 over TLS with
+    /// throw-away certificates that only this instance's clients trust.
+    pub connection: Option<std::sync::Arc<collaudo_nodo::Connection>>,
+}
+
+impl StationInstance {
+    /// The connection settings toward this instance.
+    pub(crate) fn connection<'a>(
+        &'a self,
+        cfg: &'a EngineConfig,
+    ) -> &'a std::sync::Arc<collaudo_nodo::Connection> {
+        self.connection.as_ref().unwrap_or(&cfg.connection)
+    }
 }
 
 /// A broadcast station of a beneficiary EC: receives every receipt with a transfer to that EC.

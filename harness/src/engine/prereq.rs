@@ -15,6 +15,9 @@ pub struct Needs {
     pub aca: bool,
     /// A receipt is fanned out to broadcast stations.
     pub broadcast: bool,
+    /// A step looks at the station's TLS endpoint (CON-001): the embedded station serves
+    /// this case over HTTPS with mutual TLS.
+    pub tls: bool,
 }
 
 /// What `s` uses: the same tests `check` applies to skip a case.
@@ -23,6 +26,7 @@ pub(crate) fn needs(s: &Scenario) -> Needs {
     for st in &s.steps {
         let call = st.call.as_ref().map(|c| c.get_ref().as_str());
         n.aca |= call.is_some_and(|c| ACA_CALLS.contains(&c));
+        n.tls |= call.is_some_and(|c| crate::scenario::TLS_CALLS.contains(&c));
         if let Some(d) = &st.delivery {
             n.broadcast |= d.broadcast || d.broadcast_down_attempts.is_some();
         }
@@ -62,6 +66,14 @@ pub(crate) fn check(
             {
                 push("this case delivers the receipt to broadcast stations too: add a [[broadcast]] entry to collaudo.toml for each broadcast station of the ECs involved".into());
             }
+        }
+        if call.is_some_and(|c| crate::scenario::TLS_CALLS.contains(&c))
+            && !station.url.starts_with("https://")
+        {
+            push(format!(
+                "this case checks the station's HTTPS endpoint (TLS version, certificate, mutual TLS), and the station URL {} is plain http: set [station] url to the https:// URL the Nodo will call",
+                station.url
+            ));
         }
         if call == Some("demand") && !cfg.features.demand {
             push("spontaneous payments (paDemandPaymentNotice, class OSP) are tested only for an EC that offers them: add a [demand] section to collaudo.toml with the service's id_servizio".into());

@@ -284,6 +284,34 @@ pub const CHECKS: &[CheckSpec] = &[
         why: "Every payable position must be in ACA as the station describes it, or Stand-In collects a wrong amount or nothing.",
         source: "SANP — Integrazione tramite API sincrone; SANP — Stand In",
     },
+    CheckSpec {
+        name: "tls-handshake",
+        severity: Severity::Fail,
+        rule: "A TLS handshake with the Nodo's settings (TLS 1.2 or 1.3, the configured trust and client certificate) completes; the negotiated version and cipher suite are recorded.",
+        why: "Without it the Nodo cannot reach the station at all: every payment gets PPT_STAZIONE_INT_PA_IRRAGGIUNGIBILE.",
+        source: "SANP — Connettività",
+    },
+    CheckSpec {
+        name: "tls-certificate",
+        severity: Severity::Fail,
+        rule: "The station's certificate chains to a trusted CA, is within its validity dates and names the host of the station URL (even when `server_name` verifies another name).",
+        why: "The Nodo calls the URL registered for the station and checks its certificate against that host.",
+        source: "SANP — Connettività",
+    },
+    CheckSpec {
+        name: "tls-legacy-refused",
+        severity: Severity::Fail,
+        rule: "A ClientHello offering only TLS 1.0 (or only TLS 1.1) is refused: an alert, a closed or reset connection, or a version above the one offered.",
+        why: "pagoPA requires TLS 1.2 or later; a station that still negotiates TLS 1.0/1.1 is out of specification whatever the Nodo offers.",
+        source: "SANP — Connettività",
+    },
+    CheckSpec {
+        name: "mtls-required",
+        severity: Severity::Fail,
+        rule: "A call that presents no client certificate is refused: by the TLS handshake, a closed connection, or HTTP 401/403/495/496, never answered.",
+        why: "Calls to the station must come from the Nodo through mutual TLS; a station that answers anyone exposes its payment positions.",
+        source: "SANP — Connettività",
+    },
 ];
 
 /// The severity of the check called `name` (exact, or by prefix for `field …` and the like).

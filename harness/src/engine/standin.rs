@@ -100,7 +100,7 @@ fn client(cx: &ScenarioCtx<'_>) -> Result<NodoClient, String> {
             caller: cx.cfg.caller.clone(),
             soap_action_style: SoapActionStyle::Quoted,
         },
-        cx.cfg.connection.clone(),
+        cx.station.connection(cx.cfg).clone(),
         cx.cfg.timeouts.clone(),
         cx.clock.clone() as Arc<dyn Clock>,
         cx.journal.clone(),

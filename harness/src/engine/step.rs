@@ -195,6 +195,9 @@ pub(crate) async fn run_step(cx: &mut ScenarioCtx<'_>, index: usize, st: &Step) 
             "aca-consistency" => {
                 return super::standin::aca_consistency(cx, index, name, started, transcript).await;
             }
+            c if crate::scenario::TLS_CALLS.contains(&c) => {
+                return super::tls::run(cx, index, st, c, name, started).await;
+            }
             "verify" | "activate" if super::standin::in_stand_in(cx) => {
                 let n = notice.unwrap_or_default();
                 return super::standin::answer_from_aca(
@@ -268,7 +271,7 @@ pub(crate) async fn run_step(cx: &mut ScenarioCtx<'_>, index: usize, st: &Step) 
             caller: cx.cfg.caller.clone(),
             soap_action_style: SoapActionStyle::Quoted,
         },
-        cx.cfg.connection.clone(),
+        cx.station.connection(cx.cfg).clone(),
         cx.cfg.timeouts.clone(),
         cx.clock.clone() as Arc<dyn Clock>,
         cx.journal.clone(),

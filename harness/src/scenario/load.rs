@@ -273,6 +273,24 @@ fn check(cx: &mut Ctx<'_>, s: &Scenario) {
 fn check_step(cx: &mut Ctx<'_>, st: &Step) {
     if let Some(call) = &st.call {
         cx.one_of("call", call, CALLS);
+        if call.get_ref() == "tls-legacy" && st.tls_version.is_none() {
+            cx.error(
+                call,
+                "`tls-legacy` needs `tls_version`: the one version its ClientHello offers".into(),
+                Some("tls_version = \"1.0\" or tls_version = \"1.1\"".into()),
+            );
+        }
+    }
+    if let Some(v) = &st.tls_version {
+        if cx.one_of("tls_version", v, LEGACY_TLS_VERSIONS)
+            && st.call.as_ref().is_none_or(|c| c.get_ref() != "tls-legacy")
+        {
+            cx.error(
+                v,
+                "`tls_version` applies to `call = \"tls-legacy\"` only".into(),
+                None,
+            );
+        }
     }
     if let Some(action) = &st.action {
         if cx.one_of("action", action, ACTIONS) && st.call.is_some() {

@@ -128,6 +128,9 @@ pub struct Step {
     /// for day/night Stand-In thresholds.
     #[serde(default)]
     pub at_local_time: Option<Spanned<String>>,
+    /// For `tls-legacy`: the only version the ClientHello offers, `1.0` or `1.1`.
+    #[serde(default)]
+    pub tls_version: Option<Spanned<String>>,
     /// Expectations on the exchange.
     #[serde(default)]
     pub expect: Expect,
@@ -289,7 +292,15 @@ pub const CALLS: &[&str] = &[
     "aca",
     "aca-consistency",
     "aca-fault",
+    "tls-handshake",
+    "tls-legacy",
+    "tls-without-client-cert",
 ];
+/// The calls that look at the station's TLS endpoint itself (CON-001): they need an
+/// `https://` station.
+pub const TLS_CALLS: &[&str] = &["tls-handshake", "tls-legacy", "tls-without-client-cert"];
+/// The legacy TLS versions `tls-legacy` can offer.
+pub const LEGACY_TLS_VERSIONS: &[&str] = &["1.0", "1.1"];
 /// ACA position statuses a scenario can expect.
 pub const ACA_STATUSES: &[&str] = &["VALID", "INVALID", "PAID", "EXPIRED", "absent"];
 /// The EC actions a step can request.
@@ -351,6 +362,7 @@ impl Scenario {
                     add("aca".into());
                 }
                 Some("demand") => add("demand".into()),
+                Some(c) if TLS_CALLS.contains(&c) => add("https station".into()),
                 _ => {}
             }
             if let Some(a) = &st.action {
