@@ -1,5 +1,7 @@
 //! Per-exchange overhead of collaudo's client + judgement against a bare reqwest loop posting
-//! the same bytes to the same reference station (loopback, keep-alive).
+//! the same bytes to the same reference station (loopback, keep-alive); the same exchange over
+//! HTTPS with mutual TLS (keep-alive), and the cost of one new TLS connection (TCP connect +
+//! handshake with the client certificate).
 //! Run: `cargo bench -p collaudo-nodo --bench exchange`.
 
 use collaudo_nodo::{
@@ -67,6 +69,51 @@ fn bench(c: &mut Criterion) {
         .no_proxy()
         .build()
         .expect("reqwest");
+    // The same station over HTTPS with mutual TLS, from throw-away certificates.
+    let certs = collaudo_certs::throwaway::Throwaway::generate().expect("certificates");
+    let tls_station = rt.block_on(async {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let tls = collaudo_certs::server_config_from_pem(
+            &certs.station.cert_pem,
+            &certs.station.key_pem,
+            Some(&certs.client_ca.cert_pem),
+        )
+        .expect("server config");
+        collaudo_station::start_tls(StationConfig::default(), listener, tls)
+            .await
+            .expect("tls station")
+    });
+    let dir = tempfile::tempdir().expect("tempdir");
+    let ca = dir.path().join("ca.crt");
+    std::fs::write(&ca, &certs.ca.cert_pem).expect("ca");
+    let (cert, key) = certs.client.write(dir.path(), "nodo").expect("client");
+    let settings = collaudo_nodo::TlsSettings::load(&collaudo_nodo::TlsOptions {
+        ca: Some(ca),
+        ca_only: true,
+        client_cert: Some(cert),
+        client_key: Some(key),
+        ..Default::default()
+    })
+    .expect("tls settings");
+    let tls_client = NodoClient::new(
+        StationTarget {
+            url: tls_station.url.clone(),
+            caller: caller.clone(),
+            soap_action_style: Default::default(),
+        },
+        Arc::new(collaudo_nodo::Connection {
+            tls: Some(settings.clone()),
+            ..Default::default()
+        }),
+        Timeouts::nodo(),
+        Arc::new(VirtualClock::new(VirtualTime::EPOCH)),
+        journal.clone(),
+    )
+    .expect("tls client");
+    let tls_addr = tls_station.addr;
+
     let mut g = c.benchmark_group("verify-exchange");
     g.bench_function("bare-reqwest", |b| {
         b.iter(|| {
@@ -88,6 +135,29 @@ fn bench(c: &mut Criterion) {
             rt.block_on(async {
                 let ex = client.send(&msg, None, None, None).await;
                 black_box(judge(&ex, &msg, &backoffice, &policy))
+            })
+        })
+    });
+    g.bench_function("collaudo-send+judge-https-mtls", |b| {
+        b.iter(|| {
+            rt.block_on(async {
+                let ex = tls_client.send(&msg, None, None, None).await;
+                assert!(ex.response.is_some(), "{:?}", ex.transport_error);
+                black_box(judge(&ex, &msg, &backoffice, &policy))
+            })
+        })
+    });
+    g.finish();
+    let mut g = c.benchmark_group("tls-connection");
+    let connector = tokio_rustls::TlsConnector::from(settings.client_config().clone());
+    g.bench_function("tcp-connect+mtls-handshake", |b| {
+        b.iter(|| {
+            rt.block_on(async {
+                let tcp = tokio::net::TcpStream::connect(tls_addr)
+                    .await
+                    .expect("connect");
+                let name = rustls::pki_types::ServerName::try_from("127.0.0.1").expect("name");
+                black_box(connector.connect(name, tcp).await.expect("handshake"))
             })
         })
     });

@@ -68,9 +68,12 @@ const NONE: &[(&str, Failure)] = &[];
 /// ACA-003, ACA-004 and ACA-006 only drive the EC's back office and read the mock ACA (the
 /// station's ACA client works under every profile but `no-aca`/`stale-aca`); in SIN-002,
 /// SIN-002N and SIN-003 the outage is simulated traffic fed to the Nodo's monitor, and in
-/// SIN-008 and SIN-009 the Nodo answers from ACA while the station is in Stand-In.
+/// SIN-008 and SIN-009 the Nodo answers from ACA while the station is in Stand-In. CON-001
+/// looks at the TLS endpoint only: its handshake and legacy hellos never reach SOAP, and its
+/// call without a client certificate is refused by the TLS layer before any answer is made.
 const NO_SOAP_CALL: &[&str] = &[
-    "ACA-003", "ACA-004", "ACA-006", "SIN-002", "SIN-002N", "SIN-003", "SIN-008", "SIN-009",
+    "ACA-003", "ACA-004", "ACA-006", "CON-001", "SIN-002", "SIN-002N", "SIN-003", "SIN-008",
+    "SIN-009",
 ];
 
 /// ACA-008 under the profiles where no verify of a payable notice gets a usable OK (`slow`,
