@@ -315,6 +315,7 @@ pub async fn run<P: StationProvider>(
                             monitor: None,
                             standin_notices: std::collections::BTreeSet::new(),
                             traffic: None,
+                            client: None,
                         };
                         let mut steps = Vec::new();
                         let mut skip_reason = None;

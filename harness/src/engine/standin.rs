@@ -10,16 +10,12 @@ use collaudo_nodo::standin::{
     PROBE_NOTICE_NUMBER, StationMonitor, TrafficModel, TrafficShare, Transition, probe_is_positive,
     rome_utc_offset_hours,
 };
-use collaudo_nodo::{
-    Clock, Judgement, NodoClient, NodoOutcome, SoapActionStyle, StationTarget, VirtualTime,
-    judge_bounded,
-};
+use collaudo_nodo::{Clock, Judgement, NodoOutcome, VirtualTime, judge_bounded};
 use collaudo_reports::{CheckRecord, CheckVerdict};
 use collaudo_wire::{
     Amount, Beneficiary, EntityType, FaultCode, Message, PaymentData, PaymentOption, QrCode,
     Subject, Transfer, VerifyPaymentNoticeRes,
 };
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 fn check(name: &str, verdict: CheckVerdict, message: impl Into<String>) -> CheckRecord {
@@ -91,21 +87,6 @@ fn traffic(cx: &mut ScenarioCtx<'_>, st: &Step, default: u64) -> TrafficModel {
     cx.traffic
         .get_or_insert_with(|| TrafficModel::PerSlot(default))
         .clone()
-}
-
-fn client(cx: &ScenarioCtx<'_>) -> Result<NodoClient, String> {
-    NodoClient::new(
-        StationTarget {
-            url: cx.station.url.clone(),
-            caller: cx.cfg.caller.clone(),
-            soap_action_style: SoapActionStyle::Quoted,
-        },
-        cx.station.connection(cx.cfg).clone(),
-        cx.cfg.timeouts.clone(),
-        cx.clock.clone() as Arc<dyn Clock>,
-        cx.journal.clone(),
-    )
-    .map_err(|e| e.to_string())
 }
 
 fn transition_records(
@@ -217,7 +198,7 @@ pub(crate) async fn outage(
         Some(n) => n,
         None => return StepOutcome::Skip("the `payable` fixture role is not configured".into()),
     };
-    let client = match client(cx) {
+    let client = match cx.client() {
         Ok(c) => c,
         Err(e) => return err(e),
     };
@@ -305,7 +286,7 @@ pub(crate) async fn recover(
         return err("recover needs a duration".into());
     };
     let traffic = traffic(cx, st, 1000);
-    let client = match client(cx) {
+    let client = match cx.client() {
         Ok(c) => c,
         Err(e) => return err(e),
     };
@@ -689,7 +670,7 @@ pub(crate) async fn aca_consistency(
     if cx.station.aca.is_none() {
         return StepOutcome::Skip("no mock ACA in this run".into());
     }
-    let client = match client(cx) {
+    let client = match cx.client() {
         Ok(c) => c,
         Err(e) => return super::step::error_outcome(index, name, e, started),
     };
