@@ -124,6 +124,15 @@ pub(crate) async fn run(
         ..cx.cfg.retry
     };
     let mut broadcast_clients = Vec::new();
+    // The Nodo presents the same client certificate, trusts the same CAs and crosses the same
+    // proxy toward every station; gateway headers belong to the gateway of the station under
+    // test only.
+    let own = cx.station.connection(cx.cfg);
+    let broadcast_connection = Arc::new(collaudo_nodo::Connection {
+        tls: own.tls.clone(),
+        headers: Vec::new(),
+        proxy: own.proxy.clone(),
+    });
     if spec.broadcast {
         for b in broadcast_targets(&cx.station.broadcast, &receipt, primary.target()) {
             match NodoClient::new(
@@ -132,9 +141,7 @@ pub(crate) async fn run(
                     caller: b.caller.clone(),
                     soap_action_style: SoapActionStyle::Quoted,
                 },
-                // Broadcast stations of other ECs: plain defaults ([station] settings are for
-                // the station under test).
-                Default::default(),
+                broadcast_connection.clone(),
                 cx.cfg.timeouts.clone(),
                 cx.clock.clone() as Arc<dyn Clock>,
                 cx.journal.clone(),
