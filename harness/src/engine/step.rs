@@ -74,7 +74,7 @@ pub(crate) enum StepOutcome {
     Skip(String),
 }
 
-fn check(name: &str, verdict: CheckVerdict, message: impl Into<String>) -> CheckRecord {
+pub(crate) fn check(name: &str, verdict: CheckVerdict, message: impl Into<String>) -> CheckRecord {
     CheckRecord {
         name: name.into(),
         verdict,
@@ -85,7 +85,7 @@ fn check(name: &str, verdict: CheckVerdict, message: impl Into<String>) -> Check
     }
 }
 
-fn verdict_of(checks: &[CheckRecord]) -> Verdict {
+pub(crate) fn verdict_of(checks: &[CheckRecord]) -> Verdict {
     if checks.iter().any(|c| c.verdict == CheckVerdict::Fail) {
         Verdict::Fail
     } else {

@@ -9,12 +9,12 @@
 //!   the handshake or by HTTP 401/403 (mutual TLS is how the station knows the caller is the
 //!   Nodo).
 
-use super::step::{ScenarioCtx, StepOutcome, exchange_record};
+use super::step::{ScenarioCtx, StepOutcome, check, error_outcome, exchange_record, verdict_of};
 use crate::scenario::Step;
 use collaudo_certs::rustls;
 use collaudo_nodo::tls_probe::{LegacyVersion, ProbeOutcome, probe_legacy};
 use collaudo_nodo::{Clock, Connection, NodoClient, SoapActionStyle, StationTarget, TlsReason};
-use collaudo_reports::{CheckRecord, CheckVerdict, StepRecord, Verdict};
+use collaudo_reports::{CheckRecord, CheckVerdict, StepRecord};
 use collaudo_wire::{Primitive, QrCode, ident::STAND_IN_PROBE};
 use std::sync::Arc;
 use std::time::Instant;
@@ -22,17 +22,6 @@ use std::time::Instant;
 /// HTTP statuses with which a gateway or a web server refuses a caller without a (valid)
 /// client certificate: 401/403, and nginx's 495 (certificate error) and 496 (no certificate).
 const REFUSAL_STATUSES: &[u16] = &[401, 403, 495, 496];
-
-fn check(name: &str, verdict: CheckVerdict, message: impl Into<String>) -> CheckRecord {
-    CheckRecord {
-        name: name.into(),
-        verdict,
-        message: message.into(),
-        expected: None,
-        actual: None,
-        nodo_outcome: None,
-    }
-}
 
 fn record(
     index: usize,
@@ -42,15 +31,10 @@ fn record(
     exchanges: Vec<collaudo_reports::ExchangeRecord>,
     transcript: Vec<String>,
 ) -> StepOutcome {
-    let verdict = if checks.iter().any(|c| c.verdict == CheckVerdict::Fail) {
-        Verdict::Fail
-    } else {
-        Verdict::Pass
-    };
     StepOutcome::Done(StepRecord {
         index,
         name,
-        verdict,
+        verdict: verdict_of(&checks),
         message: None,
         duration_ms: started.elapsed().as_secs_f64() * 1e3,
         checks,
@@ -60,16 +44,7 @@ fn record(
 }
 
 fn error(index: usize, name: String, started: Instant, message: String) -> StepOutcome {
-    StepOutcome::Done(StepRecord {
-        index,
-        name,
-        verdict: Verdict::Error,
-        message: Some(message),
-        duration_ms: started.elapsed().as_secs_f64() * 1e3,
-        checks: Vec::new(),
-        exchanges: Vec::new(),
-        transcript: Vec::new(),
-    })
+    error_outcome(index, name, message, started)
 }
 
 /// Host and port of an `https://` URL (IPv6 literals keep no brackets).
