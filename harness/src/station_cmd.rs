@@ -305,7 +305,8 @@ fn absolute(path: &std::path::Path) -> PathBuf {
 fn tls_hint(tls: &TlsFiles, host: &str) -> String {
     let mut s = format!(
         "# The station speaks HTTPS. Trust its certificate: `ca` is the CA that issued\n\
-         # {cert}, or the certificate itself when it is self-signed; the certificate must name\n\
+         # {cert}, or the certificate itself when it is self-signed (and marked CA:FALSE: a\n\
+         # CA certificate is refused as a server's); the certificate must name\n\
          # {host}, the host of the url above (CON-001: CN/SAN = the station's FQDN), or set\n\
          # server_name to a name it does carry.\n\
          # [station.tls]\n\

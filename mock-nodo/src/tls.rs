@@ -634,6 +634,12 @@ fn describe(err: &rustls::Error) -> (TlsReason, String) {
                     }
                 ),
             ),
+            // webpki's reason arrives wrapped in `Other`; this one is common with
+            // hand-made self-signed certificates (openssl's `req -x509` marks them CA:TRUE).
+            other if format!("{other:?}").contains("CaUsedAsEndEntity") => (
+                R::Other,
+                "the station's certificate is a CA certificate (basicConstraints CA:TRUE) used as a server certificate: serve a certificate marked CA:FALSE, issued by that CA or self-signed".into(),
+            ),
             other => (
                 R::Other,
                 format!("the station's certificate was rejected: {other:?}"),

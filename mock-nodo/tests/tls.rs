@@ -405,6 +405,44 @@ async fn an_unknown_ca_is_an_unknown_issuer() -> Res<()> {
 }
 
 #[tokio::test]
+async fn a_ca_certificate_served_as_the_station_s_is_named_as_such() -> Res<()> {
+    // What `openssl req -x509` makes by default: self-signed and marked CA:TRUE. Trusted as
+    // `ca`, it is still refused as a server's certificate, and the reason says how to fix it.
+    let files = Files::new()?;
+    let mut params = CertificateParams::new(vec!["localhost".to_string()])?;
+    params
+        .distinguished_name
+        .push(DnType::CommonName, "localhost");
+    params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let key = KeyPair::generate()?;
+    let cert = params.self_signed(&key)?;
+    let leaf = Leaf {
+        cert: cert.der().clone(),
+        cert_pem: cert.pem(),
+        key: key.serialize_der(),
+        key_pem: key.serialize_pem(),
+    };
+    let addr = tls_station(server_config(&leaf, None)?).await?;
+    let (ex, outcome) = call(
+        format!("https://localhost:{}/pa", addr.port()),
+        tls(TlsOptions {
+            ca: Some(files.write("station.pem", &leaf.cert_pem)?),
+            ca_only: true,
+            ..TlsOptions::default()
+        })?,
+    )
+    .await?;
+    assert_tls(&ex, &outcome, TlsReason::Other);
+    let msg = ex
+        .transport_error
+        .as_ref()
+        .map(|e| e.message.clone())
+        .unwrap_or_default();
+    assert!(msg.contains("CA:TRUE") && msg.contains("CA:FALSE"), "{msg}");
+    Ok(())
+}
+
+#[tokio::test]
 async fn plain_http_on_an_https_url_is_not_tls() -> Res<()> {
     let files = Files::new()?;
     let ca = Ca::new("Station CA")?;
