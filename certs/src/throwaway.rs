@@ -138,33 +138,18 @@ fn leaf(
     } else {
         // rcgen's defaults run from 1975 to 4096; a real-looking window is kinder to tools
         // that print it, and a day back absorbs clock skew between machines.
-        let now = std::time::SystemTime::now()
+        let day = std::time::Duration::from_secs(86_400);
+        let since_epoch = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs());
-        let (y, m, d) = civil_from_days((now / 86_400) as i64 - 1);
-        params.not_before = date_time_ymd(y, m, d);
-        params.not_after = date_time_ymd(y + 1, m, d.min(28));
+            .unwrap_or_default();
+        params.not_before = date_time_ymd(1970, 1, 1) + since_epoch.saturating_sub(day);
+        params.not_after = params.not_before + day * 366;
     }
     let cert = params.signed_by(&key, &ca.issuer)?;
     Ok(Issued {
         cert_pem: cert.pem(),
         key_pem: key.serialize_pem(),
     })
-}
-
-/// Days since 1970-01-01 → (year, month, day), proleptic Gregorian (H. Hinnant's algorithm),
-/// to avoid a date crate for one conversion.
-fn civil_from_days(days: i64) -> (i32, u8, u8) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y as i32, m as u8, d as u8)
 }
 
 impl Throwaway {
@@ -191,13 +176,6 @@ impl Throwaway {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn civil_dates() {
-        assert_eq!(civil_from_days(0), (1970, 1, 1));
-        assert_eq!(civil_from_days(19_782), (2024, 2, 29));
-        assert_eq!(civil_from_days(20_000), (2024, 10, 4));
-    }
 
     #[test]
     fn every_certificate_loads_into_a_server_config() {
