@@ -43,6 +43,7 @@ pub fn render(run: &RunResult) -> String {
     let (demos, evidence): (Vec<&CaseResult>, Vec<&CaseResult>) =
         run.cases.iter().partition(|c| is_demonstration(c));
     header(&mut out, run);
+    official_rollup(&mut out, run);
     cases_table(&mut out, &evidence);
     failures(&mut out, &evidence);
     errors(&mut out, &evidence);
@@ -58,7 +59,9 @@ fn noted(out: &mut String, cases: &[&CaseResult], verdict: CheckVerdict) {
     let with: Vec<(&CaseResult, Vec<(&StepRecord, &CheckRecord)>)> = cases
         .iter()
         .map(|c| (*c, c.checks_with(verdict).collect::<Vec<_>>()))
-        .filter(|(_, checks)| !checks.is_empty())
+        .filter(|(c, checks)| {
+            !checks.is_empty() || (verdict == CheckVerdict::Warn && !c.warnings.is_empty())
+        })
         .collect();
     if with.is_empty() {
         return;
@@ -75,8 +78,18 @@ fn noted(out: &mut String, cases: &[&CaseResult], verdict: CheckVerdict) {
     });
     for (case, checks) in with {
         case_heading(out, case);
-        for (step, check) in checks {
+        for (step, check) in &checks {
             check_line(out, step, check);
+        }
+        if verdict == CheckVerdict::Warn {
+            let listed: Vec<&str> = checks.iter().map(|(_, c)| c.message.as_str()).collect();
+            for warning in case
+                .warnings
+                .iter()
+                .filter(|w| !listed.contains(&w.as_str()))
+            {
+                let _ = writeln!(out, "- {}", md_cell(warning));
+            }
         }
     }
 }
@@ -138,6 +151,15 @@ fn header(out: &mut String, run: &RunResult) {
         md_cell(&info.station_url),
         md_cell(&info.station_kind)
     );
+    if !info.id_pa.is_empty() {
+        let _ = writeln!(
+            out,
+            "- EC (idPA) {}, intermediary (idBrokerPA) {}, station (idStation) {}",
+            md_code(&info.id_pa),
+            md_code(&info.id_broker_pa),
+            md_code(&info.id_station)
+        );
+    }
     if let Some(tls) = &info.tls_mode {
         let _ = writeln!(out, "- TLS: {}", md_cell(tls));
     }
@@ -145,10 +167,11 @@ fn header(out: &mut String, run: &RunResult) {
     let _ = writeln!(out, "- Run id: `{}`", info.run_id.replace('`', "'"));
     let _ = writeln!(
         out,
-        "- Tool: collaudo {}, {} clock, config digest `{}`",
+        "- Tool: collaudo {}, {} clock, config digest `{}`, catalogue digest `{}`",
         md_cell(&info.tool_version),
         md_cell(&info.clock),
-        info.config_digest.replace('`', "'")
+        info.config_digest.replace('`', "'"),
+        info.catalogue_digest.replace('`', "'")
     );
     let _ = writeln!(
         out,
@@ -157,6 +180,49 @@ fn header(out: &mut String, run: &RunResult) {
         md_cell(&run.finished_at),
         duration(run.duration_ms)
     );
+    out.push('\n');
+}
+
+/// PagoPA's official cases, each with collaudo's cases for it and the worst of their verdicts.
+fn official_rollup(out: &mut String, run: &RunResult) {
+    let rows = crate::official::rollup(run);
+    out.push_str(
+        "## PagoPA official cases
+
+",
+    );
+    if rows.is_empty() {
+        out.push_str(
+            "No case of this run collects evidence towards a PagoPA official case.
+
+",
+        );
+        return;
+    }
+    out.push_str(
+        "Each PagoPA official case passes only when every collaudo case for it passed. \
+         The evidence comes from a simulated Nodo: it prepares the official test, it does not \
+         replace it.\n\n",
+    );
+    out.push_str("| PagoPA official id | verdict | collaudo cases |\n|---|---|---|\n");
+    for row in &rows {
+        let cases: Vec<String> = row
+            .cases
+            .iter()
+            .map(|c| format!("{} ({})", md_cell(&c.meta.id), c.verdict))
+            .collect();
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} |",
+            md_cell(row.official_id),
+            match row.verdict {
+                Verdict::Fail | Verdict::Error =>
+                    format!("**{}**", crate::official::verdict_text(row).to_uppercase()),
+                _ => crate::official::verdict_text(row).to_owned(),
+            },
+            cases.join(", ")
+        );
+    }
     out.push('\n');
 }
 
