@@ -59,8 +59,17 @@ impl ReportFormat {
 
     /// Renders `run` in this format.
     pub fn render(self, run: &RunResult) -> Result<String, ReportError> {
+        self.render_with(run, junit::Dialect::default())
+    }
+
+    /// Renders `run` in this format, JUnit in `dialect`.
+    pub fn render_with(
+        self,
+        run: &RunResult,
+        dialect: junit::Dialect,
+    ) -> Result<String, ReportError> {
         match self {
-            ReportFormat::Junit => junit::render(run),
+            ReportFormat::Junit => junit::render_in(run, dialect),
             ReportFormat::Json => json::render(run),
             ReportFormat::Markdown => Ok(markdown::render(run)),
         }
@@ -91,13 +100,23 @@ pub fn write_reports(
     formats: &[ReportFormat],
     run: &RunResult,
 ) -> Result<Vec<PathBuf>, ReportError> {
+    write_reports_with(dir, formats, run, junit::Dialect::default())
+}
+
+/// [`write_reports`], with JUnit in `dialect`.
+pub fn write_reports_with(
+    dir: &Path,
+    formats: &[ReportFormat],
+    run: &RunResult,
+    dialect: junit::Dialect,
+) -> Result<Vec<PathBuf>, ReportError> {
     create_dir(dir)?;
     let mut written = Vec::new();
     let mut errors = Vec::new();
     for format in dedup(formats) {
         let path = dir.join(format.file_name());
         match format
-            .render(run)
+            .render_with(run, dialect)
             .and_then(|text| write_atomically(&path, &text))
         {
             Ok(()) => written.push(path),
@@ -150,6 +169,7 @@ pub struct FileReporters {
     formats: Vec<ReportFormat>,
     events_path: PathBuf,
     events: File,
+    junit: junit::Dialect,
 }
 
 impl FileReporters {
@@ -171,7 +191,15 @@ impl FileReporters {
             formats: dedup(formats),
             events_path,
             events,
+            junit: junit::Dialect::default(),
         })
+    }
+
+    /// Writes `junit.xml` in `dialect` (`--junit-strict`).
+    #[must_use]
+    pub fn with_junit_dialect(mut self, dialect: junit::Dialect) -> FileReporters {
+        self.junit = dialect;
+        self
     }
 
     /// The output directory.
@@ -217,7 +245,8 @@ impl Reporter for FileReporters {
     fn write_event(&mut self, ev: &EventEnvelope) -> Result<(), ReportError> {
         let logged = self.append_event(ev);
         if let Event::RunFinished { result } = &ev.event {
-            let written = write_reports(&self.dir, &self.formats, result).map(drop);
+            let written =
+                write_reports_with(&self.dir, &self.formats, result, self.junit).map(drop);
             return match (logged, written) {
                 (Ok(()), Ok(())) => Ok(()),
                 (Err(e), Ok(())) | (Ok(()), Err(e)) => Err(e),

@@ -185,6 +185,8 @@ mod tests {
                 station_url: "http://127.0.0.1:8080".into(),
                 station_kind: "external".into(),
                 config_digest: "d".into(),
+                catalogue_digest: "sha256:c47a".into(),
+                extra_scenarios: Vec::new(),
                 clock: "virtual".into(),
                 id_pa: "77777777777".into(),
                 id_broker_pa: "77777777777".into(),

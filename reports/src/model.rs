@@ -14,7 +14,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// Facts about one run, known before the first case starts.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct RunInfo {
     /// Version of the collaudo tool that produced the run.
     pub tool_version: String,
@@ -28,8 +28,17 @@ pub struct RunInfo {
     pub station_url: String,
     /// `"embedded reference station"` or `"external"`.
     pub station_kind: String,
-    /// Digest of the effective configuration, to tell runs with different settings apart.
+    /// `sha256:` and the SHA-256, in lowercase hex, of the configuration file as read (of no
+    /// bytes when the run had none), to tell runs with different settings apart.
     pub config_digest: String,
+    /// `sha256:` and the digest of the built-in scenario catalogue the tool was built with
+    /// (`collaudo --version` prints the same), so a reviewer knows which cases "VRF-001" meant.
+    #[serde(default)]
+    pub catalogue_digest: String,
+    /// Scenario folders added to the built-in catalogue (`--scenarios`, `[run] scenarios`):
+    /// their cases are not covered by [`Self::catalogue_digest`].
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub extra_scenarios: Vec<String>,
     /// Scenario clock: `"virtual"` or `"system"`.
     pub clock: String,
     /// The EC the Nodo called the station for (`idPA`).
@@ -673,6 +682,8 @@ mod tests {
                 station_url: String::new(),
                 station_kind: String::new(),
                 config_digest: String::new(),
+                catalogue_digest: "sha256:c47a".into(),
+                extra_scenarios: Vec::new(),
                 clock: String::new(),
                 id_pa: String::new(),
                 id_broker_pa: String::new(),

@@ -213,6 +213,8 @@ pub(crate) fn run() -> RunResult {
             station_url: "http://127.0.0.1:41234/ec".into(),
             station_kind: "embedded reference station".into(),
             config_digest: "sha256:0f1e2d".into(),
+            catalogue_digest: "sha256:c47a".into(),
+            extra_scenarios: Vec::new(),
             clock: "virtual".into(),
             id_pa: "77777777777".into(),
             id_broker_pa: "77777777777".into(),
