@@ -59,8 +59,10 @@ an external station and stops with one clear line if nothing answers (--no-prefl
 what the real Nodo would have answered the PSP and why), error (collaudo or the environment \
 failed) or skipped (a fixture role, EC action or optional section is not configured; the reason \
 is given, and a skipped case sends nothing).\n\n\
-Reports go to --out (default ./collaudo-report/<timestamp>): junit.xml, report.json, \
-summary.md, events.jsonl and journal.jsonl (every exchange, raw bytes both ways).",
+Reports go to a new folder ./collaudo-report/<timestamp>-<n>, or to --out DIR: junit.xml, \
+report.json, summary.md, events.jsonl and journal.jsonl (every exchange, raw bytes both ways). \
+--out takes an empty or new folder, or a previous run's folder, which is replaced as a whole \
+when the run ends (no stale file survives); any other non-empty folder is refused.",
         after_help = "Examples:\n  collaudo run\n  collaudo run --profile wrong-sum            see what a broken station looks like\n  collaudo run --station http://127.0.0.1:8080/pagopa/station --config collaudo.toml\n  collaudo run --only VRF,ACT-002M --report junit --out ci-report\n\nExit codes: 0 all passed (or skipped), 1 a scenario failed (even if collaudo also hit errors),\n2 usage/config/scenario error, 3 harness or environment error and no failure, 4 nothing selected, 130 stopped by Ctrl-C.\nOn Ctrl-C or SIGTERM the case in flight is abandoned and every report is still written, with\nthe unfinished cases as errors (SIGTERM exits 1 if a case had failed, else 3)."
     )]
     Run {
@@ -79,7 +81,7 @@ summary.md, events.jsonl and journal.jsonl (every exchange, raw bytes both ways)
         /// Extra scenario folders.
         #[command(flatten)]
         scenarios: ScenarioArgs,
-        /// Report folder.
+        /// Report folder: new, empty, or a previous run's (replaced as a whole at the end).
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
         /// Seed for generated data (printed and stored in every report).
@@ -105,6 +107,23 @@ summary.md, events.jsonl and journal.jsonl (every exchange, raw bytes both ways)
         /// Skip the check that the station accepts a connection before the suite starts.
         #[arg(long)]
         no_preflight: bool,
+        /// Write junit.xml without collaudo's extensions (per-case properties, the skipped
+        /// count on the root), so it validates against the Jenkins xUnit plugin's junit-10.xsd.
+        #[arg(long)]
+        junit_strict: bool,
+        /// Cases run at once. Cases never share a notice, so they are independent; output and
+        /// reports stay in catalogue order. Default: 4 against an external station (gentle on
+        /// a real one), the number of cores against the embedded one.
+        #[arg(long, short = 'j', value_name = "N")]
+        jobs: Option<usize>,
+        /// Stop starting cases after the first failure or error; the rest are reported as not
+        /// run.
+        #[arg(long)]
+        fail_fast: bool,
+        /// Stop starting cases once this much wall time is spent (e.g. 90s, 10m, 1h); the
+        /// cases in flight finish, the rest are reported as not run.
+        #[arg(long, value_name = "DURATION")]
+        budget: Option<String>,
     },
     /// Run the reference EC station standalone (an example for EC teams, a target for trials).
     #[command(after_help = station_help())]
@@ -126,6 +145,10 @@ summary.md, events.jsonl and journal.jsonl (every exchange, raw bytes both ways)
         /// exit without starting it.
         #[arg(long)]
         print_config: bool,
+        /// Delay every answer by this many milliseconds, whatever the profile: a station as
+        /// slow as a real back end, to rehearse `collaudo run --jobs` or a timeout budget.
+        #[arg(long, value_name = "MS", default_value_t = 0)]
+        latency_ms: u64,
         /// Serve HTTPS with this PEM certificate chain (leaf first); needs --tls-key.
         #[arg(long, value_name = "FILE", requires = "tls_key")]
         tls_cert: Option<PathBuf>,
@@ -292,8 +315,16 @@ pub fn dispatch(cli: Cli) -> i32 {
             non_interactive,
             embedded,
             no_preflight,
+            junit_strict,
+            jobs,
+            fail_fast,
+            budget,
         } => {
             let mut args = crate::run::RunArgs {
+                junit_strict,
+                jobs,
+                fail_fast,
+                budget,
                 config,
                 station,
                 profile,
@@ -324,6 +355,7 @@ pub fn dispatch(cli: Cli) -> i32 {
             seed,
             copies,
             print_config,
+            latency_ms,
             tls_cert,
             tls_key,
             client_ca,
@@ -366,6 +398,7 @@ pub fn dispatch(cli: Cli) -> i32 {
                     profile,
                     seed,
                     copies,
+                    std::time::Duration::from_millis(latency_ms),
                     tls.as_ref(),
                     &mut std::io::stdout(),
                 )),

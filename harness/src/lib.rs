@@ -12,6 +12,7 @@ pub mod engine;
 pub mod exit;
 pub mod fixtures;
 pub mod interrupt;
+pub mod outdir;
 pub mod run;
 pub mod scenario;
 pub mod station_cmd;

@@ -41,6 +41,16 @@ pub struct RunArgs {
     pub reports: Vec<ReportFormat>,
     /// `--no-progress`.
     pub no_progress: bool,
+    /// `--junit-strict`: junit.xml without collaudo's extensions (validates against the Jenkins
+    /// `junit-10.xsd`).
+    pub junit_strict: bool,
+    /// `--jobs N`: cases run at once (default: 4 against an external station, the cores
+    /// against the embedded one).
+    pub jobs: Option<usize>,
+    /// `--fail-fast`: no case starts after one failed or errored.
+    pub fail_fast: bool,
+    /// `--budget DURATION`: no case starts once this much wall time is spent.
+    pub budget: Option<String>,
     /// `--timeout-ms N`: one real timeout for every primitive.
     pub timeout_ms: Option<u64>,
     /// Never ask the person at the terminal to perform an EC action without a hook.
@@ -73,13 +83,16 @@ impl Write for SharedBuf {
     }
 }
 
-fn fnv1a(bytes: &[u8]) -> String {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in bytes {
-        h ^= u64::from(*b);
-        h = h.wrapping_mul(0x0100_0000_01b3);
+/// `sha256:<hex>` of `bytes`.
+pub(crate) fn sha256(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(bytes);
+    let mut out = String::with_capacity(7 + 64);
+    out.push_str("sha256:");
+    for b in digest {
+        out.push_str(&format!("{b:02x}"));
     }
-    format!("fnv1a64:{h:016x}")
+    out
 }
 
 fn timestamp_dir() -> String {
@@ -102,10 +115,14 @@ fn engine_now() -> String {
 /// the broadcast station of the secondary EC.
 struct Embedded {
     config: StationConfig,
-    current: Vec<StationHandle>,
-    aca: Option<collaudo_nodo::aca::AcaHandle>,
     /// Made on the first case that checks the station's HTTPS endpoint, then reused.
-    tls: Option<EmbeddedTls>,
+    tls: tokio::sync::OnceCell<EmbeddedTls>,
+}
+
+/// What the embedded run started for one case: its stations and its mock ACA.
+struct EmbeddedLease {
+    stations: Vec<StationHandle>,
+    aca: Option<collaudo_nodo::aca::AcaHandle>,
 }
 
 /// Throw-away certificates with which the embedded station serves CON-001 over HTTPS with
@@ -185,6 +202,17 @@ async fn start_station(
     })
 }
 
+/// Cases in flight against a station the user runs: enough that a station answering in
+/// seconds does not make the suite last the sum of its cases, few enough not to look like a
+/// load test to a real EC back end.
+const DEFAULT_JOBS_EXTERNAL: usize = 4;
+
+/// Cases in flight against the embedded station: fresh stations on loopback, so as many as
+/// keep the cores busy while others wait on I/O.
+fn default_jobs_embedded() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get() * 2)
+}
+
 /// The key the embedded station uses toward the mock ACA.
 const EMBEDDED_ACA_KEY: &str = "collaudo-embedded-station";
 
@@ -233,11 +261,13 @@ impl Embedded {
 }
 
 impl StationProvider for Embedded {
+    type Lease = EmbeddedLease;
+
     async fn instance(
-        &mut self,
+        &self,
         clock: std::sync::Arc<collaudo_nodo::VirtualClock>,
         needs: engine::Needs,
-    ) -> Result<StationInstance, String> {
+    ) -> Result<(StationInstance, EmbeddedLease), String> {
         // Only what the case uses is started: a case that never looks at ACA does not pay for
         // the mock ACA and the station's start-up registrations, nor one without broadcast
         // receipts for the second station.
@@ -246,10 +276,15 @@ impl StationProvider for Embedded {
         } else {
             None
         };
-        if needs.tls && self.tls.is_none() {
-            self.tls = Some(EmbeddedTls::generate()?);
-        }
-        let tls = self.tls.as_ref().filter(|_| needs.tls);
+        let tls = if needs.tls {
+            Some(
+                self.tls
+                    .get_or_try_init(|| async { EmbeddedTls::generate() })
+                    .await?,
+            )
+        } else {
+            None
+        };
         let connection = tls.map(|t| t.connection.clone());
         let handle = start_station(
             StationConfig {
@@ -316,16 +351,20 @@ impl StationProvider for Embedded {
             aca: aca.as_ref().map(|a| a.state().clone()),
             connection,
         };
-        self.current = current;
-        self.aca = aca;
-        Ok(inst)
+        Ok((
+            inst,
+            EmbeddedLease {
+                stations: current,
+                aca,
+            },
+        ))
     }
 
-    async fn release(&mut self) {
-        for h in self.current.drain(..) {
+    async fn release(&self, lease: EmbeddedLease) {
+        for h in lease.stations {
             let _ = h.shutdown().await;
         }
-        if let Some(a) = self.aca.take() {
+        if let Some(a) = lease.aca {
             let _ = a.shutdown().await;
         }
     }
@@ -342,15 +381,17 @@ struct External {
 }
 
 impl StationProvider for External {
+    type Lease = ();
+
     async fn instance(
-        &mut self,
+        &self,
         _clock: std::sync::Arc<collaudo_nodo::VirtualClock>,
         _needs: engine::Needs,
-    ) -> Result<StationInstance, String> {
-        Ok(self.instance.clone())
+    ) -> Result<(StationInstance, ()), String> {
+        Ok((self.instance.clone(), ()))
     }
 
-    async fn release(&mut self) {}
+    async fn release(&self, _lease: ()) {}
 
     fn pool(&self) -> Option<BTreeMap<String, Vec<String>>> {
         Some(self.instance.pool.clone())
@@ -471,6 +512,21 @@ pub async fn run(args: RunArgs, env: impl Fn(&str) -> Option<String>, err: &mut 
     if args.timeout_ms == Some(0) {
         return usage(err, "--timeout-ms must be at least 1");
     }
+    if args.jobs == Some(0) {
+        return usage(err, "--jobs must be at least 1");
+    }
+    let budget = match &args.budget {
+        None => None,
+        Some(text) => match crate::scenario::parse_duration(text) {
+            Some(d) if !d.is_zero() => Some((d, text.clone())),
+            _ => {
+                return usage(
+                    err,
+                    format!("--budget {text}: expected a duration such as 90s, 10m or 1h"),
+                );
+            }
+        },
+    };
     for (key, ms) in [
         ("sync_ms", cfg.timeouts.sync_ms),
         ("receipt_ms", cfg.timeouts.receipt_ms),
@@ -604,21 +660,43 @@ pub async fn run(args: RunArgs, env: impl Fn(&str) -> Option<String>, err: &mut 
         return exit::NOTHING_SELECTED;
     }
 
+    let external = cfg.station.url.clone();
+    if let (Some(url), false) = (&external, args.no_preflight) {
+        if let Err(e) = preflight(url).await {
+            let _ = writeln!(err, "error: {e}");
+            return exit::HARNESS;
+        }
+    }
+
     // ---- reports ----
-    let out_dir = args
-        .out
-        .clone()
-        .or_else(|| cfg.run.out.clone())
-        .unwrap_or_else(|| PathBuf::from("collaudo-report").join(timestamp_dir()));
+    // Chosen so that two runs never mix (see outdir.rs): a fresh default folder, an empty or
+    // new --out, or a previous run's folder replaced as a whole at the end.
+    let out = match args.out.clone().or_else(|| cfg.run.out.clone()) {
+        Some(dir) => crate::outdir::OutDir::named(&dir),
+        None => crate::outdir::OutDir::unique_under(
+            std::path::Path::new("collaudo-report"),
+            &timestamp_dir(),
+        ),
+    };
+    let out = match out {
+        Ok(o) => o,
+        Err(e) => return usage(err, e),
+    };
+    let out_dir = out.work().to_path_buf();
     let formats = if args.reports.is_empty() {
         ReportFormat::ALL.to_vec()
     } else {
         args.reports.clone()
     };
     let files = match FileReporters::new(&out_dir, &formats) {
-        Ok(f) => f,
+        Ok(f) => f.with_junit_dialect(if args.junit_strict {
+            collaudo_reports::junit::Dialect::Strict
+        } else {
+            collaudo_reports::junit::Dialect::Extended
+        }),
         Err(e) => {
             let _ = writeln!(err, "error: {e}");
+            out.abandon();
             return exit::HARNESS;
         }
     };
@@ -634,16 +712,9 @@ pub async fn run(args: RunArgs, env: impl Fn(&str) -> Option<String>, err: &mut 
     }
     reporters.push(Box::new(files));
 
-    let external = cfg.station.url.clone();
-    if let (Some(url), false) = (&external, args.no_preflight) {
-        if let Err(e) = preflight(url).await {
-            let _ = writeln!(err, "error: {e}");
-            return exit::HARNESS;
-        }
-    }
     let info = RunInfo {
         tool_version: env!("CARGO_PKG_VERSION").to_string(),
-        run_id: format!("run-{}-{seed}", timestamp_dir()),
+        run_id: format!("run-{}-{:x}", timestamp_dir(), std::process::id()),
         seed,
         started_at: engine_now(),
         station_url: external
@@ -654,7 +725,9 @@ pub async fn run(args: RunArgs, env: impl Fn(&str) -> Option<String>, err: &mut 
         } else {
             format!("embedded reference station, profile {profile}")
         },
-        config_digest: fnv1a(&cfg_text),
+        config_digest: sha256(&cfg_text),
+        catalogue_digest: format!("sha256:{}", collaudo_scenarios::DIGEST),
+        extra_scenarios: dirs.iter().map(|d| d.display().to_string()).collect(),
         clock: "virtual".into(),
         id_pa: caller.id_pa.clone(),
         id_broker_pa: caller.id_broker_pa.clone(),
@@ -725,18 +798,40 @@ pub async fn run(args: RunArgs, env: impl Fn(&str) -> Option<String>, err: &mut 
         standin_rules: cfg.standin.clone().unwrap_or_default(),
         info,
     };
+    let schedule = engine::Schedule {
+        jobs: args.jobs.unwrap_or(if external.is_some() {
+            DEFAULT_JOBS_EXTERNAL
+        } else {
+            default_jobs_embedded()
+        }),
+        fail_fast: args.fail_fast,
+        budget,
+    };
+    if let Err(e) = out.mark(&engine_cfg.info.run_id) {
+        let _ = writeln!(err, "error: {e}");
+        out.abandon();
+        return exit::HARNESS;
+    }
     let _ = writeln!(
         err,
-        "collaudo {} · seed {seed} · {} scenario{} · station: {} · reports: {}",
+        "collaudo {} · seed {seed} · {} scenario{} · station: {} · reports: {}{}",
         env!("CARGO_PKG_VERSION"),
         selected.len(),
         if selected.len() == 1 { "" } else { "s" },
         engine_cfg.info.station_kind,
-        out_dir.display()
+        out.target().display(),
+        if out.is_staged() {
+            format!(
+                " (replacing the previous run there at the end; written to {} until then)",
+                out_dir.display()
+            )
+        } else {
+            String::new()
+        }
     );
     let outcome = match external {
         None => {
-            let mut provider = Embedded {
+            let provider = Embedded {
                 config: StationConfig {
                     id_pa: caller.id_pa.clone(),
                     id_broker_pa: caller.id_broker_pa.clone(),
@@ -745,11 +840,9 @@ pub async fn run(args: RunArgs, env: impl Fn(&str) -> Option<String>, err: &mut 
                     seed,
                     ..StationConfig::default()
                 },
-                current: Vec::new(),
-                aca: None,
-                tls: None,
+                tls: tokio::sync::OnceCell::new(),
             };
-            engine::run(&engine_cfg, &selected, &mut provider, &mut reporters).await
+            engine::run(&engine_cfg, &selected, &provider, &schedule, &mut reporters).await
         }
         Some(url) => {
             let aca = match &cfg.aca {
@@ -788,7 +881,7 @@ pub async fn run(args: RunArgs, env: impl Fn(&str) -> Option<String>, err: &mut 
                 .iter()
                 .map(|(k, v)| (k.clone(), v.get_ref().0.clone()))
                 .collect();
-            let mut provider = External {
+            let provider = External {
                 instance: StationInstance {
                     url,
                     pool,
@@ -825,7 +918,7 @@ pub async fn run(args: RunArgs, env: impl Fn(&str) -> Option<String>, err: &mut 
                 },
                 _aca: aca,
             };
-            engine::run(&engine_cfg, &selected, &mut provider, &mut reporters).await
+            engine::run(&engine_cfg, &selected, &provider, &schedule, &mut reporters).await
         }
     };
     drop(reporters);
@@ -839,8 +932,21 @@ pub async fn run(args: RunArgs, env: impl Fn(&str) -> Option<String>, err: &mut 
     for e in &outcome.harness_errors {
         let _ = writeln!(err, "error: {e}");
     }
-    let _ = writeln!(err, "reports written to {}", out_dir.display());
-    exit_code(&outcome, err)
+    match out.finish() {
+        Ok(dir) => {
+            let _ = writeln!(err, "reports written to {}", dir.display());
+            exit_code(&outcome, err)
+        }
+        Err(e) => {
+            let _ = writeln!(err, "error: {e}");
+            // The evidence is not where the user looks: never a green gate, but a station
+            // failure found stays a failure.
+            match exit_code(&outcome, err) {
+                exit::OK => exit::HARNESS,
+                code => code,
+            }
+        }
+    }
 }
 
 /// A station failure is never hidden by a harness error: 1 when any case failed, 3 only when
@@ -881,6 +987,35 @@ fn exit_code(outcome: &engine::RunOutcome, err: &mut dyn Write) -> i32 {
         + tally.demonstrations.failed
         + tally.demonstrations.errors
         + outcome.harness_errors.len();
+    // A run cut short by --budget judged only part of the selection: never a green gate.
+    let budget_cut = match &outcome.cut_short {
+        Some(engine::CutShort::Budget(budget)) => {
+            let not_run = outcome
+                .result
+                .cases
+                .iter()
+                .filter(|c| {
+                    c.reason
+                        .as_deref()
+                        .is_some_and(|r| r.starts_with("not run:"))
+                })
+                .count();
+            let _ = writeln!(
+                err,
+                "the --budget of {budget} was spent: {not_run} case{} not run (skipped in the reports)",
+                if not_run == 1 { "" } else { "s" }
+            );
+            true
+        }
+        Some(engine::CutShort::FailFast(after)) => {
+            let _ = writeln!(
+                err,
+                "--fail-fast: no case started after {after} did not pass"
+            );
+            false
+        }
+        None => false,
+    };
     if s.failed > 0 {
         if errored > 0 {
             let _ = writeln!(
@@ -894,7 +1029,7 @@ fn exit_code(outcome: &engine::RunOutcome, err: &mut dyn Write) -> i32 {
             );
         }
         exit::FAILED
-    } else if errored > 0 {
+    } else if errored > 0 || budget_cut {
         exit::HARNESS
     } else {
         exit::OK

@@ -82,6 +82,9 @@ fn run_until_in_flight(dir: &Path) -> (Child, mpsc::Receiver<String>) {
             "--timeout-ms",
             "120000",
             "--no-progress",
+            // One case in flight, so "the exchange in flight" is one exchange.
+            "--jobs",
+            "1",
         ])
         .stdin(Stdio::null())
         .stdout(Stdio::piped())

@@ -80,18 +80,20 @@ pub struct BroadcastStation {
 /// Gives each scenario its station: the embedded reference station is started fresh for each
 /// scenario (so no scenario sees another's payments); an external station is the same one.
 pub trait StationProvider {
-    /// The station for the next scenario.
+    /// What the provider started for one case, to stop after it.
+    type Lease: Send;
+    /// The station for a case, and what to release after it.
     /// `clock` is the scenario's virtual clock: servers started for the scenario (the mock
     /// ACA) stamp their records with it.
     /// `needs` says what the case uses of the servers around the station: a provider that
     /// starts them per case may leave out the others.
     fn instance(
-        &mut self,
+        &self,
         clock: Arc<VirtualClock>,
         needs: Needs,
-    ) -> impl std::future::Future<Output = Result<StationInstance, String>> + Send;
-    /// Release it after the scenario.
-    fn release(&mut self) -> impl std::future::Future<Output = ()> + Send;
+    ) -> impl std::future::Future<Output = Result<(StationInstance, Self::Lease), String>>;
+    /// Release what [`Self::instance`] started for a case.
+    fn release(&self, lease: Self::Lease) -> impl std::future::Future<Output = ()>;
     /// The notices of a station that lives through the whole run, allocated to the cases once
     /// before the first one starts; `None` when every case gets a fresh station (each case then
     /// takes the first notice of each role of its own station).
@@ -166,6 +168,8 @@ pub struct RunOutcome {
     pub harness_errors: Vec<String>,
     /// The signal that stopped the run before every case finished, if one did.
     pub interrupted: Option<crate::interrupt::Signal>,
+    /// Why the run stopped starting cases (`--fail-fast`, `--budget`), if it did.
+    pub cut_short: Option<CutShort>,
 }
 
 fn meta(s: &Scenario, file: &SourceFile) -> CaseMeta {
@@ -191,28 +195,92 @@ fn first_notices(pool: &BTreeMap<String, Vec<String>>) -> BTreeMap<String, Vec<S
         .collect()
 }
 
-/// Run `scenarios` in order, sending every event to `reporter`.
+/// How many cases run at once, and when to stop starting them.
+#[derive(Debug, Clone, Default)]
+pub struct Schedule {
+    /// Cases in flight at most (at least 1).
+    pub jobs: usize,
+    /// No case starts after one failed or errored (`--fail-fast`).
+    pub fail_fast: bool,
+    /// No case starts once this much wall time is spent (`--budget`), with the text the user
+    /// wrote, for the reason.
+    pub budget: Option<(std::time::Duration, String)>,
+}
+
+/// Why the run stopped starting cases before the end of the selection.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CutShort {
+    /// `--fail-fast`, after this case failed or errored.
+    FailFast(String),
+    /// `--budget`, with the duration as written.
+    Budget(String),
+}
+
+/// Events of one case, held until every earlier case has been reported, so that output and
+/// reports keep catalogue order whatever order the cases finish in.
+#[derive(Default)]
+struct Slot {
+    events: Vec<EventEnvelope>,
+    finished: bool,
+}
+
+/// Where a case's events go: its slot, stamped when they happen.
+#[derive(Clone)]
+struct Sink {
+    slots: Arc<std::sync::Mutex<Vec<Slot>>>,
+    index: usize,
+    started: Instant,
+}
+
+impl Sink {
+    fn push(&self, event: Event) {
+        let env = EventEnvelope::new(
+            wall_now(),
+            self.started.elapsed().as_secs_f64() * 1e3,
+            event,
+        );
+        let mut slots = self
+            .slots
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(slot) = slots.get_mut(self.index) {
+            slot.events.push(env);
+        }
+    }
+}
+
+/// Run `scenarios`, up to `schedule.jobs` at once, sending every event to `reporter` in
+/// catalogue order.
+///
+/// Cases are independent by construction: an embedded station is started fresh for each, and
+/// an external station's notices are allocated to cases before the first one starts, so no
+/// two cases share one they change. What cannot be shared runs alone: against an external
+/// station a case that asks the EC for an action (a hook or the person at the terminal), uses
+/// the run's one mock ACA (Stand-In) or fans receipts out to the broadcast stations waits for
+/// the cases in flight, and no other starts until it is done.
 pub async fn run<P: StationProvider>(
     cfg: &EngineConfig,
     scenarios: &[&(Scenario, SourceFile)],
-    provider: &mut P,
+    provider: &P,
+    schedule: &Schedule,
     reporter: &mut dyn Reporter,
 ) -> RunOutcome {
     let started = Instant::now();
     let mut harness_errors = Vec::new();
-    let emit = |reporter: &mut dyn Reporter, errors: &mut Vec<String>, event: Event| {
-        let env = EventEnvelope::new(wall_now(), started.elapsed().as_secs_f64() * 1e3, event);
-        if let Err(e) = reporter.write_event(&env) {
+    let emit = |reporter: &mut dyn Reporter, errors: &mut Vec<String>, env: &EventEnvelope| {
+        if let Err(e) = reporter.write_event(env) {
             errors.push(format!("report: {e}"));
         }
     };
+    let stamp =
+        |event: Event| EventEnvelope::new(wall_now(), started.elapsed().as_secs_f64() * 1e3, event);
     emit(
         reporter,
         &mut harness_errors,
-        Event::RunStarted {
+        &stamp(Event::RunStarted {
             info: cfg.info.clone(),
             total_cases: scenarios.len(),
-        },
+        }),
     );
     let journal = match &cfg.journal_path {
         Some(p) => match Journal::create(p) {
@@ -224,213 +292,374 @@ pub async fn run<P: StationProvider>(
         },
         None => Arc::new(Journal::in_memory()),
     };
-    let start = VirtualTime::parse_rfc3339(VIRTUAL_START).unwrap_or(VirtualTime::EPOCH);
-    let mut cases = Vec::new();
-    let mut token_counter = 0u64;
     // Decided for the whole selection before anything is sent, so that which notice a case
     // gets does not depend on the order the cases run in.
     let allocation = provider.pool().map(|pool| {
         let list: Vec<&Scenario> = scenarios.iter().map(|(s, _)| s).collect();
         crate::fixtures::allocate(&list, &pool)
     });
-    for (case_index, (scenario, file)) in scenarios.iter().enumerate() {
-        let meta = meta(scenario, file);
-        emit(
-            reporter,
-            &mut harness_errors,
-            Event::ScenarioStarted { meta: meta.clone() },
-        );
-        let case_started = Instant::now();
-        let interrupted = cfg.interrupt.signal();
-        // Each scenario starts at the same virtual instant: scenarios are independent.
-        let clock = Arc::new(VirtualClock::new(start));
-        let result = if let Some(signal) = interrupted {
-            interrupted_case(meta.clone(), Vec::new(), signal, case_started, false)
-        } else {
-            match provider
-                .instance(clock.clone(), prereq::needs(scenario))
-                .await
-            {
-                Err(e) => CaseResult::from_steps(
-                    meta.clone(),
-                    vec![StepRecord {
-                        index: 0,
-                        name: "start the station".into(),
-                        verdict: Verdict::Error,
-                        message: Some(e),
-                        duration_ms: case_started.elapsed().as_secs_f64() * 1e3,
-                        checks: Vec::new(),
-                        exchanges: Vec::new(),
-                        transcript: Vec::new(),
-                    }],
-                    case_started.elapsed().as_secs_f64() * 1e3,
-                    Vec::new(),
-                ),
-                Ok(mut station) => {
-                    let notices = match &allocation {
-                        Some(per_case) => per_case
-                            .get(case_index)
-                            .cloned()
-                            .unwrap_or_else(|| Err("no allocation for this case".into())),
-                        None => {
-                            let list: [&Scenario; 1] = [scenario];
-                            crate::fixtures::allocate(&list, &first_notices(&station.pool))
-                                .pop()
-                                .unwrap_or_else(|| Err("no allocation for this case".into()))
-                        }
-                    };
-                    let ready = notices.and_then(|own| {
-                        // Every role's shared notice, then the case's own: checks that look at all
-                        // fixtures (ACA-008) see notices no earlier case consumed.
-                        let mut view: BTreeMap<String, String> = station
-                            .pool
-                            .iter()
-                            .filter_map(|(r, n)| n.first().map(|n| (r.clone(), n.clone())))
-                            .collect();
-                        view.extend(own);
-                        station.fixtures = view;
-                        prereq::check(scenario, &station, cfg)
-                    });
-                    if let Err(reason) = ready {
-                        CaseResult::skipped(meta.clone(), reason)
-                    } else {
-                        let mut ctx = step::ScenarioCtx {
-                            cfg,
-                            station: &station,
-                            clock: clock.clone(),
-                            journal: journal.clone(),
-                            scenario_id: scenario.id.get_ref().clone(),
-                            captures: [
-                                ("id_pa", &cfg.caller.id_pa),
-                                ("id_broker_pa", &cfg.caller.id_broker_pa),
-                                ("id_station", &cfg.caller.id_station),
-                            ]
-                            .into_iter()
-                            .map(|(k, v)| (k.to_string(), v.clone()))
-                            .collect(),
-                            activations: BTreeMap::new(),
-                            verified_amounts: BTreeMap::<String, Amount>::new(),
-                            verifies: BTreeMap::new(),
-                            token_counter: &mut token_counter,
-                            monitor: None,
-                            standin_notices: std::collections::BTreeSet::new(),
-                            traffic: None,
-                            client: None,
-                        };
-                        let mut steps = Vec::new();
-                        let mut skip_reason = None;
-                        let mut stopped_by = None;
-                        for (i, st) in scenario.steps.iter().enumerate() {
-                            // A step can wait a long time (a station that does not answer, an EC
-                            // action at the terminal): an interrupt abandons it at once.
-                            let outcome = tokio::select! {
-                                biased;
-                                signal = cfg.interrupt.wait() => Err(signal),
-                                outcome = step::run_step(&mut ctx, i, st) => Ok(outcome),
-                            };
-                            let outcome = match outcome {
-                                Ok(outcome) => outcome,
-                                Err(signal) => {
-                                    stopped_by = Some(signal);
-                                    break;
-                                }
-                            };
-                            match outcome {
-                                step::StepOutcome::Done(record) => {
-                                    let record = record.bounded();
-                                    emit(
-                                        reporter,
-                                        &mut harness_errors,
-                                        Event::StepFinished {
-                                            case_id: meta.id.clone(),
-                                            step: record.clone(),
-                                        },
-                                    );
-                                    let stop = record.verdict == Verdict::Error;
-                                    steps.push(record);
-                                    if stop {
-                                        // Later steps depend on this one; judging them would
-                                        // report consequences, not causes.
-                                        break;
-                                    }
-                                }
-                                step::StepOutcome::Skip(reason) => {
-                                    skip_reason = Some(reason);
-                                    break;
-                                }
-                            }
-                        }
-                        match (stopped_by, skip_reason) {
-                            (Some(signal), _) => {
-                                interrupted_case(meta.clone(), steps, signal, case_started, true)
-                            }
-                            (None, skip_reason) => match skip_reason {
-                                // Decided before the first exchange when it can be (prereq); a skip
-                                // found later keeps the steps that ran, so every exchange in the
-                                // journal belongs to a step in the report.
-                                Some(reason) if steps.is_empty() => {
-                                    CaseResult::skipped(meta.clone(), reason)
-                                }
-                                Some(reason) => {
-                                    let mut r = CaseResult::from_steps(
-                                        meta.clone(),
-                                        steps,
-                                        case_started.elapsed().as_secs_f64() * 1e3,
-                                        Vec::new(),
-                                    );
-                                    if r.verdict == Verdict::Pass {
-                                        r.verdict = Verdict::Skipped;
-                                        r.reason = Some(format!(
-                                            "stopped after step {}: {reason}",
-                                            r.steps.len()
-                                        ));
-                                    }
-                                    r
-                                }
-                                None => CaseResult::from_steps(
-                                    meta.clone(),
-                                    steps,
-                                    case_started.elapsed().as_secs_f64() * 1e3,
-                                    Vec::new(),
-                                ),
-                            },
-                        }
-                    }
+    let shared = provider.pool().is_some();
+    let env = CaseEnv {
+        cfg,
+        provider,
+        journal: &journal,
+        allocation: allocation.as_ref(),
+    };
+    let slots = Arc::new(std::sync::Mutex::new(
+        (0..scenarios.len())
+            .map(|_| Slot::default())
+            .collect::<Vec<_>>(),
+    ));
+    let mut results: Vec<Option<CaseResult>> = vec![None; scenarios.len()];
+    let jobs = schedule.jobs.max(1);
+    let mut next = 0;
+    let mut head = 0;
+    let mut cut_short: Option<CutShort> = None;
+    type Running<'f> = Vec<(
+        usize,
+        bool,
+        std::pin::Pin<Box<dyn std::future::Future<Output = CaseResult> + 'f>>,
+    )>;
+    let mut running: Running<'_> = Vec::new();
+    loop {
+        // Start what may start.
+        while next < scenarios.len() && cut_short.is_none() && cfg.interrupt.signal().is_none() {
+            if let Some((limit, written)) = &schedule.budget {
+                if started.elapsed() >= *limit {
+                    cut_short = Some(CutShort::Budget(written.clone()));
+                    break;
                 }
             }
-        };
-        if interrupted.is_none() {
-            provider.release().await;
+            let (scenario, file) = scenarios[next];
+            let alone = shared && prereq::needs(scenario).exclusive();
+            let blocked = running.iter().any(|(_, alone, _)| *alone);
+            if blocked || running.len() >= jobs || (alone && !running.is_empty()) {
+                break;
+            }
+            let sink = Sink {
+                slots: slots.clone(),
+                index: next,
+                started,
+            };
+            running.push((
+                next,
+                alone,
+                Box::pin(run_case(env, next, scenario, file, sink)),
+            ));
+            next += 1;
         }
+        // Report, in catalogue order, what the earliest unreported cases have done so far.
+        loop {
+            let (events, finished) = {
+                let mut slots = slots
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+                match slots.get_mut(head) {
+                    Some(slot) => (std::mem::take(&mut slot.events), slot.finished),
+                    None => (Vec::new(), false),
+                }
+            };
+            for e in &events {
+                emit(reporter, &mut harness_errors, e);
+            }
+            if !finished {
+                break;
+            }
+            head += 1;
+        }
+        if running.is_empty() {
+            break;
+        }
+        let finished = std::future::poll_fn(|cx| {
+            for i in 0..running.len() {
+                if let std::task::Poll::Ready(result) = running[i].2.as_mut().poll(cx) {
+                    let (index, _, _) = running.swap_remove(i);
+                    return std::task::Poll::Ready(Some((index, result)));
+                }
+            }
+            let head_has_news = slots
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .get(head)
+                .is_some_and(|s| !s.events.is_empty());
+            if head_has_news {
+                std::task::Poll::Ready(None)
+            } else {
+                std::task::Poll::Pending
+            }
+        })
+        .await;
+        if let Some((index, result)) = finished {
+            if schedule.fail_fast
+                && cut_short.is_none()
+                && matches!(result.verdict, Verdict::Fail | Verdict::Error)
+            {
+                cut_short = Some(CutShort::FailFast(result.meta.id.clone()));
+            }
+            let mut slots = slots
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if let Some(slot) = slots.get_mut(index) {
+                slot.events.push(stamp(Event::ScenarioFinished {
+                    result: result.clone(),
+                }));
+                slot.finished = true;
+            }
+            results[index] = Some(result);
+        }
+    }
+    // Cases never started: an interrupt's errors, or not run for --fail-fast / --budget.
+    let signal = cfg.interrupt.signal();
+    for (index, (scenario, file)) in scenarios.iter().enumerate().skip(next) {
+        let meta = meta(scenario, file);
+        let result = match (signal, &cut_short) {
+            (Some(signal), _) => {
+                interrupted_case(meta.clone(), Vec::new(), signal, Instant::now(), false)
+            }
+            (None, Some(CutShort::FailFast(after))) => CaseResult::skipped(
+                meta.clone(),
+                format!("not run: --fail-fast stopped starting cases after {after} did not pass"),
+            ),
+            (None, Some(CutShort::Budget(budget))) => CaseResult::skipped(
+                meta.clone(),
+                format!("not run: the --budget of {budget} was spent before this case could start"),
+            ),
+            (None, None) => CaseResult::skipped(meta.clone(), "not run"),
+        };
         emit(
             reporter,
             &mut harness_errors,
-            Event::ScenarioFinished {
-                result: result.clone(),
-            },
+            &stamp(Event::ScenarioStarted { meta }),
         );
-        cases.push(result);
+        emit(
+            reporter,
+            &mut harness_errors,
+            &stamp(Event::ScenarioFinished {
+                result: result.clone(),
+            }),
+        );
+        results[index] = Some(result);
     }
     if let Some(e) = journal.take_write_error() {
         harness_errors.push(format!("journal write failed: {e}"));
     }
     let result = RunResult::new(
         cfg.info.clone(),
-        cases,
+        results.into_iter().flatten().collect(),
         wall_now(),
         started.elapsed().as_secs_f64() * 1e3,
     );
     emit(
         reporter,
         &mut harness_errors,
-        Event::RunFinished {
+        &stamp(Event::RunFinished {
             result: result.clone(),
-        },
+        }),
     );
     RunOutcome {
         result,
         harness_errors,
         interrupted: cfg.interrupt.signal(),
+        cut_short: if signal.is_some() { None } else { cut_short },
+    }
+}
+
+/// What every case of a run shares.
+struct CaseEnv<'r, P> {
+    cfg: &'r EngineConfig,
+    provider: &'r P,
+    journal: &'r Arc<Journal>,
+    allocation: Option<&'r Vec<Result<BTreeMap<String, String>, String>>>,
+}
+
+impl<P> Clone for CaseEnv<'_, P> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<P> Copy for CaseEnv<'_, P> {}
+
+/// Receipt tokens a case may make before its range would meet the next case's.
+const TOKENS_PER_CASE: u64 = 100_000;
+
+/// One case, from its station to its verdict; its events go to `sink`.
+async fn run_case<P: StationProvider>(
+    env: CaseEnv<'_, P>,
+    case_index: usize,
+    scenario: &Scenario,
+    file: &SourceFile,
+    sink: Sink,
+) -> CaseResult {
+    let cfg = env.cfg;
+    let meta = meta(scenario, file);
+    sink.push(Event::ScenarioStarted { meta: meta.clone() });
+    let case_started = Instant::now();
+    // Each scenario starts at the same virtual instant: scenarios are independent.
+    let start = VirtualTime::parse_rfc3339(VIRTUAL_START).unwrap_or(VirtualTime::EPOCH);
+    let clock = Arc::new(VirtualClock::new(start));
+    // Tokens unique in the run and the same whatever order the cases run in.
+    let mut token_counter = case_index as u64 * TOKENS_PER_CASE;
+    let (mut station, lease) = match env
+        .provider
+        .instance(clock.clone(), prereq::needs(scenario))
+        .await
+    {
+        Err(e) => {
+            return CaseResult::from_steps(
+                meta,
+                vec![StepRecord {
+                    index: 0,
+                    name: "start the station".into(),
+                    verdict: Verdict::Error,
+                    message: Some(e),
+                    duration_ms: case_started.elapsed().as_secs_f64() * 1e3,
+                    checks: Vec::new(),
+                    exchanges: Vec::new(),
+                    transcript: Vec::new(),
+                }],
+                case_started.elapsed().as_secs_f64() * 1e3,
+                Vec::new(),
+            );
+        }
+        Ok(instance) => instance,
+    };
+    let notices = match env.allocation {
+        Some(per_case) => per_case
+            .get(case_index)
+            .cloned()
+            .unwrap_or_else(|| Err("no allocation for this case".into())),
+        None => {
+            let list: [&Scenario; 1] = [scenario];
+            crate::fixtures::allocate(&list, &first_notices(&station.pool))
+                .pop()
+                .unwrap_or_else(|| Err("no allocation for this case".into()))
+        }
+    };
+    let ready = notices.and_then(|own| {
+        // Every role's shared notice, then the case's own: checks that look at all
+        // fixtures (ACA-008) see notices no earlier case consumed.
+        let mut view: BTreeMap<String, String> = station
+            .pool
+            .iter()
+            .filter_map(|(r, n)| n.first().map(|n| (r.clone(), n.clone())))
+            .collect();
+        view.extend(own);
+        station.fixtures = view;
+        prereq::check(scenario, &station, cfg)
+    });
+    let result = match ready {
+        Err(reason) => CaseResult::skipped(meta, reason),
+        Ok(()) => {
+            run_steps(
+                cfg,
+                &station,
+                env.journal,
+                scenario,
+                meta,
+                clock,
+                &mut token_counter,
+                &sink,
+                case_started,
+            )
+            .await
+        }
+    };
+    env.provider.release(lease).await;
+    result
+}
+
+/// The steps of a case that may run, in order, each reported as it finishes.
+#[allow(clippy::too_many_arguments)]
+async fn run_steps(
+    cfg: &EngineConfig,
+    station: &StationInstance,
+    journal: &Arc<Journal>,
+    scenario: &Scenario,
+    meta: CaseMeta,
+    clock: Arc<VirtualClock>,
+    token_counter: &mut u64,
+    sink: &Sink,
+    case_started: Instant,
+) -> CaseResult {
+    let mut ctx = step::ScenarioCtx {
+        cfg,
+        station,
+        clock,
+        journal: journal.clone(),
+        scenario_id: scenario.id.get_ref().clone(),
+        captures: [
+            ("id_pa", &cfg.caller.id_pa),
+            ("id_broker_pa", &cfg.caller.id_broker_pa),
+            ("id_station", &cfg.caller.id_station),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.clone()))
+        .collect(),
+        activations: BTreeMap::new(),
+        verified_amounts: BTreeMap::<String, Amount>::new(),
+        verifies: BTreeMap::new(),
+        token_counter,
+        monitor: None,
+        standin_notices: std::collections::BTreeSet::new(),
+        traffic: None,
+        client: None,
+    };
+    let mut steps = Vec::new();
+    let mut skip_reason = None;
+    for (i, st) in scenario.steps.iter().enumerate() {
+        // A step can wait a long time (a station that does not answer, an EC action at the
+        // terminal): an interrupt abandons it at once.
+        let outcome = tokio::select! {
+            biased;
+            signal = cfg.interrupt.wait() => Err(signal),
+            outcome = step::run_step(&mut ctx, i, st) => Ok(outcome),
+        };
+        match outcome {
+            Err(signal) => return interrupted_case(meta, steps, signal, case_started, true),
+            Ok(step::StepOutcome::Done(record)) => {
+                let record = record.bounded();
+                sink.push(Event::StepFinished {
+                    case_id: meta.id.clone(),
+                    step: record.clone(),
+                });
+                let stop = record.verdict == Verdict::Error;
+                steps.push(record);
+                if stop {
+                    // Later steps depend on this one; judging them would report
+                    // consequences, not causes.
+                    break;
+                }
+            }
+            Ok(step::StepOutcome::Skip(reason)) => {
+                skip_reason = Some(reason);
+                break;
+            }
+        }
+    }
+    match skip_reason {
+        // Decided before the first exchange when it can be (prereq); a skip found later keeps
+        // the steps that ran, so every exchange in the journal belongs to a step in the report.
+        Some(reason) if steps.is_empty() => CaseResult::skipped(meta, reason),
+        Some(reason) => {
+            let mut r = CaseResult::from_steps(
+                meta,
+                steps,
+                case_started.elapsed().as_secs_f64() * 1e3,
+                Vec::new(),
+            );
+            if r.verdict == Verdict::Pass {
+                r.verdict = Verdict::Skipped;
+                r.reason = Some(format!("stopped after step {}: {reason}", r.steps.len()));
+            }
+            r
+        }
+        None => CaseResult::from_steps(
+            meta,
+            steps,
+            case_started.elapsed().as_secs_f64() * 1e3,
+            Vec::new(),
+        ),
     }
 }
 

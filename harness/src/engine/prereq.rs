@@ -18,6 +18,18 @@ pub struct Needs {
     /// A step looks at the station's TLS endpoint (CON-001): the embedded station serves
     /// this case over HTTPS with mutual TLS.
     pub tls: bool,
+    /// A step asks the EC for a back-office action (a hook, or the person at the terminal).
+    pub actions: bool,
+}
+
+impl Needs {
+    /// Whether the case must run alone against a station that lives through the run: an EC
+    /// action may change the EC's state for everyone (and a person can answer one question at
+    /// a time), the run has one mock ACA whose faults and outages are global, and the
+    /// broadcast stations are shared.
+    pub fn exclusive(self) -> bool {
+        self.actions || self.aca || self.broadcast
+    }
 }
 
 /// What `s` uses: the same tests `check` applies to skip a case.
@@ -27,6 +39,7 @@ pub(crate) fn needs(s: &Scenario) -> Needs {
         let call = st.call.as_ref().map(|c| c.get_ref().as_str());
         n.aca |= call.is_some_and(|c| ACA_CALLS.contains(&c));
         n.tls |= call.is_some_and(|c| crate::scenario::TLS_CALLS.contains(&c));
+        n.actions |= st.action.is_some();
         if let Some(d) = &st.delivery {
             n.broadcast |= d.broadcast || d.broadcast_down_attempts.is_some();
         }
