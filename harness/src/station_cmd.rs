@@ -60,15 +60,20 @@ fn config(profile: Profile, seed: u64, copies: usize) -> StationConfig {
 }
 
 /// Start the station on `listen` (over HTTPS with `tls`) and serve until Ctrl-C.
+#[allow(clippy::too_many_arguments)]
 pub async fn serve(
     listen: SocketAddr,
     profile: Profile,
     seed: u64,
     copies: usize,
+    latency: std::time::Duration,
     tls: Option<&TlsFiles>,
     out: &mut dyn Write,
 ) -> i32 {
-    let station = config(profile, seed, copies);
+    let station = StationConfig {
+        latency,
+        ..config(profile, seed, copies)
+    };
     let started = match tls.map(TlsFiles::load).transpose() {
         Err(e) => {
             let _ = writeln!(out, "error: {e}");

@@ -29,6 +29,10 @@ pub struct StationConfig {
     pub profile: Profile,
     /// Delay of every answer under [`Profile::Slow`].
     pub slow_delay: Duration,
+    /// Added to every answer, whatever the profile: a back end that takes this long to
+    /// answer, to rehearse a real station's pace (`collaudo station --latency-ms`). Zero by
+    /// default.
+    pub latency: Duration,
     /// Under [`Profile::FlakyReceipts`], how many deliveries of each receipt (counted per
     /// `receiptId`) are refused with `PAA_SYSTEM_ERROR` before one is accepted: delivery
     /// `k + 1` is the first booked. Default 3; 0 makes the profile behave as conformant.
@@ -83,6 +87,7 @@ impl Default for StationConfig {
             company_name: "Comune di Collaudo".to_string(),
             profile: Profile::Conformant,
             slow_delay: DEFAULT_SLOW_DELAY,
+            latency: Duration::ZERO,
             flaky_receipt_failures: DEFAULT_FLAKY_RECEIPT_FAILURES,
             seed: 0,
             aca: None,

@@ -93,7 +93,9 @@ async fn station(State(state): State<Arc<StationState>>, request: Request) -> Re
                 .into_response();
         }
     };
-    if let Some(delay) = reply.delay {
+    let latency = state.config().latency;
+    let delay = reply.delay.map_or(latency, |d| d + latency);
+    if !delay.is_zero() {
         tokio::time::sleep(delay).await;
     }
     if reply.close_without_reply {
