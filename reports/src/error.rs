@@ -54,6 +54,9 @@ pub enum ReportError {
     /// A report format name was not recognised.
     #[error("unknown report format `{0}` (expected junit, json or markdown)")]
     UnknownFormat(String),
+    /// The HTML report's template could not be rendered (a bug in collaudo, not the station).
+    #[error("cannot render the html report: {0}")]
+    Html(String),
     /// Several reporters failed on the same event.
     #[error("{} reporters failed: {}", .0.len(), join(.0))]
     Several(Vec<ReportError>),
