@@ -88,7 +88,7 @@ when the run ends (no stale file survives); any other non-empty folder is refuse
         #[arg(long)]
         seed: Option<u64>,
         /// Report formats to write (repeatable; default: all).
-        #[arg(long = "report", value_name = "FORMAT", value_parser = ["junit", "json", "markdown"])]
+        #[arg(long = "report", value_name = "FORMAT", value_parser = ["junit", "json", "markdown", "html"])]
         reports: Vec<String>,
         /// No progress bar (one line per scenario instead).
         #[arg(long)]

@@ -398,6 +398,37 @@ impl StationProvider for External {
     }
 }
 
+/// The raw bytes of every exchange of the run, for the HTML report: read back from the
+/// journal file when the run has finished, so the report shows exactly what was exchanged
+/// (an unreadable journal leaves the report with each exchange's summary only).
+fn exchange_details(journal: &std::path::Path) -> collaudo_reports::html::ExchangeDetails {
+    let Ok(exchanges) = collaudo_nodo::Journal::load(journal) else {
+        return collaudo_reports::html::ExchangeDetails::new();
+    };
+    exchanges
+        .into_iter()
+        .map(|e| {
+            let (status, headers, body) = match e.response {
+                Some(r) => (Some(r.status), r.headers, Some(r.body)),
+                None => (None, Vec::new(), None),
+            };
+            (
+                e.seq,
+                collaudo_reports::html::ExchangeDetail {
+                    request_headers: e.request_headers,
+                    request_body: e.request_body,
+                    response_status: status,
+                    response_headers: headers,
+                    response_body: body,
+                    transport_error: e.transport_error.map(|t| t.to_string()),
+                    injected_fault: e.injected_fault,
+                    real_started_at: e.real_started_at,
+                },
+            )
+        })
+        .collect()
+}
+
 /// `host:port` of an `http://` or `https://` URL, for the preflight connection.
 fn authority(url: &str) -> Result<String, String> {
     let (rest, default_port) = if let Some(r) = url.strip_prefix("http://") {
@@ -688,8 +719,11 @@ pub async fn run(args: RunArgs, env: impl Fn(&str) -> Option<String>, err: &mut 
     } else {
         args.reports.clone()
     };
+    let journal_file = out_dir.join("journal.jsonl");
     let files = match FileReporters::new(&out_dir, &formats) {
-        Ok(f) => f.with_junit_dialect(if args.junit_strict {
+        Ok(f) => f
+            .with_exchange_details(Box::new(move || exchange_details(&journal_file)))
+            .with_junit_dialect(if args.junit_strict {
             collaudo_reports::junit::Dialect::Strict
         } else {
             collaudo_reports::junit::Dialect::Extended

@@ -52,8 +52,11 @@ pub enum ReportError {
         supported: u32,
     },
     /// A report format name was not recognised.
-    #[error("unknown report format `{0}` (expected junit, json or markdown)")]
+    #[error("unknown report format `{0}` (expected junit, json, markdown or html)")]
     UnknownFormat(String),
+    /// The HTML report's template could not be rendered (a bug in collaudo, not the station).
+    #[error("cannot render the html report: {0}")]
+    Html(String),
     /// Several reporters failed on the same event.
     #[error("{} reporters failed: {}", .0.len(), join(.0))]
     Several(Vec<ReportError>),

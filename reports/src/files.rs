@@ -2,7 +2,12 @@
 //!
 //! [`FileReporters`] streams every event to `events.jsonl` as it arrives, one JSON object per
 //! line, flushed at once, so a run that crashes still leaves evidence; on `RunFinished` it
-//! writes the chosen formats (`junit.xml`, `report.json`, `summary.md`).
+//! writes the chosen formats (`junit.xml`, `report.json`, `summary.md`, `report.html`), each
+//! through a temporary file and a rename.
+//!
+//! The HTML report shows the raw bytes of each exchange, which the run result does not hold:
+//! [`FileReporters::with_exchange_details`] gives it a source (the harness loads the run's
+//! journal), called once when the run finishes.
 
 use std::fmt;
 use std::fs::{self, File};
@@ -12,6 +17,7 @@ use std::str::FromStr;
 
 use crate::error::ReportError;
 use crate::event::{Event, EventEnvelope, Reporter};
+use crate::html::{self, ExchangeDetails};
 use crate::model::RunResult;
 use crate::{json, junit, markdown};
 
@@ -27,23 +33,27 @@ pub enum ReportFormat {
     Json,
     /// Markdown summary (`summary.md`).
     Markdown,
+    /// Self-contained HTML evidence report (`report.html`).
+    Html,
 }
 
 impl ReportFormat {
     /// Every format, in a stable order.
-    pub const ALL: [ReportFormat; 3] = [
+    pub const ALL: [ReportFormat; 4] = [
         ReportFormat::Junit,
         ReportFormat::Json,
         ReportFormat::Markdown,
+        ReportFormat::Html,
     ];
 
-    /// The name used on the command line: `junit`, `json`, `markdown`.
+    /// The name used on the command line: `junit`, `json`, `markdown`, `html`.
     #[must_use]
     pub const fn name(self) -> &'static str {
         match self {
             ReportFormat::Junit => "junit",
             ReportFormat::Json => "json",
             ReportFormat::Markdown => "markdown",
+            ReportFormat::Html => "html",
         }
     }
 
@@ -54,24 +64,29 @@ impl ReportFormat {
             ReportFormat::Junit => "junit.xml",
             ReportFormat::Json => "report.json",
             ReportFormat::Markdown => "summary.md",
+            ReportFormat::Html => "report.html",
         }
     }
 
-    /// Renders `run` in this format.
+    /// Renders `run` in this format. The HTML report gets no exchange details here, so it
+    /// shows each exchange's summary only; see [`ReportFormat::render_with_details`].
     pub fn render(self, run: &RunResult) -> Result<String, ReportError> {
-        self.render_with(run, junit::Dialect::default())
+        self.render_with_details(run, &ExchangeDetails::new(), junit::Dialect::default())
     }
 
-    /// Renders `run` in this format, JUnit in `dialect`.
-    pub fn render_with(
+    /// Renders `run` in this format; only the HTML report uses `details`, only JUnit
+    /// `dialect`.
+    pub fn render_with_details(
         self,
         run: &RunResult,
+        details: &ExchangeDetails,
         dialect: junit::Dialect,
     ) -> Result<String, ReportError> {
         match self {
             ReportFormat::Junit => junit::render_in(run, dialect),
             ReportFormat::Json => json::render(run),
             ReportFormat::Markdown => Ok(markdown::render(run)),
+            ReportFormat::Html => html::render(run, details),
         }
     }
 }
@@ -100,23 +115,33 @@ pub fn write_reports(
     formats: &[ReportFormat],
     run: &RunResult,
 ) -> Result<Vec<PathBuf>, ReportError> {
-    write_reports_with(dir, formats, run, junit::Dialect::default())
+    write_reports_with(dir, formats, run, None, junit::Dialect::default())
 }
 
-/// [`write_reports`], with JUnit in `dialect`.
+/// Where the HTML report gets the raw bytes of the exchanges.
+pub type DetailsSource = Box<dyn Fn() -> ExchangeDetails + Send>;
+
+/// [`write_reports`], with the exchange details for the HTML report loaded from `details`
+/// (called once, and only when `formats` has [`ReportFormat::Html`]) and JUnit in `dialect`.
 pub fn write_reports_with(
     dir: &Path,
     formats: &[ReportFormat],
     run: &RunResult,
+    details: Option<&DetailsSource>,
     dialect: junit::Dialect,
 ) -> Result<Vec<PathBuf>, ReportError> {
     create_dir(dir)?;
+    let formats = dedup(formats);
+    let loaded = match details {
+        Some(source) if formats.contains(&ReportFormat::Html) => source(),
+        _ => ExchangeDetails::new(),
+    };
     let mut written = Vec::new();
     let mut errors = Vec::new();
-    for format in dedup(formats) {
+    for format in formats {
         let path = dir.join(format.file_name());
         match format
-            .render_with(run, dialect)
+            .render_with_details(run, &loaded, dialect)
             .and_then(|text| write_atomically(&path, &text))
         {
             Ok(()) => written.push(path),
@@ -163,13 +188,26 @@ fn write_atomically(path: &Path, text: &str) -> Result<(), ReportError> {
 }
 
 /// Reporter writing the event log and, at the end of the run, the report files.
-#[derive(Debug)]
 pub struct FileReporters {
     dir: PathBuf,
     formats: Vec<ReportFormat>,
     events_path: PathBuf,
     events: File,
+    details: Option<DetailsSource>,
     junit: junit::Dialect,
+}
+
+impl fmt::Debug for FileReporters {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FileReporters")
+            .field("dir", &self.dir)
+            .field("formats", &self.formats)
+            .field("events_path", &self.events_path)
+            .field("events", &self.events)
+            .field("details", &self.details.as_ref().map(|_| "source"))
+            .field("junit", &self.junit)
+            .finish()
+    }
 }
 
 impl FileReporters {
@@ -191,6 +229,7 @@ impl FileReporters {
             formats: dedup(formats),
             events_path,
             events,
+            details: None,
             junit: junit::Dialect::default(),
         })
     }
@@ -199,6 +238,15 @@ impl FileReporters {
     #[must_use]
     pub fn with_junit_dialect(mut self, dialect: junit::Dialect) -> FileReporters {
         self.junit = dialect;
+        self
+    }
+
+    /// Gives the HTML report the raw bytes of the exchanges: `source` is called once, when the
+    /// run finishes and only if the HTML format was chosen (typically it loads the run's
+    /// `journal.jsonl`). Without it the HTML report shows each exchange's summary only.
+    #[must_use]
+    pub fn with_exchange_details(mut self, source: DetailsSource) -> Self {
+        self.details = Some(source);
         self
     }
 
@@ -246,7 +294,14 @@ impl Reporter for FileReporters {
         let logged = self.append_event(ev);
         if let Event::RunFinished { result } = &ev.event {
             let written =
-                write_reports_with(&self.dir, &self.formats, result, self.junit).map(drop);
+                write_reports_with(
+                    &self.dir,
+                    &self.formats,
+                    result,
+                    self.details.as_ref(),
+                    self.junit,
+                )
+                .map(drop);
             return match (logged, written) {
                 (Ok(()), Ok(())) => Ok(()),
                 (Err(e), Ok(())) | (Ok(()), Err(e)) => Err(e),
@@ -266,10 +321,12 @@ mod tests {
         for f in ReportFormat::ALL {
             assert_eq!(f.to_string().parse::<ReportFormat>()?, f);
         }
-        let err = "html".parse::<ReportFormat>().err().map(|e| e.to_string());
+        assert_eq!("html".parse::<ReportFormat>()?, ReportFormat::Html);
+        assert_eq!(ReportFormat::Html.file_name(), "report.html");
+        let err = "pdf".parse::<ReportFormat>().err().map(|e| e.to_string());
         assert_eq!(
             err.as_deref(),
-            Some("unknown report format `html` (expected junit, json or markdown)")
+            Some("unknown report format `pdf` (expected junit, json, markdown or html)")
         );
         Ok(())
     }

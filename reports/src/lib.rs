@@ -1,6 +1,6 @@
 //! collaudo reports: the result model, the typed event stream from the engine, and one writer
-//! per report format (console, JUnit XML, JSON with a schema, Markdown), plus a redactor for
-//! snapshot tests.
+//! per report format (console, JUnit XML, JSON with a schema, Markdown, self-contained HTML), plus
+//! a redactor for snapshot tests.
 //!
 //! The engine emits [`EventEnvelope`]s to a [`Reporter`] (usually a [`Reporters`] fan-out of a
 //! [`ConsoleReporter`] and a [`FileReporters`]); every writer can also render a finished
@@ -10,6 +10,7 @@ pub mod console;
 pub mod error;
 pub mod event;
 pub mod files;
+pub mod html;
 pub mod json;
 pub mod junit;
 pub mod markdown;

@@ -3,5 +3,8 @@
 mod console;
 mod files;
 mod formats;
+mod html;
+mod html_chromium;
+mod html_sample;
 mod sample;
 mod schema;
