@@ -52,6 +52,10 @@ pub struct RunArgs {
     /// Stops the run early, reporting unfinished cases as errors (the CLI wires it to SIGINT
     /// and SIGTERM; the default never fires).
     pub interrupt: crate::interrupt::Interrupt,
+    /// `--evidence`: also write `evidence.zip` into the report folder (see `crate::evidence`).
+    pub evidence: bool,
+    /// `-v`: print every exchange as it happens (on stderr, or with the console output).
+    pub verbose: bool,
 }
 
 /// A `Write` shared between the console reporter and the caller.
@@ -625,7 +629,10 @@ pub async fn run(args: RunArgs, env: impl Fn(&str) -> Option<String>, err: &mut 
     let mut reporters = Reporters::new();
     let captured = SharedBuf::default();
     if args.live_console {
-        reporters.push(Box::new(ConsoleReporter::stderr(args.no_progress)));
+        // -v prints between the case lines: no progress bar to draw over them.
+        reporters.push(Box::new(ConsoleReporter::stderr(
+            args.no_progress || args.verbose,
+        )));
     } else {
         reporters.push(Box::new(ConsoleReporter::new(
             Box::new(captured.clone()),
@@ -633,6 +640,16 @@ pub async fn run(args: RunArgs, env: impl Fn(&str) -> Option<String>, err: &mut 
         )));
     }
     reporters.push(Box::new(files));
+    if args.verbose {
+        reporters.push(crate::evidence::verbose::reporter(
+            &out_dir,
+            if args.live_console {
+                Box::new(std::io::stderr())
+            } else {
+                Box::new(captured.clone())
+            },
+        ));
+    }
 
     let external = cfg.station.url.clone();
     if let (Some(url), false) = (&external, args.no_preflight) {
@@ -839,8 +856,15 @@ pub async fn run(args: RunArgs, env: impl Fn(&str) -> Option<String>, err: &mut 
     for e in &outcome.harness_errors {
         let _ = writeln!(err, "error: {e}");
     }
+    // Evidence asked for and not written: the run is not the proof it should be (exit 3
+    // unless the station failed, which still decides).
+    let evidence_ok =
+        !args.evidence || crate::evidence::after_run(&out_dir, config_path.as_deref(), err);
     let _ = writeln!(err, "reports written to {}", out_dir.display());
-    exit_code(&outcome, err)
+    match exit_code(&outcome, err) {
+        exit::OK if !evidence_ok => exit::HARNESS,
+        code => code,
+    }
 }
 
 /// A station failure is never hidden by a harness error: 1 when any case failed, 3 only when
