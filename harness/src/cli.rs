@@ -26,6 +26,9 @@ Examples:
   collaudo plan                               what each case needs, notices per role
   collaudo validate reply.xml                 check one saved SOAP message
   collaudo validate --format json captures/*.xml
+  collaudo run --evidence --out out           evidence.zip: every exchange, reports, SHA256SUMS
+  collaudo show out ACT-001/2 --response --raw > reply.xml
+  collaudo verify-bundle out/evidence.zip
 
 Exit codes:
   0  everything passed / valid
@@ -124,6 +127,15 @@ when the run ends (no stale file survives); any other non-empty folder is refuse
         /// cases in flight finish, the rest are reported as not run.
         #[arg(long, value_name = "DURATION")]
         budget: Option<String>,
+        /// Also write evidence.zip into the report folder: every exchange's raw request and
+        /// response per PagoPA official case, the reports, the configuration without its
+        /// secrets and SHA256SUMS (check it with `collaudo verify-bundle`).
+        #[arg(long)]
+        evidence: bool,
+        /// Print every exchange as it happens on stderr: request line, status, latency and
+        /// the bodies, shortened (`collaudo show` prints one in full afterwards).
+        #[arg(short, long)]
+        verbose: bool,
     },
     /// Run the reference EC station standalone (an example for EC teams, a target for trials).
     #[command(after_help = station_help())]
@@ -225,6 +237,63 @@ invalid.",
         #[command(flatten)]
         scenarios: ScenarioArgs,
     },
+    /// Print an exchange of a finished run from its journal, or list the exchanges.
+    #[command(
+        long_about = "Print an exchange of a finished run, read from RUN_DIR/journal.jsonl.\n\n\
+Without --raw: the request line or HTTP status, the headers and the body indented, every control \
+character the station sent shown as an escape. With --raw: the exact bytes of one body, nothing \
+else. When the selection matches several exchanges (a whole case, a step with receipt retries) \
+they are listed instead: seq, case, step, primitive, status, outcome.",
+        after_help = "Examples:\n  collaudo show collaudo-report/20261125-101530\n  collaudo show out ACT-001            the case's exchanges (or the one it made)\n  collaudo show out ACT-001/2          its second step (or: ACT-001/activate, by name)\n  collaudo show out ACT-001/2 --response --raw > reply.xml\n  collaudo show out EC-PSP-02          the exchanges of every case of that official id\n  collaudo show out RT-003/2 --seq 14\n\nExit codes: 0 shown, 2 no journal, unknown case or step, or --raw matching several."
+    )]
+    Show {
+        /// A run's report folder (--out), or its journal.jsonl.
+        #[arg(value_name = "RUN_DIR")]
+        run_dir: PathBuf,
+        /// CASE, CASE/STEP (STEP: its number from 1, or its name) or a PagoPA official id.
+        #[arg(value_name = "CASE[/STEP]")]
+        selector: Option<String>,
+        /// Only the request.
+        #[arg(long, conflicts_with = "response")]
+        request: bool,
+        /// Only the response.
+        #[arg(long)]
+        response: bool,
+        /// The body's exact bytes (with --request or --response).
+        #[arg(long)]
+        raw: bool,
+        /// The exchange with this journal sequence number (as the list shows it).
+        #[arg(long, value_name = "N")]
+        seq: Option<u64>,
+        /// Write to FILE instead of stdout.
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+    /// Make the evidence bundle (evidence.zip) of a finished run folder, as `run --evidence` does.
+    #[command(
+        after_help = "Examples:\n  collaudo bundle collaudo-report/20261125-101530 --config collaudo.toml\n  collaudo bundle out -o evidence-2026-11-25.zip\n\nExit codes: 0 written, 2 not a run folder or unreadable configuration, 3 the zip could not be written."
+    )]
+    Bundle {
+        /// A run's report folder (--out).
+        #[arg(value_name = "RUN_DIR")]
+        run_dir: PathBuf,
+        /// The configuration the run used: bundled with its secrets redacted.
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+        /// Where to write the bundle (default: RUN_DIR/evidence.zip).
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+    /// Check an evidence bundle: every file matches SHA256SUMS, none added, and the exchange
+    /// files match the bundled journal.
+    #[command(
+        after_help = "Examples:\n  collaudo verify-bundle out/evidence.zip\n  unzip -d ev out/evidence.zip && (cd ev && sha256sum -c SHA256SUMS)   the same hashes, by hand\n\nExit codes: 0 intact, 1 tampered (each file and why), 2 unreadable or not an evidence bundle."
+    )]
+    VerifyBundle {
+        /// The bundle (evidence.zip).
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+    },
     /// Print a shell completion script on stdout (bash, zsh, fish, powershell).
     #[command(after_help = crate::completions::AFTER_HELP)]
     Completions {
@@ -319,6 +388,8 @@ pub fn dispatch(cli: Cli) -> i32 {
             jobs,
             fail_fast,
             budget,
+            evidence,
+            verbose,
         } => {
             let mut args = crate::run::RunArgs {
                 junit_strict,
@@ -340,6 +411,8 @@ pub fn dispatch(cli: Cli) -> i32 {
                 live_console: true,
                 non_interactive,
                 interrupt: Default::default(),
+                evidence,
+                verbose,
             };
             match runtime(Flavour::SingleThread) {
                 Ok(rt) => rt.block_on(async move {
@@ -473,6 +546,50 @@ pub fn dispatch(cli: Cli) -> i32 {
         Command::List { only, scenarios } => {
             crate::catalogue_cmd::list(&scenarios.scenarios, &only, &mut std::io::stdout().lock())
         }
+        Command::Show {
+            run_dir,
+            selector,
+            request,
+            response,
+            raw,
+            seq,
+            output,
+        } => {
+            use crate::evidence::show::{ShowArgs, Side, command};
+            let side = match (request, response) {
+                (true, _) => Side::Request,
+                (_, true) => Side::Response,
+                _ => Side::Both,
+            };
+            let args = ShowArgs {
+                run_dir,
+                selector,
+                seq,
+                side,
+                raw,
+                output,
+            };
+            command(
+                &args,
+                &mut std::io::stdout().lock(),
+                &mut std::io::stderr().lock(),
+            )
+        }
+        Command::Bundle {
+            run_dir,
+            config,
+            output,
+        } => crate::evidence::bundle::command(
+            &run_dir,
+            config.as_deref(),
+            output.as_deref(),
+            &mut std::io::stderr().lock(),
+        ),
+        Command::VerifyBundle { file } => crate::evidence::verify::command(
+            &file,
+            &mut std::io::stdout().lock(),
+            &mut std::io::stderr().lock(),
+        ),
         Command::Completions { shell } => {
             crate::completions::write(shell, &mut std::io::stdout().lock())
         }

@@ -9,6 +9,7 @@ pub mod completions;
 pub mod config;
 pub mod diagnostic;
 pub mod engine;
+pub mod evidence;
 pub mod exit;
 pub mod fixtures;
 pub mod interrupt;

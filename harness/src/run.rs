@@ -62,6 +62,10 @@ pub struct RunArgs {
     /// Stops the run early, reporting unfinished cases as errors (the CLI wires it to SIGINT
     /// and SIGTERM; the default never fires).
     pub interrupt: crate::interrupt::Interrupt,
+    /// `--evidence`: also write `evidence.zip` into the report folder (see `crate::evidence`).
+    pub evidence: bool,
+    /// `-v`: print every exchange as it happens (on stderr, or with the console output).
+    pub verbose: bool,
 }
 
 /// A `Write` shared between the console reporter and the caller.
@@ -724,10 +728,10 @@ pub async fn run(args: RunArgs, env: impl Fn(&str) -> Option<String>, err: &mut 
         Ok(f) => f
             .with_exchange_details(Box::new(move || exchange_details(&journal_file)))
             .with_junit_dialect(if args.junit_strict {
-            collaudo_reports::junit::Dialect::Strict
-        } else {
-            collaudo_reports::junit::Dialect::Extended
-        }),
+                collaudo_reports::junit::Dialect::Strict
+            } else {
+                collaudo_reports::junit::Dialect::Extended
+            }),
         Err(e) => {
             let _ = writeln!(err, "error: {e}");
             out.abandon();
@@ -737,7 +741,10 @@ pub async fn run(args: RunArgs, env: impl Fn(&str) -> Option<String>, err: &mut 
     let mut reporters = Reporters::new();
     let captured = SharedBuf::default();
     if args.live_console {
-        reporters.push(Box::new(ConsoleReporter::stderr(args.no_progress)));
+        // -v prints between the case lines: no progress bar to draw over them.
+        reporters.push(Box::new(ConsoleReporter::stderr(
+            args.no_progress || args.verbose,
+        )));
     } else {
         reporters.push(Box::new(ConsoleReporter::new(
             Box::new(captured.clone()),
@@ -745,6 +752,16 @@ pub async fn run(args: RunArgs, env: impl Fn(&str) -> Option<String>, err: &mut 
         )));
     }
     reporters.push(Box::new(files));
+    if args.verbose {
+        reporters.push(crate::evidence::verbose::reporter(
+            &out_dir,
+            if args.live_console {
+                Box::new(std::io::stderr())
+            } else {
+                Box::new(captured.clone())
+            },
+        ));
+    }
 
     let info = RunInfo {
         tool_version: env!("CARGO_PKG_VERSION").to_string(),
@@ -966,10 +983,18 @@ pub async fn run(args: RunArgs, env: impl Fn(&str) -> Option<String>, err: &mut 
     for e in &outcome.harness_errors {
         let _ = writeln!(err, "error: {e}");
     }
+    // Evidence asked for and not written: the run is not the proof it should be (exit 3
+    // unless the station failed, which still decides). Made in the run's own folder, before it
+    // is swapped into place, so the bundle is part of the run.
+    let evidence_ok =
+        !args.evidence || crate::evidence::after_run(&out_dir, config_path.as_deref(), err);
     match out.finish() {
         Ok(dir) => {
             let _ = writeln!(err, "reports written to {}", dir.display());
-            exit_code(&outcome, err)
+            match exit_code(&outcome, err) {
+                exit::OK if !evidence_ok => exit::HARNESS,
+                code => code,
+            }
         }
         Err(e) => {
             let _ = writeln!(err, "error: {e}");

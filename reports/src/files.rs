@@ -293,15 +293,14 @@ impl Reporter for FileReporters {
     fn write_event(&mut self, ev: &EventEnvelope) -> Result<(), ReportError> {
         let logged = self.append_event(ev);
         if let Event::RunFinished { result } = &ev.event {
-            let written =
-                write_reports_with(
-                    &self.dir,
-                    &self.formats,
-                    result,
-                    self.details.as_ref(),
-                    self.junit,
-                )
-                .map(drop);
+            let written = write_reports_with(
+                &self.dir,
+                &self.formats,
+                result,
+                self.details.as_ref(),
+                self.junit,
+            )
+            .map(drop);
             return match (logged, written) {
                 (Ok(()), Ok(())) => Ok(()),
                 (Err(e), Ok(())) | (Ok(()), Err(e)) => Err(e),
