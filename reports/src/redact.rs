@@ -16,11 +16,13 @@
 /// | human durations | `12 ms`, `3.4 ms`, `1.23 s` | `[DURATION]` |
 /// | seeds | `"seed": 42`, `name="seed" value="42"`, `seed 42`, ``Seed: `42` `` | `[SEED]` in place of `42` |
 /// | run ids | `"run_id": "x"`, `name="run_id" value="x"`, `run id x`, ``Run id: `x` `` | `[RUN_ID]` in place of `x` |
+/// | SHA-256 digests | `sha256:` and 64 hex digits (the catalogue changes with every scenario edit) | `sha256:[DIGEST]` |
 ///
 /// Redacting twice gives the same text as redacting once.
 #[must_use]
 pub fn redact(s: &str) -> String {
-    let passes: [Matcher; 7] = [
+    let passes: [Matcher; 8] = [
+        sha256_digest,
         timestamp,
         loopback_port,
         json_ms,
@@ -34,6 +36,23 @@ pub fn redact(s: &str) -> String {
         text = replace_all(&text, pass);
     }
     text
+}
+
+/// `sha256:` and 64 lowercase hex digits.
+fn sha256_digest(b: &[u8], i: usize) -> Option<(usize, String)> {
+    const PREFIX: &[u8] = b"sha256:";
+    let rest = b.get(i..)?;
+    if !rest.starts_with(PREFIX) {
+        return None;
+    }
+    let hex = rest.get(PREFIX.len()..PREFIX.len() + 64)?;
+    if !hex
+        .iter()
+        .all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(c))
+    {
+        return None;
+    }
+    Some((i + PREFIX.len() + 64, "sha256:[DIGEST]".to_owned()))
 }
 
 /// A pattern tried at byte offset `i` of the text: on a match, the end of the match and its
@@ -311,6 +330,15 @@ fn labels(s: &[u8], i: usize) -> Option<(usize, String)> {
 #[cfg(test)]
 mod tests {
     use super::redact;
+
+    #[test]
+    fn sha256_digests() {
+        let d = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+        assert_eq!(
+            redact(&format!("digest `sha256:{d}` and sha256:abc")),
+            "digest `sha256:[DIGEST]` and sha256:abc"
+        );
+    }
 
     #[test]
     fn timestamps() {

@@ -312,6 +312,20 @@ pub async fn run<P: StationProvider>(
     ));
     let mut results: Vec<Option<CaseResult>> = vec![None; scenarios.len()];
     let jobs = schedule.jobs.max(1);
+    // When cases overlap: those that must run alone first, one by one (behind a long case they
+    // would wait for it, and hold up every case after them), then the longest first, so the
+    // suite lasts about as long as its longest case instead of that case starting last.
+    // Reports keep catalogue order whatever the start order.
+    let mut order: Vec<usize> = (0..scenarios.len()).collect();
+    if jobs > 1 {
+        order.sort_by_key(|&i| {
+            let s = &scenarios[i].0;
+            (
+                !(shared && prereq::needs(s).exclusive()),
+                std::cmp::Reverse(prereq::cost(s)),
+            )
+        });
+    }
     let mut next = 0;
     let mut head = 0;
     let mut cut_short: Option<CutShort> = None;
@@ -322,15 +336,62 @@ pub async fn run<P: StationProvider>(
     )>;
     let mut running: Running<'_> = Vec::new();
     loop {
-        // Start what may start.
-        while next < scenarios.len() && cut_short.is_none() && cfg.interrupt.signal().is_none() {
-            if let Some((limit, written)) = &schedule.budget {
-                if started.elapsed() >= *limit {
-                    cut_short = Some(CutShort::Budget(written.clone()));
-                    break;
+        // Stop starting cases? Those never started are reported at once, in their slots, so the
+        // catalogue-order report below does not wait for them.
+        if next < order.len() {
+            if cut_short.is_none() {
+                if let Some((limit, written)) = &schedule.budget {
+                    if started.elapsed() >= *limit {
+                        cut_short = Some(CutShort::Budget(written.clone()));
+                    }
                 }
             }
-            let (scenario, file) = scenarios[next];
+            let signal = cfg.interrupt.signal();
+            if signal.is_some() || cut_short.is_some() {
+                let mut slots = slots
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+                for &index in &order[next..] {
+                    let (scenario, file) = scenarios[index];
+                    let meta = meta(scenario, file);
+                    let result = match (signal, &cut_short) {
+                        (Some(signal), _) => interrupted_case(
+                            meta.clone(),
+                            Vec::new(),
+                            signal,
+                            Instant::now(),
+                            false,
+                        ),
+                        (None, Some(CutShort::FailFast(after))) => CaseResult::skipped(
+                            meta.clone(),
+                            format!(
+                                "not run: --fail-fast stopped starting cases after {after} did not pass"
+                            ),
+                        ),
+                        (None, Some(CutShort::Budget(budget))) => CaseResult::skipped(
+                            meta.clone(),
+                            format!(
+                                "not run: the --budget of {budget} was spent before this case could start"
+                            ),
+                        ),
+                        (None, None) => CaseResult::skipped(meta.clone(), "not run"),
+                    };
+                    if let Some(slot) = slots.get_mut(index) {
+                        slot.events.push(stamp(Event::ScenarioStarted { meta }));
+                        slot.events.push(stamp(Event::ScenarioFinished {
+                            result: result.clone(),
+                        }));
+                        slot.finished = true;
+                    }
+                    results[index] = Some(result);
+                }
+                next = order.len();
+            }
+        }
+        // Start what may start.
+        while next < order.len() {
+            let index = order[next];
+            let (scenario, file) = scenarios[index];
             let alone = shared && prereq::needs(scenario).exclusive();
             let blocked = running.iter().any(|(_, alone, _)| *alone);
             if blocked || running.len() >= jobs || (alone && !running.is_empty()) {
@@ -338,13 +399,13 @@ pub async fn run<P: StationProvider>(
             }
             let sink = Sink {
                 slots: slots.clone(),
-                index: next,
+                index,
                 started,
             };
             running.push((
-                next,
+                index,
                 alone,
-                Box::pin(run_case(env, next, scenario, file, sink)),
+                Box::pin(run_case(env, index, scenario, file, sink)),
             ));
             next += 1;
         }
@@ -408,38 +469,7 @@ pub async fn run<P: StationProvider>(
             results[index] = Some(result);
         }
     }
-    // Cases never started: an interrupt's errors, or not run for --fail-fast / --budget.
     let signal = cfg.interrupt.signal();
-    for (index, (scenario, file)) in scenarios.iter().enumerate().skip(next) {
-        let meta = meta(scenario, file);
-        let result = match (signal, &cut_short) {
-            (Some(signal), _) => {
-                interrupted_case(meta.clone(), Vec::new(), signal, Instant::now(), false)
-            }
-            (None, Some(CutShort::FailFast(after))) => CaseResult::skipped(
-                meta.clone(),
-                format!("not run: --fail-fast stopped starting cases after {after} did not pass"),
-            ),
-            (None, Some(CutShort::Budget(budget))) => CaseResult::skipped(
-                meta.clone(),
-                format!("not run: the --budget of {budget} was spent before this case could start"),
-            ),
-            (None, None) => CaseResult::skipped(meta.clone(), "not run"),
-        };
-        emit(
-            reporter,
-            &mut harness_errors,
-            &stamp(Event::ScenarioStarted { meta }),
-        );
-        emit(
-            reporter,
-            &mut harness_errors,
-            &stamp(Event::ScenarioFinished {
-                result: result.clone(),
-            }),
-        );
-        results[index] = Some(result);
-    }
     if let Some(e) = journal.take_write_error() {
         harness_errors.push(format!("journal write failed: {e}"));
     }

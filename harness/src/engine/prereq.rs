@@ -47,6 +47,15 @@ pub(crate) fn needs(s: &Scenario) -> Needs {
     n
 }
 
+/// How long a case is likely to take, in calls to the station: the steps, each as often as it
+/// repeats. Only compared between cases, to start the longest first.
+pub(crate) fn cost(s: &Scenario) -> u64 {
+    s.steps
+        .iter()
+        .map(|st| u64::from(st.repeat.as_ref().map_or(1, |r| *r.get_ref()).max(1)))
+        .sum()
+}
+
 /// `Ok` when the case can run against `station` with this configuration, else why not.
 pub(crate) fn check(
     s: &Scenario,

@@ -21,6 +21,9 @@ async fn redacted_reports(profile: &str, only: &[&str]) -> Vec<(&'static str, St
     args.profile = Some(profile.into());
     args.only = only.iter().map(|s| (*s).to_string()).collect();
     args.seed = Some(SEED);
+    // One case at a time: with cases overlapping, the journal numbers exchanges in the order
+    // they happen, which the snapshots would then depend on.
+    args.jobs = Some(1);
     let run = support::run(args).await;
     run.assert_reports_complete();
     SNAPSHOTTED
