@@ -402,14 +402,11 @@ impl StationProvider for External {
     }
 }
 
-/// The raw bytes of every exchange of the run, for the HTML report: read back from the
-/// journal file when the run has finished, so the report shows exactly what was exchanged
-/// (an unreadable journal leaves the report with each exchange's summary only).
-fn exchange_details(journal: &std::path::Path) -> collaudo_reports::html::ExchangeDetails {
-    let Ok(exchanges) = collaudo_nodo::Journal::load(journal) else {
-        return collaudo_reports::html::ExchangeDetails::new();
-    };
-    exchanges
+/// The raw bytes of every exchange of the run, for the HTML report, from the journal's memory
+/// when the run has finished: exactly what `journal.jsonl` holds, without parsing it back.
+fn exchange_details(journal: &collaudo_nodo::Journal) -> collaudo_reports::html::ExchangeDetails {
+    journal
+        .entries()
         .into_iter()
         .map(|e| {
             let (status, headers, body) = match e.response {
@@ -724,9 +721,22 @@ pub async fn run(args: RunArgs, env: impl Fn(&str) -> Option<String>, err: &mut 
         args.reports.clone()
     };
     let journal_file = out_dir.join("journal.jsonl");
+    let mut journal_error = None;
+    let journal = std::sync::Arc::new(match collaudo_nodo::Journal::create(&journal_file) {
+        Ok(j) => j,
+        Err(e) => {
+            // The run still judges the station, and every report says what went wrong.
+            journal_error = Some(format!(
+                "cannot create the journal {}: {e}",
+                journal_file.display()
+            ));
+            collaudo_nodo::Journal::in_memory()
+        }
+    });
+    let journal_for_html = journal.clone();
     let files = match FileReporters::new(&out_dir, &formats) {
         Ok(f) => f
-            .with_exchange_details(Box::new(move || exchange_details(&journal_file)))
+            .with_exchange_details(Box::new(move || exchange_details(&journal_for_html)))
             .with_junit_dialect(if args.junit_strict {
                 collaudo_reports::junit::Dialect::Strict
             } else {
@@ -835,7 +845,7 @@ pub async fn run(args: RunArgs, env: impl Fn(&str) -> Option<String>, err: &mut 
                 .unwrap_or(Duration::from_secs(3600)),
             duplicate_is_final: cfg.receipts.duplicate_is_final.unwrap_or(true),
         },
-        journal_path: Some(out_dir.join("journal.jsonl")),
+        journal,
         interrupt: args.interrupt.clone(),
         features: engine::Features {
             // The embedded reference station offers every feature.
@@ -880,7 +890,7 @@ pub async fn run(args: RunArgs, env: impl Fn(&str) -> Option<String>, err: &mut 
             String::new()
         }
     );
-    let outcome = match external {
+    let mut outcome = match external {
         None => {
             let provider = Embedded {
                 config: StationConfig {
@@ -980,6 +990,7 @@ pub async fn run(args: RunArgs, env: impl Fn(&str) -> Option<String>, err: &mut 
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         let _ = err.write_all(&buf);
     }
+    outcome.harness_errors.extend(journal_error);
     for e in &outcome.harness_errors {
         let _ = writeln!(err, "error: {e}");
     }

@@ -57,6 +57,9 @@ pub enum ReportError {
     /// The HTML report's template could not be rendered (a bug in collaudo, not the station).
     #[error("cannot render the html report: {0}")]
     Html(String),
+    /// Rendering one report panicked (a bug in collaudo); the other reports were written.
+    #[error("writing {} failed inside collaudo (a bug); the other reports were written", .0.display())]
+    Panicked(std::path::PathBuf),
     /// Several reporters failed on the same event.
     #[error("{} reporters failed: {}", .0.len(), join(.0))]
     Several(Vec<ReportError>),

@@ -136,14 +136,36 @@ pub fn write_reports_with(
         Some(source) if formats.contains(&ReportFormat::Html) => source(),
         _ => ExchangeDetails::new(),
     };
+    // Each format on its own thread: the reports are independent, and the run's end waits for
+    // the slowest (the HTML page) rather than their sum. Results are kept in `formats` order.
+    let loaded = &loaded;
+    let results: Vec<(PathBuf, Result<(), ReportError>)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = formats
+            .iter()
+            .map(|&format| {
+                let path = dir.join(format.file_name());
+                let handle = scope.spawn(move || {
+                    format
+                        .render_with_details(run, loaded, dialect)
+                        .and_then(|text| write_atomically(&path, &text))
+                });
+                (dir.join(format.file_name()), handle)
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|(path, h)| {
+                let result = h
+                    .join()
+                    .unwrap_or_else(|_| Err(ReportError::Panicked(path.clone())));
+                (path, result)
+            })
+            .collect()
+    });
     let mut written = Vec::new();
     let mut errors = Vec::new();
-    for format in formats {
-        let path = dir.join(format.file_name());
-        match format
-            .render_with_details(run, &loaded, dialect)
-            .and_then(|text| write_atomically(&path, &text))
-        {
+    for (path, result) in results {
+        match result {
             Ok(()) => written.push(path),
             Err(e) => errors.push(e),
         }

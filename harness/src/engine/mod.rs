@@ -126,8 +126,8 @@ pub struct EngineConfig {
     pub retry: collaudo_nodo::RetryPolicy,
     /// The Stand-In monitor's rules.
     pub standin_rules: collaudo_nodo::standin::StandInRules,
-    /// Where the journal goes (`None` = memory only).
-    pub journal_path: Option<std::path::PathBuf>,
+    /// Every exchange of the run goes here (the run's `journal.jsonl`, or memory only).
+    pub journal: Arc<Journal>,
     /// What the user configured that optional cases depend on.
     pub features: Features,
     /// Run metadata for reports.
@@ -282,16 +282,7 @@ pub async fn run<P: StationProvider>(
             total_cases: scenarios.len(),
         }),
     );
-    let journal = match &cfg.journal_path {
-        Some(p) => match Journal::create(p) {
-            Ok(j) => Arc::new(j),
-            Err(e) => {
-                harness_errors.push(format!("cannot create the journal {}: {e}", p.display()));
-                Arc::new(Journal::in_memory())
-            }
-        },
-        None => Arc::new(Journal::in_memory()),
-    };
+    let journal = cfg.journal.clone();
     // Decided for the whole selection before anything is sent, so that which notice a case
     // gets does not depend on the order the cases run in.
     let allocation = provider.pool().map(|pool| {
