@@ -14,6 +14,7 @@ pub mod client;
 pub mod clock;
 pub mod connection;
 pub mod journal;
+pub mod nodo;
 pub mod receipts;
 pub mod standin;
 pub mod tls;

@@ -7,7 +7,8 @@ mod delivery;
 mod expect;
 mod prereq;
 pub use prereq::Needs;
-mod receipt;
+// The receipt is the Nodo's: it builds it from what the station answered (mock-nodo).
+use collaudo_nodo::nodo::receipt;
 pub mod severity;
 mod standin;
 mod step;

@@ -1,5 +1,6 @@
 //! Building the receipt the Nodo sends after a successful payment, from what the station
-//! answered at activation (DOMAIN.md §3.4, §3.5, §13).
+//! answered at activation (DOMAIN.md §3.4, §3.5, §13), or from its verify after a Stand-In
+//! payment. The Nodo builds receipts, so this lives with it; the harness only asks for one.
 
 use collaudo_wire::{
     Amount, Beneficiary, EntityType, MarcaDaBollo, PaymentData, Receipt, Subject, Transfer,
@@ -7,7 +8,7 @@ use collaudo_wire::{
 };
 
 /// The simulated PSP that "paid": its identities appear in every receipt.
-pub(crate) const PSP_ID: &str = "COLLAUDOPSP";
+pub const PSP_ID: &str = "COLLAUDOPSP";
 const PSP_COMPANY: &str = "PSP di collaudo (simulato)";
 const PSP_CHANNEL: &str = "COLLAUDOPSP_01";
 
@@ -103,7 +104,7 @@ fn iubd(token: &str, id_transfer: u8) -> String {
 }
 
 /// The receipt for a payment of `data` (the activation response) on `notice`.
-pub(crate) fn from_activation(
+pub fn from_activation(
     data: &PaymentData,
     notice: &str,
     ec_fiscal_code: &str,
@@ -184,7 +185,7 @@ pub(crate) fn from_activation(
 /// total to the EC, as the Nodo builds it when it paid the notice without calling the station
 /// (Stand-In, DOMAIN.md §7.5: category `STAND-IN` when `stand_in`).
 #[allow(clippy::too_many_arguments)]
-pub(crate) fn from_verify(
+pub fn from_verify(
     v: &VerifyPaymentNoticeRes,
     notice: &str,
     ec_fiscal_code: &str,
@@ -265,7 +266,7 @@ pub(crate) fn from_verify(
 
 /// Change the receipt's amount by `delta` cents, on its first transfer, so the receipt stays
 /// internally consistent while differing from the EC's archive (RT-006).
-pub(crate) fn shift_amount(r: &mut Receipt, delta: i64) -> Result<(), String> {
+pub fn shift_amount(r: &mut Receipt, delta: i64) -> Result<(), String> {
     let shift = |a: Amount| -> Result<Amount, String> {
         let c = i128::from(a.cents()) + i128::from(delta);
         u64::try_from(c)
@@ -284,7 +285,7 @@ pub(crate) fn shift_amount(r: &mut Receipt, delta: i64) -> Result<(), String> {
 }
 
 /// A payment token (the receipt id / IUR): 32 hex characters, deterministic for a seed.
-pub(crate) fn token(seed: u64, n: u64) -> String {
+pub fn token(seed: u64, n: u64) -> String {
     let mut x = seed ^ n.wrapping_mul(0x9E37_79B9_7F4A_7C15);
     let mut next = || {
         // splitmix64
