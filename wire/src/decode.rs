@@ -364,6 +364,10 @@ struct Seq<'d, 'a> {
     /// already in `skipped`.
     misplaced: Vec<u32>,
     misplaced_at: usize,
+    /// Which of `names` occur among the children (bit i for `names[i]`), found by one pass
+    /// on the first question: a decoder asks for each missing required element, and with
+    /// 500 000 siblings one pass per question was most of a hostile reply's cost.
+    present: std::cell::Cell<Option<u64>>,
 }
 
 impl<'d, 'a> Seq<'d, 'a> {
@@ -613,6 +617,7 @@ impl<'d, 'a> Decoder<'d, 'a> {
             skipped: Vec::new(),
             misplaced,
             misplaced_at: 0,
+            present: std::cell::Cell::new(None),
         }
     }
 
@@ -1405,7 +1410,31 @@ impl<'d, 'a> Decoder<'d, 'a> {
 
     /// Whether any child (in place or not) is named `name`.
     fn present(s: &Seq<'d, 'a>, name: &str) -> bool {
-        s.all().any(|e| e.local == name)
+        let Some(slot) = s.names.iter().position(|n| *n == name).filter(|&i| i < 64) else {
+            // Not a name of this sequence (or past the mask): look, as before.
+            return s.all().any(|e| e.local == name);
+        };
+        let mask = match s.present.get() {
+            Some(m) => m,
+            None => {
+                let mut m = 0u64;
+                let mut last: Option<(&str, Option<usize>)> = None;
+                for e in s.all() {
+                    // Runs of one repeated name cost one comparison each.
+                    let at = match last {
+                        Some((n, at)) if n == e.local => at,
+                        _ => s.names.iter().position(|n| *n == e.local),
+                    };
+                    last = Some((e.local, at));
+                    if let Some(i) = at.filter(|&i| i < 64) {
+                        m |= 1 << i;
+                    }
+                }
+                s.present.set(Some(m));
+                m
+            }
+        };
+        mask & (1 << slot) != 0
     }
 
     // ---- wrappers --------------------------------------------------------------------------
