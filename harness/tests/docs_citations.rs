@@ -13,7 +13,8 @@ use std::path::{Path, PathBuf};
 const INTERNAL: &[&str] = &[
     "DOMAIN.md",
     "TEST-PLAN.md",
-    "ARCHITECTURE.md",
+    // The repository's own ARCHITECTURE.md is a product document; the shared one is not.
+    "shared/ARCHITECTURE.md",
     "STYLE.md",
     "shared/spec",
 ];

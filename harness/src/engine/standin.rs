@@ -6,16 +6,14 @@
 use super::step::{ScenarioCtx, StepOutcome, exchange_record, fault_of, finish as done};
 use crate::scenario::{Step, parse_duration, parse_local_time};
 use collaudo_nodo::aca::{AcaPosition, PositionStatus};
+use collaudo_nodo::nodo::standin_answer;
 use collaudo_nodo::standin::{
     PROBE_NOTICE_NUMBER, StationMonitor, TrafficModel, TrafficShare, Transition, probe_is_positive,
     rome_utc_offset_hours,
 };
 use collaudo_nodo::{Clock, Judgement, NodoOutcome, VirtualTime, judge_bounded};
 use collaudo_reports::{CheckRecord, CheckVerdict};
-use collaudo_wire::{
-    Amount, Beneficiary, EntityType, FaultCode, Message, PaymentData, PaymentOption, QrCode,
-    Subject, Transfer, VerifyPaymentNoticeRes,
-};
+use collaudo_wire::{Amount, FaultCode, Message, QrCode};
 use std::time::{Duration, Instant};
 
 fn check(name: &str, verdict: CheckVerdict, message: impl Into<String>) -> CheckRecord {
@@ -361,31 +359,12 @@ pub(crate) fn in_stand_in(cx: &ScenarioCtx<'_>) -> bool {
 
 fn aca_position(cx: &ScenarioCtx<'_>, notice: &str) -> Option<AcaPosition> {
     let store = cx.station.aca.as_ref()?.store();
-    store
-        .get_by_notice(&cx.cfg.caller.id_pa, notice)
-        .or_else(|| store.get_by_nav(notice))
+    standin_answer::position(store, &cx.cfg.caller.id_pa, notice)
 }
 
-/// Why a notice cannot be paid in Stand-In, if it cannot (DOMAIN.md §7.4).
+/// Why a notice cannot be paid in Stand-In, if it cannot (DOMAIN.md §7.4): the Nodo's rule.
 fn not_payable(cx: &ScenarioCtx<'_>, p: Option<&AcaPosition>) -> Option<String> {
-    let Some(p) = p else {
-        return Some("the notice is not in ACA".into());
-    };
-    if !p.request.pay_stand_in {
-        return Some("the ACA position has payStandIn=false".into());
-    }
-    match p.status {
-        PositionStatus::Valid => {}
-        PositionStatus::Invalid => return Some("the ACA position is cancelled or closed".into()),
-        PositionStatus::Paid => return Some("the ACA position is already paid".into()),
-        PositionStatus::Expired => return Some("the ACA position is expired".into()),
-    }
-    let expired = p.request.switch_to_expired
-        && p.request
-            .expiration_date
-            .get(..10)
-            .is_some_and(|d| d < cx.clock.now().date().as_str());
-    expired.then(|| "the ACA position is past its binding expirationDate (switchToExpired)".into())
+    standin_answer::not_payable(p, cx.clock.now())
 }
 
 /// A verify or activate answered by the Nodo from ACA, without calling the station.
@@ -427,83 +406,29 @@ pub(crate) fn answer_from_aca(
             None,
         ),
         (None, Some(p)) => {
-            let amount = Amount::from_cents(u64::try_from(p.amount_cents()).unwrap_or(0));
-            let description = p.request.description.clone();
+            // The answers are the Nodo's (mock-nodo::nodo::standin_answer); the engine only
+            // keeps what later steps of the scenario build on.
             let msg = if call == "verify" {
-                let v = VerifyPaymentNoticeRes {
-                    outcome: collaudo_wire::Outcome::Ok,
-                    fault: None,
-                    payment_option: Some(PaymentOption {
-                        amount,
-                        options: collaudo_wire::AmountOption::Eq,
-                        due_date: p.request.expiration_date.get(..10).map(str::to_string),
-                        detail_description: None,
-                        all_ccp: false,
-                    }),
-                    payment_description: Some(description.chars().take(140).collect()),
-                    fiscal_code_pa: Some(p.request.pa_fiscal_code.clone()),
-                    company_name: Some(company.clone()),
-                    office_name: None,
-                };
-                cx.verified_amounts.insert(notice.to_string(), amount);
+                let v = standin_answer::verify(p, &company);
+                if let Some(o) = &v.payment_option {
+                    cx.verified_amounts.insert(notice.to_string(), o.amount);
+                }
                 cx.verifies.insert(notice.to_string(), v.clone());
                 Message::VerifyPaymentNoticeRes(v)
             } else {
                 // DOMAIN.md §7.5: one transfer of the total to the creating EC, category STAND-IN.
-                let data = PaymentData {
-                    creditor_reference_id: p.request.iuv.clone(),
-                    payment_amount: amount,
-                    due_date: p
-                        .request
-                        .expiration_date
-                        .get(..10)
-                        .unwrap_or("2099-12-31")
-                        .to_string(),
-                    retention_date: None,
-                    last_payment: None,
-                    description: description.chars().take(140).collect(),
-                    company_name: Some(company.clone()),
-                    office_name: None,
-                    debtor: Subject {
-                        entity_type: if p.request.entity_type.as_str() == "G" {
-                            EntityType::G
-                        } else {
-                            EntityType::F
-                        },
-                        entity_value: p.request.entity_fiscal_code.chars().take(16).collect(),
-                        full_name: p.request.entity_full_name.chars().take(70).collect(),
-                        street_name: None,
-                        civic_number: None,
-                        postal_code: None,
-                        city: None,
-                        state_province_region: None,
-                        country: None,
-                        email: None,
-                    },
-                    transfers: vec![Transfer {
-                        id_transfer: 1,
-                        transfer_amount: amount,
-                        fiscal_code_pa: p.request.pa_fiscal_code.clone(),
-                        company_name: Some(company.clone()),
-                        beneficiary: Beneficiary::Iban(p.iban.iban.clone().unwrap_or_default()),
-                        remittance_information: description.chars().take(140).collect(),
-                        transfer_category: "STAND-IN".into(),
-                        metadata: Vec::new(),
-                    }],
-                    metadata: Vec::new(),
-                };
-                transcript.push(format!(
-                    "Stand-In activation: one transfer of {amount} to {} (IBAN {}), category STAND-IN",
-                    p.request.pa_fiscal_code,
-                    p.iban.iban.as_deref().unwrap_or("none")
-                ));
-                cx.activations.insert(notice.to_string(), data.clone());
+                let res = standin_answer::activation(p, &company);
+                if let Some(data) = &res.data {
+                    transcript.push(format!(
+                        "Stand-In activation: one transfer of {} to {} (IBAN {}), category STAND-IN",
+                        data.payment_amount,
+                        p.request.pa_fiscal_code,
+                        p.iban.iban.as_deref().unwrap_or("none")
+                    ));
+                    cx.activations.insert(notice.to_string(), data.clone());
+                }
                 cx.standin_notices.insert(notice.to_string());
-                Message::GetPaymentV2Res(collaudo_wire::GetPaymentRes {
-                    outcome: collaudo_wire::Outcome::Ok,
-                    fault: None,
-                    data: Some(data),
-                })
+                Message::GetPaymentV2Res(res)
             };
             (NodoOutcome::Ok, Some(msg))
         }
