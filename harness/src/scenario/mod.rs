@@ -3,6 +3,7 @@
 mod catalogue;
 mod load;
 mod model;
+mod raw;
 
 pub use catalogue::{Catalogue, SourceFile, embedded};
 pub use load::{
