@@ -504,6 +504,33 @@ fn kind_of(st: &RawStep) -> Option<&'static KindInfo> {
         .find(|k| k.selector == selector && k.with.is_some() == delivery)
 }
 
+/// The kinds of step that take `key`, both forms of `send-rt` as one when both do.
+fn applies_to(key: &str) -> Vec<String> {
+    let takers: Vec<&KindInfo> = KINDS.iter().filter(|k| k.takes(key)).collect();
+    let send_rt = |k: &KindInfo| k.selector == r#"call = "send-rt""#;
+    let both = takers.iter().filter(|k| send_rt(k)).count() == 2;
+    let mut out = Vec::new();
+    for k in takers {
+        if both && send_rt(k) {
+            if k.with.is_none() {
+                out.push(format!("`{}`", k.selector));
+            }
+        } else {
+            out.push(k.short());
+        }
+    }
+    out
+}
+
+/// `a`, `a or b`, `a, b or c`.
+fn either(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} or {last}", rest.join(", ")),
+    }
+}
+
 /// What a kind of step takes, for the help of an option it does not.
 fn takes_help(k: &KindInfo) -> String {
     let list = |keys: &[&str]| {
@@ -565,18 +592,11 @@ fn typed(cx: &mut Ctx<'_>, mut raw: RawStep) -> Option<Step> {
     // apply is unknown.
     let info = info?;
     for (key, span) in raw.leftovers() {
-        let takers: Vec<String> = KINDS
-            .iter()
-            .filter(|k| k.takes(key))
-            .map(KindInfo::short)
-            .collect();
-        let title = if key == "delivery" {
-            // The kind it selects is `send-rt` with a delivery: it applies to the call.
-            "`delivery` applies to `call = \"send-rt\"` only".to_string()
-        } else if takers.len() == 1 {
-            format!("`{key}` applies to {} only", takers[0])
-        } else {
-            format!("`{key}` does not apply to {}", info.noun())
+        let title = match applies_to(key).as_slice() {
+            // `delivery` selects the delivering form of send-rt: it applies to the call.
+            _ if key == "delivery" => "`delivery` applies to `call = \"send-rt\"` only".into(),
+            few @ [_, ..] if few.len() <= 3 => format!("`{key}` applies to {} only", either(few)),
+            _ => format!("`{key}` does not apply to {}", info.noun()),
         };
         cx.push(Some(span), Severity::Error, title, Some(takes_help(info)));
     }

@@ -10,3 +10,6 @@ pub use load::{
     Problem, Severity, did_you_mean, load_dir, load_str, parse_duration, parse_local_time,
 };
 pub use model::*;
+
+#[cfg(test)]
+mod tests;

@@ -555,7 +555,7 @@ const SOAP_EXPECT: &[&str] = &[
 ];
 
 /// Every kind of step, in the order of docs/scenarios.md.
-pub const KINDS: &[KindInfo] = &[
+pub static KINDS: &[KindInfo] = &[
     KindInfo {
         with: None,
         selector: r#"call = "verify""#,
