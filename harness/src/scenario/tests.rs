@@ -1,5 +1,5 @@
-//! The typed conversion against the model's description of it ([`KINDS`]) and the built-in
-//! scenarios.
+//! The typed conversion against the model's description of it ([`KINDS`]), the built-in
+//! scenarios, and docs/scenarios.md.
 
 use super::load::load_str;
 use super::model::*;
@@ -404,4 +404,129 @@ fn the_built_in_suite_uses_every_kind() {
             kind.noun()
         );
     }
+}
+
+// ---- docs/scenarios.md ----
+
+const DOC: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/scenarios.md");
+const BEGIN: &str = "<!-- step-kinds: generated from KINDS in harness/src/scenario/model.rs; `UPDATE_DOCS=1 cargo test -p collaudo --lib scenario` rewrites it -->";
+const END: &str = "<!-- end step-kinds -->";
+
+/// The table of docs/scenarios.md that says which options each kind of step takes.
+fn kinds_table() -> String {
+    let list = |keys: &[&str], required: usize| {
+        if keys.is_empty() {
+            return "—".to_string();
+        }
+        keys.iter()
+            .enumerate()
+            .map(|(i, k)| {
+                if i < required {
+                    format!("**`{k}`**")
+                } else {
+                    format!("`{k}`")
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut out = String::from(
+        "| step | what it does | options (**required**) | `[step.expect]` |\n|---|---|---|---|\n",
+    );
+    for k in KINDS {
+        let (step, options) = if k.selector.is_empty() {
+            (
+                "without `call` or `action`".to_string(),
+                "**`advance`**".to_string(),
+            )
+        } else {
+            (k.short(), list(k.options, k.required))
+        };
+        out.push_str(&format!(
+            "| {step} | {} | {options} | {} |\n",
+            k.what,
+            list(k.expect, 0)
+        ));
+    }
+    out
+}
+
+#[test]
+fn docs_scenarios_md_has_the_kinds_table_of_the_model() {
+    let doc = std::fs::read_to_string(DOC).expect("read docs/scenarios.md");
+    let start = doc
+        .find(BEGIN)
+        .expect("docs/scenarios.md marks the step-kinds table")
+        + BEGIN.len();
+    let end = doc[start..].find(END).expect("the table ends") + start;
+    let want = format!("\n{}", kinds_table());
+    if std::env::var_os("UPDATE_DOCS").is_some() {
+        let updated = format!("{}{want}{}", &doc[..start], &doc[end..]);
+        std::fs::write(DOC, updated).expect("write docs/scenarios.md");
+        return;
+    }
+    assert!(
+        doc[start..end] == want,
+        "docs/scenarios.md's table of step kinds is out of date: regenerate it with \
+         `UPDATE_DOCS=1 cargo test -p collaudo --lib scenario` and commit the result"
+    );
+}
+
+/// The backticked keys in the first column of the table under `heading`.
+fn first_column_keys(doc: &str, heading: &str) -> Vec<String> {
+    let at = doc.find(heading).unwrap_or_else(|| panic!("no {heading}")) + heading.len();
+    let mut keys = Vec::new();
+    for line in doc[at..].lines() {
+        if line.starts_with('#') {
+            break;
+        }
+        let Some(row) = line.strip_prefix("| `") else {
+            continue;
+        };
+        let cell = format!("`{}", row.split(" |").next().unwrap_or_default());
+        for (i, k) in cell.split('`').enumerate() {
+            if i % 2 == 1 && !k.starts_with('[') {
+                keys.push(k.to_string());
+            }
+        }
+    }
+    keys.sort();
+    keys.dedup();
+    keys
+}
+
+#[test]
+fn docs_scenarios_md_explains_every_key_of_the_model_and_no_other() {
+    let doc = std::fs::read_to_string(DOC).expect("read docs/scenarios.md");
+    let mut options: Vec<String> = ["call", "action"]
+        .iter()
+        .chain(COMMON_KEYS)
+        .chain(KINDS.iter().flat_map(|k| k.options))
+        .map(|k| (*k).to_string())
+        .collect();
+    options.sort();
+    options.dedup();
+    assert_eq!(first_column_keys(&doc, "\n## Steps\n"), options);
+    let mut expect: Vec<String> = KINDS
+        .iter()
+        .flat_map(|k| k.expect)
+        .map(|k| (*k).to_string())
+        .collect();
+    expect.sort();
+    expect.dedup();
+    assert_eq!(first_column_keys(&doc, "\n## Expectations\n"), expect);
+    // Every sample of this file is a key of the model, and every key has a sample.
+    let mut sampled: Vec<String> = every_key()
+        .filter(|k| !COMMON_KEYS.contains(k))
+        .map(|k| k.strip_prefix("expect.").unwrap_or(k).to_string())
+        .collect();
+    sampled.sort();
+    let mut all: Vec<String> = options
+        .iter()
+        .filter(|k| !["call", "action", "name", "advance", "at_local_time"].contains(&k.as_str()))
+        .chain(&expect)
+        .cloned()
+        .collect();
+    all.sort();
+    assert_eq!(sampled, all);
 }
