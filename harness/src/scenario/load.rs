@@ -420,6 +420,31 @@ fn check_fault(cx: &mut Ctx<'_>, f: &FaultSpec) {
     if !cx.one_of("fault kind", &f.kind, FAULT_KINDS) {
         return;
     }
+    // Each fault kind has its one option; another kind's would be silently ignored.
+    let kind = f.kind.get_ref().as_str();
+    let options = [
+        (
+            "duration",
+            f.duration.as_ref().map(Spanned::span),
+            "latency",
+        ),
+        ("how", f.how.as_ref().map(Spanned::span), "corrupt"),
+        (
+            "status",
+            f.status.as_ref().map(Spanned::span),
+            "http-status",
+        ),
+    ];
+    for (key, span, owner) in options {
+        if let Some(span) = span.filter(|_| kind != owner) {
+            cx.push(
+                Some(span),
+                Severity::Error,
+                format!("`{key}` applies to a `{owner}` fault only, not to `{kind}`"),
+                None,
+            );
+        }
+    }
     match f.kind.get_ref().as_str() {
         "latency" => match &f.duration {
             Some(d) if parse_duration(d.get_ref()).is_some() => {}

@@ -196,6 +196,19 @@ fn an_inapplicable_option_is_reported_at_its_value_with_what_applies() {
 }
 
 #[test]
+fn a_fault_option_of_another_fault_kind_is_an_error() {
+    let src = "id = \"VRF-990\"\ntitle = \"t\"\n[[step]]\ncall = \"verify\"\nnotice = \"payable\"\nfault = { kind = \"timeout\", how = \"garbage\" }\n";
+    let (s, problems) = load_str("x.toml", src);
+    assert!(s.is_none());
+    assert_eq!(problems.len(), 1, "{problems:#?}");
+    assert_eq!(
+        problems[0].title,
+        "`how` applies to a `corrupt` fault only, not to `timeout`"
+    );
+    assert_eq!(problems[0].position, Some((6, 35)));
+}
+
+#[test]
 fn an_unknown_call_reports_no_inapplicable_options() {
     let src = "id = \"VRF-990\"\ntitle = \"t\"\n[[step]]\ncall = \"veriffy\"\nnotice = \"payable\"\nrepeat = 2\n";
     let (_, problems) = load_str("x.toml", src);
