@@ -13,8 +13,10 @@
 //! its private `Content` type before it knows the variant, and toml's `Spanned<T>` positions
 //! do not survive that buffer, so every line:col of every step would be lost, typos included.
 //! Deserializing the flat step (spans intact) and converting it in the loader keeps the
-//! positions, accepts exactly the same TOML for every valid file, and still makes an option
-//! that does not apply to a call a `collaudo check` error. [`KINDS`] describes the variants'
+//! positions, reads the same TOML as before for every file whose options all apply to their
+//! calls (the whole built-in suite), and still makes an option that does not apply to a call
+//! a `collaudo check` error. Expectations are split the same way (`SoapExpect`,
+//! `DeliveryExpect`, `StandInExpect`, `AcaExpect`): each is read by one part of the engine. [`KINDS`] describes the variants'
 //! keys for the messages and for docs/scenarios.md; a unit test holds the conversion to it.
 
 use serde::Deserialize;
