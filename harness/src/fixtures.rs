@@ -20,7 +20,7 @@ pub const KNOWN_ROLES: &[&str] = &[
     "no-stand-in",
 ];
 
-use crate::scenario::Scenario;
+use crate::scenario::{Scenario, StepKind};
 use std::collections::BTreeMap;
 
 /// How a case uses the notice of a role.
@@ -42,20 +42,20 @@ pub fn uses(s: &Scenario) -> BTreeMap<String, Use> {
         .map(|r| (r.get_ref().clone(), Use::Read))
         .collect();
     for st in &s.steps {
-        let Some(role) = st.notice.as_ref().map(|n| n.get_ref()) else {
+        let Some(role) = st.kind.notice().map(|n| n.get_ref()) else {
             continue;
         };
         if !KNOWN_ROLES.contains(&role.as_str()) {
             // A literal notice number: the scenario's author owns its state.
             continue;
         }
-        let call = st.call.as_ref().map(|c| c.get_ref().as_str());
         // An activation expected to be refused (unknown, paid, cancelled, expired) leaves the
         // notice as it was; any other activation may leave it in progress.
-        let refused = st.expect.nodo.as_ref().is_some_and(|n| n.get_ref() == "KO");
-        let consumes = st.action.is_some()
-            || call == Some("send-rt")
-            || (call == Some("activate") && !refused);
+        let consumes = match &st.kind {
+            StepKind::Action(_) | StepKind::SendRt(_) | StepKind::Deliver(_) => true,
+            StepKind::Activate(a) => a.expect.nodo.as_ref().is_none_or(|n| n.get_ref() != "KO"),
+            _ => false,
+        };
         let u = if consumes { Use::Consume } else { Use::Read };
         let e = out.entry(role.clone()).or_insert(u);
         *e = (*e).max(u);
@@ -161,7 +161,8 @@ mod tests {
     use super::*;
 
     fn scenario(text: &str) -> Scenario {
-        toml::from_str(text).expect("test scenario parses")
+        let (s, problems) = crate::scenario::load_str("test.toml", text);
+        s.unwrap_or_else(|| panic!("test scenario loads: {problems:?}"))
     }
 
     const READER: &str = r#"

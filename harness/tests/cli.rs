@@ -124,6 +124,9 @@ bad_scenarios! {
     check_unknown_fault_code => "unknown-fault-code",
     check_bad_id => "bad-id",
     check_duplicate_id => "duplicate-id",
+    check_option_not_for_call => "option-not-for-call",
+    check_expectation_not_for_call => "expectation-not-for-call",
+    check_required_option_missing => "required-option-missing",
 }
 
 fn check_bad_scenario(folder: &str) {

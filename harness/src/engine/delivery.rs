@@ -6,7 +6,7 @@
 use super::BroadcastStation;
 use super::actions::Actions;
 use super::step::{ScenarioCtx, StepOutcome};
-use crate::scenario::{DeliverySpec, Step, parse_duration};
+use crate::scenario::{Deliver, DeliverySpec, parse_duration};
 use collaudo_nodo::transport::UnavailableAnswer;
 use collaudo_nodo::{
     Clock, Delivery, DeliveryResult, Fault, NodoClient, Outage, Recipient, RetryPolicy,
@@ -106,8 +106,7 @@ fn primary_outage(spec: &DeliverySpec) -> Outage {
 pub(crate) async fn run(
     cx: &mut ScenarioCtx<'_>,
     index: usize,
-    st: &Step,
-    spec: &DeliverySpec,
+    st: &Deliver,
     name: String,
     notice: &str,
     receipt: Receipt,
@@ -116,6 +115,7 @@ pub(crate) async fn run(
     started: Instant,
     mut transcript: Vec<String>,
 ) -> StepOutcome {
+    let spec = &st.delivery;
     let policy = RetryPolicy {
         max_attempts: spec
             .max_attempts

@@ -1,7 +1,7 @@
 //! From the Nodo's judgement of an exchange and a step's expectations to check records.
 //! Pure functions: no I/O, so every rule is unit-tested.
 
-use crate::scenario::Expect;
+use crate::scenario::SoapExpect;
 use collaudo_nodo::{Exchange, HygieneWarning, Judgement, NodoOutcome};
 use collaudo_reports::{CheckRecord, CheckVerdict, check_names};
 use collaudo_wire::{Amount, Message, xml};
@@ -31,7 +31,7 @@ fn with(
 }
 
 /// The Nodo outcome check: what the scenario expects the Nodo to conclude.
-pub(crate) fn nodo_outcome(j: &Judgement, expect: &Expect) -> CheckRecord {
+pub(crate) fn nodo_outcome(j: &Judgement, expect: &SoapExpect) -> CheckRecord {
     let label = j.outcome.label();
     let psp = j.outcome.psp_fault_code().unwrap_or_else(|| "OK".into());
     let (ok, expected) = match expect.nodo.as_ref().map(|s| s.get_ref().as_str()) {
@@ -97,7 +97,7 @@ pub(crate) fn nodo_outcome(j: &Judgement, expect: &Expect) -> CheckRecord {
 }
 
 /// Fault-code expectations on a KO: accepted codes (first preferred) and refused codes.
-pub(crate) fn fault_codes(j: &Judgement, expect: &Expect) -> Vec<CheckRecord> {
+pub(crate) fn fault_codes(j: &Judgement, expect: &SoapExpect) -> Vec<CheckRecord> {
     let mut out = Vec::new();
     let code = match &j.outcome {
         NodoOutcome::EcKo { code, .. } => Some(code.as_str().to_string()),
@@ -319,7 +319,7 @@ pub(crate) fn expand(
 /// Field expectations.
 pub(crate) fn fields(
     ex: &Exchange,
-    expect: &Expect,
+    expect: &SoapExpect,
     captures: &BTreeMap<String, String>,
 ) -> Vec<CheckRecord> {
     let body = ex
@@ -402,7 +402,7 @@ fn notice_check(notice: &str, segregation_codes: &[String]) -> Result<String, St
 }
 
 /// The named checks of `expect.checks`.
-pub(crate) fn named(j: &Judgement, expect: &Expect, cx: &NamedCtx<'_>) -> Vec<CheckRecord> {
+pub(crate) fn named(j: &Judgement, expect: &SoapExpect, cx: &NamedCtx<'_>) -> Vec<CheckRecord> {
     expect
         .checks
         .iter()
@@ -531,7 +531,7 @@ pub(crate) fn named(j: &Judgement, expect: &Expect, cx: &NamedCtx<'_>) -> Vec<Ch
 }
 
 /// Latency expectations over the step's exchanges (real time).
-pub(crate) fn latency(latencies_ms: &[f64], expect: &Expect) -> Vec<CheckRecord> {
+pub(crate) fn latency(latencies_ms: &[f64], expect: &SoapExpect) -> Vec<CheckRecord> {
     let mut out = Vec::new();
     if latencies_ms.is_empty() {
         return out;
@@ -594,10 +594,12 @@ mod tests {
         }
     }
 
-    fn expect_ko(code: &str) -> Expect {
-        let e: Expect = toml::from_str(&format!("nodo = \"KO\"\nfault_code = [\"{code}\"]"))
-            .expect("expectation parses");
-        e
+    fn expect_ko(code: &str) -> SoapExpect {
+        SoapExpect {
+            nodo: Some(toml::Spanned::new(0..0, "KO".into())),
+            fault_code: vec![toml::Spanned::new(0..0, code.into())],
+            ..SoapExpect::default()
+        }
     }
 
     #[test]
@@ -673,10 +675,10 @@ mod tests {
 
     #[test]
     fn percentile() {
-        let e = Expect {
+        let e = SoapExpect {
             p98_ms: Some(10),
             max_ms: Some(100),
-            ..Expect::default()
+            ..SoapExpect::default()
         };
         let mut l = vec![1.0; 49];
         l.push(50.0);

@@ -3,10 +3,7 @@
 
 use super::actions::Actions;
 use super::{EngineConfig, StationInstance};
-use crate::scenario::Scenario;
-
-/// The calls that read or drive the mock ACA (Stand-In answers come from it).
-const ACA_CALLS: &[&str] = &["outage", "recover", "aca", "aca-consistency", "aca-fault"];
+use crate::scenario::{DeliverySpec, Scenario, StepKind};
 
 /// What a case uses of the servers around the station, so the embedded run starts only those.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -36,13 +33,10 @@ impl Needs {
 pub(crate) fn needs(s: &Scenario) -> Needs {
     let mut n = Needs::default();
     for st in &s.steps {
-        let call = st.call.as_ref().map(|c| c.get_ref().as_str());
-        n.aca |= call.is_some_and(|c| ACA_CALLS.contains(&c));
-        n.tls |= call.is_some_and(|c| crate::scenario::TLS_CALLS.contains(&c));
-        n.actions |= st.action.is_some();
-        if let Some(d) = &st.delivery {
-            n.broadcast |= d.broadcast || d.broadcast_down_attempts.is_some();
-        }
+        n.aca |= st.kind.uses_aca();
+        n.tls |= st.kind.is_tls();
+        n.actions |= matches!(st.kind, StepKind::Action(_));
+        n.broadcast |= st.kind.delivery().is_some_and(DeliverySpec::uses_broadcast);
     }
     n
 }
@@ -52,7 +46,10 @@ pub(crate) fn needs(s: &Scenario) -> Needs {
 pub(crate) fn cost(s: &Scenario) -> u64 {
     s.steps
         .iter()
-        .map(|st| u64::from(st.repeat.as_ref().map_or(1, |r| *r.get_ref()).max(1)))
+        .map(|st| {
+            let repeat = st.kind.soap().and_then(|s| s.repeat.as_ref());
+            u64::from(repeat.map_or(1, |r| *r.get_ref()).max(1))
+        })
         .sum()
 }
 
@@ -69,49 +66,50 @@ pub(crate) fn check(
         }
     };
     for st in &s.steps {
-        let call = st.call.as_ref().map(|c| c.get_ref().as_str());
-        if let Some(action) = &st.action {
+        if let StepKind::Action(action) = &st.kind {
             if let Actions::Hooks { hooks, interactive } = &station.actions {
-                if !hooks.contains_key(action.get_ref()) && !interactive {
+                if !hooks.contains_key(action.action.as_str()) && !interactive {
                     push(format!(
                         "the EC action `{a}` has no hook: add `{a} = \"<command>\"` under [ec.actions] in collaudo.toml, or run in a terminal without --non-interactive to be asked",
-                        a = action.get_ref()
+                        a = action.action.as_str()
                     ));
                 }
             }
         }
-        if call.is_some_and(|c| ACA_CALLS.contains(&c)) && station.aca.is_none() {
+        if st.kind.uses_aca() && station.aca.is_none() {
             push("this case needs the mock ACA (Stand-In answers and ACA checks come from what your EC loaded with paCreatePosition): add an [aca] section to collaudo.toml with `listen` and the `subscription_key` your EC sends, and point your EC's ACA client at it".into());
         }
-        if let Some(d) = &st.delivery {
-            if (d.broadcast || d.broadcast_down_attempts.is_some()) && station.broadcast.is_empty()
-            {
+        if let Some(d) = st.kind.delivery() {
+            if d.uses_broadcast() && station.broadcast.is_empty() {
                 push("this case delivers the receipt to broadcast stations too: add a [[broadcast]] entry to collaudo.toml for each broadcast station of the ECs involved".into());
             }
         }
-        if call.is_some_and(|c| crate::scenario::TLS_CALLS.contains(&c))
-            && !station.url.starts_with("https://")
-        {
+        if st.kind.is_tls() && !station.url.starts_with("https://") {
             push(format!(
                 "this case checks the station's HTTPS endpoint (TLS version, certificate, mutual TLS), and the station URL {} is plain http: set [station] url to the https:// URL the Nodo will call",
                 station.url
             ));
         }
-        if call == Some("demand") && !cfg.features.demand {
+        if matches!(st.kind, StepKind::Demand(_)) && !cfg.features.demand {
             push("spontaneous payments (paDemandPaymentNotice, class OSP) are tested only for an EC that offers them: add a [demand] section to collaudo.toml with the service's id_servizio".into());
         }
-        let pinned = st.version.as_ref().map(|v| *v.get_ref());
-        let only = match call {
-            Some("activate") => cfg
-                .features
-                .get_payment_only
-                .map(|v| ("paGetPayment", "get_payment_version", v)),
-            Some("send-rt") => cfg
-                .features
-                .send_rt_only
-                .map(|v| ("paSendRT", "send_rt_version", v)),
-            _ => None,
+        let (pinned, only) = match &st.kind {
+            StepKind::Activate(a) => (
+                a.version.as_ref(),
+                cfg.features
+                    .get_payment_only
+                    .map(|v| ("paGetPayment", "get_payment_version", v)),
+            ),
+            StepKind::SendRt(crate::scenario::SendRt { receipt, .. })
+            | StepKind::Deliver(crate::scenario::Deliver { receipt, .. }) => (
+                receipt.version.as_ref(),
+                cfg.features
+                    .send_rt_only
+                    .map(|v| ("paSendRT", "send_rt_version", v)),
+            ),
+            _ => (None, None),
         };
+        let pinned = pinned.map(|v| *v.get_ref());
         if let (Some(pinned), Some((prim, key, only))) = (pinned, only) {
             if pinned != only {
                 let name = |v: u8| {
@@ -130,8 +128,9 @@ pub(crate) fn check(
             }
         }
         let from_verify = st
-            .receipt_from
-            .as_ref()
+            .kind
+            .receipt()
+            .and_then(|r| r.receipt_from.as_ref())
             .is_some_and(|r| r.get_ref() == "verify");
         if from_verify
             && station

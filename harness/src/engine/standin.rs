@@ -4,7 +4,10 @@
 //! archive can be inspected and compared with what the station answers (ACA-008).
 
 use super::step::{ScenarioCtx, StepOutcome, exchange_record, fault_of, finish as done};
-use crate::scenario::{Step, parse_duration, parse_local_time};
+use crate::scenario::{
+    AcaExpect, AcaFault, Outage, Recover, SoapExpect, StandInExpect, parse_duration,
+    parse_local_time,
+};
 use collaudo_nodo::aca::{AcaPosition, PositionStatus};
 use collaudo_nodo::nodo::standin_answer;
 use collaudo_nodo::standin::{
@@ -15,6 +18,7 @@ use collaudo_nodo::{Clock, Judgement, NodoOutcome, VirtualTime, judge_bounded};
 use collaudo_reports::{CheckRecord, CheckVerdict};
 use collaudo_wire::{Amount, FaultCode, Message, QrCode};
 use std::time::{Duration, Instant};
+use toml::Spanned;
 
 fn check(name: &str, verdict: CheckVerdict, message: impl Into<String>) -> CheckRecord {
     CheckRecord {
@@ -73,8 +77,12 @@ fn monitor<'m>(cx: &'m mut ScenarioCtx<'_>) -> Result<&'m mut StationMonitor, St
 /// slot's total when the slot closes, so the slot in progress takes the new figure, while the
 /// slots that closed before the step keep the traffic they had (they are still in the range
 /// of the next evaluations, and rewriting them would judge past slots by present traffic).
-fn traffic(cx: &mut ScenarioCtx<'_>, st: &Step, default: u64) -> TrafficModel {
-    if let Some(t) = &st.nodo_traffic_per_slot {
+fn traffic(
+    cx: &mut ScenarioCtx<'_>,
+    per_slot: Option<&Spanned<u64>>,
+    default: u64,
+) -> TrafficModel {
+    if let Some(t) = per_slot {
         let next = TrafficModel::PerSlot(*t.get_ref());
         let from = cx.cfg.standin_rules.slot_start(cx.clock.now());
         cx.traffic = Some(match cx.traffic.take() {
@@ -104,11 +112,11 @@ fn transition_records(
 
 fn expect_standin(
     cx: &mut ScenarioCtx<'_>,
-    st: &Step,
+    expect: &StandInExpect,
     traffic: &TrafficModel,
     checks: &mut Vec<CheckRecord>,
 ) {
-    let Some(want) = st.expect.standin else {
+    let Some(want) = expect.standin else {
         return;
     };
     let Some(m) = cx.monitor.as_ref() else { return };
@@ -167,18 +175,14 @@ fn expect_standin(
 pub(crate) async fn outage(
     cx: &mut ScenarioCtx<'_>,
     index: usize,
-    st: &Step,
+    st: &Outage,
     name: String,
     notice: Option<String>,
     started: Instant,
     mut transcript: Vec<String>,
 ) -> StepOutcome {
     let err = |msg: String| super::step::error_outcome(index, name.clone(), msg, started);
-    let Some(duration) = st
-        .duration
-        .as_ref()
-        .and_then(|d| parse_duration(d.get_ref()))
-    else {
+    let Some(duration) = parse_duration(st.duration.get_ref()) else {
         return err("outage needs a duration".into());
     };
     let per_slot = st
@@ -186,12 +190,16 @@ pub(crate) async fn outage(
         .as_ref()
         .map_or(10, |r| *r.get_ref())
         .max(1);
-    let fault = fault_of(st);
+    let fault = fault_of(st.fault.as_ref());
     let failing = st
         .failing_percent
         .as_ref()
         .map_or(if fault.is_some() { 100 } else { 0 }, |p| *p.get_ref());
-    let traffic = traffic(cx, st, u64::from(per_slot) * 10);
+    let traffic = traffic(
+        cx,
+        st.nodo_traffic_per_slot.as_ref(),
+        u64::from(per_slot) * 10,
+    );
     let notice = match notice.or_else(|| cx.station.fixtures.get("payable").cloned()) {
         Some(n) => n,
         None => return StepOutcome::Skip("the `payable` fixture role is not configured".into()),
@@ -261,7 +269,7 @@ pub(crate) async fn outage(
     transcript.push(format!(
         "{sent} verifies reached the Nodo's monitor, {failed} of them counted as the station unavailable"
     ));
-    expect_standin(cx, st, &traffic, &mut checks);
+    expect_standin(cx, &st.expect, &traffic, &mut checks);
     done(index, name, started, checks, exchanges, transcript)
 }
 
@@ -270,20 +278,16 @@ pub(crate) async fn outage(
 pub(crate) async fn recover(
     cx: &mut ScenarioCtx<'_>,
     index: usize,
-    st: &Step,
+    st: &Recover,
     name: String,
     started: Instant,
     mut transcript: Vec<String>,
 ) -> StepOutcome {
     let err = |msg: String| super::step::error_outcome(index, name.clone(), msg, started);
-    let Some(duration) = st
-        .duration
-        .as_ref()
-        .and_then(|d| parse_duration(d.get_ref()))
-    else {
+    let Some(duration) = parse_duration(st.duration.get_ref()) else {
         return err("recover needs a duration".into());
     };
-    let traffic = traffic(cx, st, 1000);
+    let traffic = traffic(cx, st.nodo_traffic_per_slot.as_ref(), 1000);
     let client = match cx.client() {
         Ok(c) => c,
         Err(e) => return err(e),
@@ -291,7 +295,7 @@ pub(crate) async fn recover(
     if let Err(e) = monitor(cx) {
         return err(e);
     }
-    let fault = fault_of(st);
+    let fault = fault_of(st.fault.as_ref());
     let probe = client.verify(QrCode {
         fiscal_code: cx.cfg.caller.id_pa.clone(),
         notice_number: PROBE_NOTICE_NUMBER.into(),
@@ -348,7 +352,7 @@ pub(crate) async fn recover(
     transcript.push(format!(
         "{probes} technical probes, {positive} positive (HTTP 2xx with SCONOSCIUTO in the body)"
     ));
-    expect_standin(cx, st, &traffic, &mut checks);
+    expect_standin(cx, &st.expect, &traffic, &mut checks);
     done(index, name, started, checks, exchanges, transcript)
 }
 
@@ -372,7 +376,7 @@ fn not_payable(cx: &ScenarioCtx<'_>, p: Option<&AcaPosition>) -> Option<String> 
 pub(crate) fn answer_from_aca(
     cx: &mut ScenarioCtx<'_>,
     index: usize,
-    st: &Step,
+    expect: &SoapExpect,
     name: String,
     call: &str,
     notice: &str,
@@ -450,7 +454,7 @@ pub(crate) fn answer_from_aca(
     };
     // Only the answer is judged: that the station was not called is the simulator's own doing
     // (the transcript says so), and a check that cannot fail would read as evidence.
-    let checks = vec![super::expect::nodo_outcome(&j, &st.expect)];
+    let checks = vec![super::expect::nodo_outcome(&j, expect)];
     done(index, name, started, checks, Vec::new(), transcript)
 }
 
@@ -470,7 +474,7 @@ fn unreachable_outcome() -> (NodoOutcome, Option<Message>) {
 pub(crate) fn aca_step(
     cx: &mut ScenarioCtx<'_>,
     index: usize,
-    st: &Step,
+    expect: &AcaExpect,
     name: String,
     notice: &str,
     started: Instant,
@@ -497,7 +501,7 @@ pub(crate) fn aca_step(
         )),
         None => transcript.push(format!("ACA holds no position for {notice}")),
     }
-    if let Some(want) = &st.expect.aca_status {
+    if let Some(want) = &expect.aca_status {
         let got = p
             .as_ref()
             .map_or("absent".to_string(), |p| p.status.as_str().to_string());
@@ -509,7 +513,7 @@ pub(crate) fn aca_step(
             got,
         ));
     }
-    if let Some(want) = &st.expect.aca_amount {
+    if let Some(want) = &expect.aca_amount {
         let got = p
             .as_ref()
             .map(|p| Amount::from_cents(u64::try_from(p.amount_cents()).unwrap_or(0)).to_string());
@@ -527,9 +531,8 @@ pub(crate) fn aca_step(
             Err(e) => checks.push(check("aca-amount", CheckVerdict::Fail, e)),
         }
     }
-    if !st.expect.aca_history.is_empty() {
-        let want: Vec<String> = st
-            .expect
+    if !expect.aca_history.is_empty() {
+        let want: Vec<String> = expect
             .aca_history
             .iter()
             .map(|h| h.get_ref().clone())
@@ -551,7 +554,7 @@ pub(crate) fn aca_step(
             got.join(", "),
         ));
     }
-    if let Some(want) = st.expect.aca_pay_stand_in {
+    if let Some(want) = expect.aca_pay_stand_in {
         let got = p.as_ref().map(|p| p.request.pay_stand_in);
         checks.push(pass_fail(
             "aca-pay-stand-in",
@@ -564,7 +567,7 @@ pub(crate) fn aca_step(
             got.map_or("absent".into(), |g| g.to_string()),
         ));
     }
-    if let Some(want) = &st.expect.aca_pa_fiscal_code {
+    if let Some(want) = &expect.aca_pa_fiscal_code {
         // `${id_pa}` and the other configured identities: a scenario never names an EC.
         let want = &super::expect::expand(want, &cx.captures).unwrap_or_else(|e| e);
         let got = p.as_ref().map(|p| p.request.pa_fiscal_code.clone());
@@ -721,12 +724,12 @@ pub(crate) fn settle_monitor(
 }
 
 /// Move the clock to a local time if the step asks.
-pub(crate) fn apply_local_time(cx: &mut ScenarioCtx<'_>, st: &Step, transcript: &mut Vec<String>) {
-    if let Some((h, m)) = st
-        .at_local_time
-        .as_ref()
-        .and_then(|t| parse_local_time(t.get_ref()))
-    {
+pub(crate) fn apply_local_time(
+    cx: &mut ScenarioCtx<'_>,
+    at_local_time: Option<&Spanned<String>>,
+    transcript: &mut Vec<String>,
+) {
+    if let Some((h, m)) = at_local_time.and_then(|t| parse_local_time(t.get_ref())) {
         let target = target_local(cx.clock.now(), h, m);
         settle_monitor(cx, target, transcript);
         cx.clock.advance_to(target);
@@ -767,7 +770,7 @@ fn target_local(now: VirtualTime, hh: u8, mm: u8) -> VirtualTime {
 pub(crate) fn aca_fault(
     cx: &mut ScenarioCtx<'_>,
     index: usize,
-    st: &Step,
+    st: &AcaFault,
     name: String,
     started: Instant,
     mut transcript: Vec<String>,

@@ -3,7 +3,9 @@
 
 use super::actions::{ActionArgs, ActionResult};
 use super::{EngineConfig, StationInstance, expect, receipt};
-use crate::scenario::{Step, parse_duration};
+use crate::scenario::{
+    EcAction, FaultSpec, ReceiptSpec, SoapExpect, SoapOptions, Step, StepKind, parse_duration,
+};
 use collaudo_nodo::{
     Clock, Corruption, Exchange, Fault, Journal, Judgement, NodoClient, SoapActionStyle,
     StationTarget, VirtualClock, judge_bounded,
@@ -130,8 +132,8 @@ fn error_record(index: usize, name: String, message: String, started: Instant) -
     })
 }
 
-pub(crate) fn fault_of(step: &Step) -> Option<Fault> {
-    let f = step.fault.as_ref()?;
+pub(crate) fn fault_of(fault: Option<&FaultSpec>) -> Option<Fault> {
+    let f = fault?;
     Some(match f.kind.get_ref().as_str() {
         "latency" => Fault::Latency(
             f.duration
@@ -181,10 +183,9 @@ pub(crate) fn exchange_record(ex: &Exchange, outcome: &str) -> ExchangeRecord {
 pub(crate) async fn run_step(cx: &mut ScenarioCtx<'_>, index: usize, st: &Step) -> StepOutcome {
     let started = Instant::now();
     let name = st.name.clone().unwrap_or_else(|| {
-        st.call
-            .as_ref()
-            .or(st.action.as_ref())
-            .map_or_else(|| format!("step {}", index + 1), |c| c.get_ref().clone())
+        st.kind
+            .call_name()
+            .map_or_else(|| format!("step {}", index + 1), str::to_string)
     });
     let mut transcript = Vec::new();
     if let Some(adv) = &st.advance {
@@ -199,140 +200,107 @@ pub(crate) async fn run_step(cx: &mut ScenarioCtx<'_>, index: usize, st: &Step) 
             ));
         }
     }
-    super::standin::apply_local_time(cx, st, &mut transcript);
-    if let Some(call) = st.call.as_ref().map(|c| c.get_ref().as_str()) {
-        let notice = match resolve_notice(cx, st) {
-            Ok(n) => n,
-            Err(e) => return skip_record(index, name, e, started),
-        };
-        match call {
-            "outage" => {
-                return super::standin::outage(cx, index, st, name, notice, started, transcript)
-                    .await;
-            }
-            "recover" => {
-                return super::standin::recover(cx, index, st, name, started, transcript).await;
-            }
-            "aca" => {
-                let n = notice.unwrap_or_default();
-                return super::standin::aca_step(cx, index, st, name, &n, started, transcript);
-            }
-            "aca-fault" => {
-                return super::standin::aca_fault(cx, index, st, name, started, transcript);
-            }
-            "aca-consistency" => {
-                return super::standin::aca_consistency(cx, index, name, started, transcript).await;
-            }
-            c if crate::scenario::TLS_CALLS.contains(&c) => {
-                return super::tls::run(cx, index, st, c, name, started).await;
-            }
-            "verify" | "activate" if super::standin::in_stand_in(cx) => {
-                let n = notice.unwrap_or_default();
-                return super::standin::answer_from_aca(
-                    cx, index, st, name, call, &n, started, transcript,
-                );
-            }
-            _ => {}
-        }
-    }
-    if let Some(action) = &st.action {
-        let notice = match resolve_notice(cx, st) {
-            Ok(n) => n,
-            Err(e) => return skip_record(index, name, e, started),
-        };
-        let delta = st.amount_delta_cents.unwrap_or(0);
-        let args = ActionArgs {
-            notice: notice.clone().unwrap_or_default(),
-            delta_cents: delta,
-            amount_cents: notice
-                .as_ref()
-                .and_then(|n| cx.verified_amounts.get(n))
-                .and_then(|a| i64::try_from(a.cents()).ok())
-                .map(|a| a + delta),
-        };
-        let outcome = cx.station.actions.perform(action.get_ref(), &args).await;
-        if let Some(n) = &notice {
-            // The EC changed the notice: the last verify no longer describes it, so the next
-            // activation is compared with the next verify, if any.
-            cx.verifies.remove(n);
-            cx.verified_amounts.remove(n);
-        }
-        return match outcome {
-            ActionResult::Done(msg) => {
-                transcript.push(format!("EC action {}: {msg}", action.get_ref()));
-                StepOutcome::Done(StepRecord {
-                    index,
-                    name,
-                    verdict: Verdict::Pass,
-                    message: Some(msg),
-                    duration_ms: started.elapsed().as_secs_f64() * 1e3,
-                    checks: Vec::new(),
-                    exchanges: Vec::new(),
-                    transcript,
-                })
-            }
-            ActionResult::NotAvailable(why) => StepOutcome::Skip(why),
-            ActionResult::Failed(why) => error_record(
+    super::standin::apply_local_time(cx, st.at_local_time.as_ref(), &mut transcript);
+    let notice = match resolve_notice(cx, st.kind.notice()) {
+        Ok(n) => n,
+        Err(e) => return skip_record(index, name, e, started),
+    };
+    match &st.kind {
+        StepKind::Wait => {
+            return StepOutcome::Done(StepRecord {
                 index,
                 name,
-                format!("EC action {} failed: {why}", action.get_ref()),
-                started,
-            ),
-        };
+                verdict: Verdict::Pass,
+                message: None,
+                duration_ms: started.elapsed().as_secs_f64() * 1e3,
+                checks: Vec::new(),
+                exchanges: Vec::new(),
+                transcript,
+            });
+        }
+        StepKind::Outage(o) => {
+            return super::standin::outage(cx, index, o, name, notice, started, transcript).await;
+        }
+        StepKind::Recover(r) => {
+            return super::standin::recover(cx, index, r, name, started, transcript).await;
+        }
+        StepKind::Aca(a) => {
+            let n = notice.unwrap_or_default();
+            return super::standin::aca_step(cx, index, &a.expect, name, &n, started, transcript);
+        }
+        StepKind::AcaFault(f) => {
+            return super::standin::aca_fault(cx, index, f, name, started, transcript);
+        }
+        StepKind::AcaConsistency => {
+            return super::standin::aca_consistency(cx, index, name, started, transcript).await;
+        }
+        kind @ (StepKind::TlsHandshake
+        | StepKind::TlsLegacy(_)
+        | StepKind::TlsWithoutClientCert) => {
+            return super::tls::run(cx, index, kind, name, started).await;
+        }
+        StepKind::Verify(crate::scenario::Verify { expect, .. })
+        | StepKind::Activate(crate::scenario::Activate { expect, .. })
+            if super::standin::in_stand_in(cx) =>
+        {
+            let n = notice.unwrap_or_default();
+            let call = st.kind.call_name().unwrap_or_default();
+            return super::standin::answer_from_aca(
+                cx, index, expect, name, call, &n, started, transcript,
+            );
+        }
+        StepKind::Action(a) => {
+            return run_action(cx, index, a, name, notice, started, transcript).await;
+        }
+        StepKind::Verify(_)
+        | StepKind::Activate(_)
+        | StepKind::SendRt(_)
+        | StepKind::Deliver(_)
+        | StepKind::Demand(_)
+        | StepKind::Probe(_) => {}
     }
-    let Some(call) = st.call.as_ref().map(|c| c.get_ref().as_str()) else {
-        return StepOutcome::Done(StepRecord {
-            index,
-            name,
-            verdict: Verdict::Pass,
-            message: None,
-            duration_ms: started.elapsed().as_secs_f64() * 1e3,
-            checks: Vec::new(),
-            exchanges: Vec::new(),
-            transcript,
-        });
-    };
 
     let client = match cx.client() {
         Ok(c) => c,
         Err(e) => return error_record(index, name, e, started),
     };
-
-    let notice = match resolve_notice(cx, st) {
-        Ok(n) => n,
-        Err(e) => return skip_record(index, name, e, started),
-    };
     let qr = |n: &str| QrCode {
         fiscal_code: cx.cfg.caller.id_pa.clone(),
         notice_number: n.to_string(),
     };
-    let mut msg = match call {
-        "verify" => client.verify(qr(notice.as_deref().unwrap_or_default())),
-        "probe" => client.verify(qr(STAND_IN_PROBE)),
-        "activate" => {
-            let v2 = st
+    let (soap, expect, mut msg): (&SoapOptions, &SoapExpect, Message) = match &st.kind {
+        StepKind::Verify(v) => (
+            &v.soap,
+            &v.expect,
+            client.verify(qr(notice.as_deref().unwrap_or_default())),
+        ),
+        StepKind::Probe(p) => (&p.soap, &p.expect, client.verify(qr(STAND_IN_PROBE))),
+        StepKind::Activate(a) => {
+            let v2 = a
                 .version
                 .as_ref()
                 .map_or(cx.cfg.get_payment_version, |v| *v.get_ref())
                 == 2;
             let n = notice.clone().unwrap_or_default();
-            let tt = st.transfer_type.as_ref().map(|t| {
+            let tt = a.transfer_type.as_ref().map(|t| {
                 if t.get_ref() == "POSTAL" {
                     TransferType::Postal
                 } else {
                     TransferType::Pagopa
                 }
             });
-            client.get_payment(qr(&n), cx.verified_amounts.get(&n).copied(), v2, tt)
+            let msg = client.get_payment(qr(&n), cx.verified_amounts.get(&n).copied(), v2, tt);
+            (&a.soap, &a.expect, msg)
         }
-        "send-rt" => {
-            let v2 = st
+        StepKind::SendRt(crate::scenario::SendRt { receipt, .. })
+        | StepKind::Deliver(crate::scenario::Deliver { receipt, .. }) => {
+            let v2 = receipt
                 .version
                 .as_ref()
                 .map_or(cx.cfg.send_rt_version, |v| *v.get_ref())
                 == 2;
             let n = notice.clone().unwrap_or_default();
-            let r = match build_receipt(cx, st, &n, v2) {
+            let r = match build_receipt(cx, receipt, &n, v2) {
                 Ok(r) => r,
                 Err(ReceiptSource::Missing(why)) => {
                     // What this receipt needs did not happen earlier (a failed activation, or
@@ -353,16 +321,19 @@ pub(crate) async fn run_step(cx: &mut ScenarioCtx<'_>, index: usize, st: &Step) 
                     return error_record(index, name, why, started);
                 }
             };
-            if let Some(spec) = &st.delivery {
-                return super::delivery::run(
-                    cx, index, st, spec, name, &n, r, v2, &client, started, transcript,
-                )
-                .await;
+            match &st.kind {
+                StepKind::Deliver(d) => {
+                    return super::delivery::run(
+                        cx, index, d, name, &n, r, v2, &client, started, transcript,
+                    )
+                    .await;
+                }
+                StepKind::SendRt(s) => (&s.soap, &s.expect, client.send_rt(r, v2)),
+                _ => return error_record(index, name, "not a receipt".into(), started),
             }
-            client.send_rt(r, v2)
         }
-        "demand" => {
-            let d = st.demand.as_ref();
+        StepKind::Demand(dm) => {
+            let d = dm.demand.as_ref();
             let id_servizio = d
                 .and_then(|d| d.id_servizio.as_ref())
                 .map_or_else(|| cx.cfg.demand.0.clone(), |s| s.get_ref().clone());
@@ -377,17 +348,28 @@ pub(crate) async fn run_step(cx: &mut ScenarioCtx<'_>, index: usize, st: &Step) 
                         .as_bytes(),
                 ),
             };
-            client.demand(id_servizio, id_soggetto, data)
+            (
+                &dm.soap,
+                &dm.expect,
+                client.demand(id_servizio, id_soggetto, data),
+            )
         }
-        other => return error_record(index, name, format!("unknown call {other}"), started),
+        other => {
+            return error_record(
+                index,
+                name,
+                format!("{other:?} sends no request of its own"),
+                started,
+            );
+        }
     };
-    if let Some(o) = &st.caller {
+    if let Some(o) = &soap.caller {
         apply_caller(&mut msg, o);
     }
     let (primitive, _) = msg.kind();
-    let fault = fault_of(st);
-    let repeat = st.repeat.as_ref().map_or(1, |r| *r.get_ref());
-    let style = st
+    let fault = fault_of(soap.fault.as_ref());
+    let repeat = soap.repeat.as_ref().map_or(1, |r| *r.get_ref());
+    let style = soap
         .soap_action
         .as_ref()
         .map_or("quoted", |s| s.get_ref().as_str());
@@ -396,7 +378,7 @@ pub(crate) async fn run_step(cx: &mut ScenarioCtx<'_>, index: usize, st: &Step) 
         "none" => None,
         _ => Some(collaudo_wire::soap_action(primitive)),
     };
-    let prefixes = match st.prefixes.as_ref().map(|p| p.get_ref().as_str()) {
+    let prefixes = match soap.prefixes.as_ref().map(|p| p.get_ref().as_str()) {
         Some("jax-ws") => collaudo_wire::Prefixes::JAX_WS,
         Some("default-ns") => collaudo_wire::Prefixes::DEFAULT_NS,
         _ => collaudo_wire::Prefixes::CANONICAL,
@@ -412,7 +394,7 @@ pub(crate) async fn run_step(cx: &mut ScenarioCtx<'_>, index: usize, st: &Step) 
             );
         }
     };
-    if let Some(c) = &st.corrupt_request {
+    if let Some(c) = &soap.corrupt_request {
         body = corrupt_request(body, c.get_ref());
     }
 
@@ -432,7 +414,7 @@ pub(crate) async fn run_step(cx: &mut ScenarioCtx<'_>, index: usize, st: &Step) 
             )
             .await;
         let j = judge_bounded(&ex, &msg, &cx.station.backoffice, &cx.cfg.policy).await;
-        if matches!(call, "verify" | "activate") {
+        if matches!(st.kind, StepKind::Verify(_) | StepKind::Activate(_)) {
             if let Some(m) = cx.monitor.as_mut() {
                 m.observe_outcome(ex.virtual_at, &j.outcome);
             }
@@ -465,13 +447,9 @@ pub(crate) async fn run_step(cx: &mut ScenarioCtx<'_>, index: usize, st: &Step) 
         latencies.push(ex.latency_ms);
         exchanges.push(exchange_record(&ex, &label));
         // Every repetition is judged; a repeated step fails if any answer fails.
-        let mut these = vec![expect::nodo_outcome(&j, &st.expect)];
-        these.extend(expect::fault_codes(&j, &st.expect));
-        let measuring = st
-            .expect
-            .nodo
-            .as_ref()
-            .is_some_and(|n| n.get_ref() == "any");
+        let mut these = vec![expect::nodo_outcome(&j, expect)];
+        these.extend(expect::fault_codes(&j, expect));
+        let measuring = expect.nodo.as_ref().is_some_and(|n| n.get_ref() == "any");
         these.extend(expect::findings(&j).into_iter().map(|mut c| {
             // A measurement step judges time only: what is wrong with the answer is reported,
             // and judged by the cases about that answer.
@@ -480,7 +458,7 @@ pub(crate) async fn run_step(cx: &mut ScenarioCtx<'_>, index: usize, st: &Step) 
             }
             c
         }));
-        these.extend(expect::hygiene(&j, st.expect.require_http_200));
+        these.extend(expect::hygiene(&j, expect.require_http_200));
         // One repetition's passes stand for all; every failure and warning is kept (the
         // dedup below keeps each distinct message once).
         if repeat == 1
@@ -513,7 +491,10 @@ pub(crate) async fn run_step(cx: &mut ScenarioCtx<'_>, index: usize, st: &Step) 
             cx.activations.insert(n.clone(), d.clone());
         }
     }
-    if call == "activate" && !cx.cfg.features.backoffice && j.message.is_some() {
+    if matches!(st.kind, StepKind::Activate(_))
+        && !cx.cfg.features.backoffice
+        && j.message.is_some()
+    {
         checks.push(check(
             "backoffice-checks",
             CheckVerdict::Skip,
@@ -526,7 +507,7 @@ pub(crate) async fn run_step(cx: &mut ScenarioCtx<'_>, index: usize, st: &Step) 
             cx.verifies.insert(n.clone(), r.clone());
         }
     }
-    checks.extend(expect::fields(&ex, &st.expect, &cx.captures));
+    checks.extend(expect::fields(&ex, expect, &cx.captures));
     let named_cx = expect::NamedCtx {
         notice: notice.as_deref(),
         segregation_codes: &cx.cfg.segregation_codes,
@@ -534,14 +515,14 @@ pub(crate) async fn run_step(cx: &mut ScenarioCtx<'_>, index: usize, st: &Step) 
         backoffice: &cx.station.backoffice,
         ec_fiscal_code: &cx.cfg.caller.id_pa,
     };
-    checks.extend(expect::named(&j, &st.expect, &named_cx));
-    checks.extend(expect::latency(&latencies, &st.expect));
+    checks.extend(expect::named(&j, expect, &named_cx));
+    checks.extend(expect::latency(&latencies, expect));
     let body = ex
         .response
         .as_ref()
         .map(|r| r.body.as_slice())
         .unwrap_or(&[]);
-    for (cap, path) in &st.capture {
+    for (cap, path) in &soap.capture {
         match expect::field(body, path.get_ref()) {
             Some(v) => {
                 transcript.push(format!("captured {cap} = {v:?} from {}", path.get_ref()));
@@ -555,6 +536,59 @@ pub(crate) async fn run_step(cx: &mut ScenarioCtx<'_>, index: usize, st: &Step) 
         }
     }
     finish(index, name, started, checks, exchanges, transcript)
+}
+
+/// An EC back-office action on the notice, by the embedded station, a hook or the person at
+/// the terminal.
+async fn run_action(
+    cx: &mut ScenarioCtx<'_>,
+    index: usize,
+    a: &EcAction,
+    name: String,
+    notice: Option<String>,
+    started: Instant,
+    mut transcript: Vec<String>,
+) -> StepOutcome {
+    let action = a.action.as_str();
+    let delta = a.action.delta_cents();
+    let args = ActionArgs {
+        notice: notice.clone().unwrap_or_default(),
+        delta_cents: delta,
+        amount_cents: notice
+            .as_ref()
+            .and_then(|n| cx.verified_amounts.get(n))
+            .and_then(|a| i64::try_from(a.cents()).ok())
+            .map(|a| a + delta),
+    };
+    let outcome = cx.station.actions.perform(action, &args).await;
+    if let Some(n) = &notice {
+        // The EC changed the notice: the last verify no longer describes it, so the next
+        // activation is compared with the next verify, if any.
+        cx.verifies.remove(n);
+        cx.verified_amounts.remove(n);
+    }
+    match outcome {
+        ActionResult::Done(msg) => {
+            transcript.push(format!("EC action {action}: {msg}"));
+            StepOutcome::Done(StepRecord {
+                index,
+                name,
+                verdict: Verdict::Pass,
+                message: Some(msg),
+                duration_ms: started.elapsed().as_secs_f64() * 1e3,
+                checks: Vec::new(),
+                exchanges: Vec::new(),
+                transcript,
+            })
+        }
+        ActionResult::NotAvailable(why) => StepOutcome::Skip(why),
+        ActionResult::Failed(why) => error_record(
+            index,
+            name,
+            format!("EC action {action} failed: {why}"),
+            started,
+        ),
+    }
 }
 
 /// The record of a step that ran: failed if any check failed, with the first failure as its
@@ -597,7 +631,7 @@ pub(crate) enum ReceiptSource {
 /// transfer of the total to the EC).
 pub(crate) fn build_receipt(
     cx: &mut ScenarioCtx<'_>,
-    st: &Step,
+    st: &ReceiptSpec,
     notice: &str,
     v2: bool,
 ) -> Result<collaudo_wire::Receipt, ReceiptSource> {
@@ -664,8 +698,11 @@ pub(crate) fn build_receipt(
     Ok(r)
 }
 
-fn resolve_notice(cx: &ScenarioCtx<'_>, st: &Step) -> Result<Option<String>, String> {
-    let Some(n) = &st.notice else { return Ok(None) };
+fn resolve_notice(
+    cx: &ScenarioCtx<'_>,
+    notice: Option<&toml::Spanned<String>>,
+) -> Result<Option<String>, String> {
+    let Some(n) = notice else { return Ok(None) };
     let n = n.get_ref();
     if n.len() == 18 && n.bytes().all(|b| b.is_ascii_digit()) {
         return Ok(Some(n.clone()));

@@ -10,7 +10,7 @@
 //!   Nodo).
 
 use super::step::{ScenarioCtx, StepOutcome, check, error_outcome, exchange_record, verdict_of};
-use crate::scenario::Step;
+use crate::scenario::StepKind;
 use collaudo_certs::rustls;
 use collaudo_nodo::tls_probe::{LegacyVersion, ProbeOutcome, probe_legacy};
 use collaudo_nodo::{Clock, Connection, NodoClient, SoapActionStyle, StationTarget, TlsReason};
@@ -72,8 +72,7 @@ pub(crate) fn host_port(url: &str) -> Option<(String, u16)> {
 pub(crate) async fn run(
     cx: &mut ScenarioCtx<'_>,
     index: usize,
-    st: &Step,
-    call: &str,
+    kind: &StepKind,
     name: String,
     started: Instant,
 ) -> StepOutcome {
@@ -90,11 +89,13 @@ pub(crate) async fn run(
     };
     let timeout = cx.cfg.timeouts.get(Primitive::VerifyPaymentNotice);
     let connection = cx.station.connection(cx.cfg).clone();
-    match call {
-        "tls-handshake" => handshake(&connection, &host, port, timeout, index, name, started).await,
-        "tls-legacy" => {
-            let version = match st.tls_version.as_ref().map(|v| v.get_ref().as_str()) {
-                Some("1.1") => LegacyVersion::Tls11,
+    match kind {
+        StepKind::TlsHandshake => {
+            handshake(&connection, &host, port, timeout, index, name, started).await
+        }
+        StepKind::TlsLegacy(l) => {
+            let version = match l.tls_version.get_ref().as_str() {
+                "1.1" => LegacyVersion::Tls11,
                 _ => LegacyVersion::Tls10,
             };
             legacy(&host, port, version, timeout, index, name, started).await

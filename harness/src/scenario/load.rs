@@ -2,6 +2,7 @@
 //! the file with its line:column and, when a close name exists, a "did you mean".
 
 use super::model::*;
+use super::raw::{RawExpect, RawScenario, RawStep};
 use crate::diagnostic::Diagnostic;
 use crate::fixtures::KNOWN_ROLES;
 use std::fmt;
@@ -194,7 +195,7 @@ fn toml_problem(file: &str, src: &str, e: &toml::de::Error) -> Problem {
 /// Parse and check one scenario file's text. Returns the scenario when it has no error, and
 /// every problem found (errors and warnings).
 pub fn load_str(file: &str, src: &str) -> (Option<Scenario>, Vec<Problem>) {
-    let scenario: Scenario = match toml::from_str(src) {
+    let raw: RawScenario = match toml::from_str(src) {
         Ok(s) => s,
         Err(e) => return (None, vec![toml_problem(file, src, &e)]),
     };
@@ -203,12 +204,12 @@ pub fn load_str(file: &str, src: &str) -> (Option<Scenario>, Vec<Problem>) {
         src,
         problems: Vec::new(),
     };
-    check(&mut cx, &scenario);
+    let scenario = check(&mut cx, raw);
     let ok = !cx.problems.iter().any(|p| p.severity == Severity::Error);
-    (ok.then_some(scenario), cx.problems)
+    (scenario.filter(|_| ok), cx.problems)
 }
 
-fn check(cx: &mut Ctx<'_>, s: &Scenario) {
+fn check(cx: &mut Ctx<'_>, s: RawScenario) -> Option<Scenario> {
     let id = s.id.get_ref();
     let mut parts = id.splitn(2, '-');
     let area = parts.next().unwrap_or("");
@@ -265,66 +266,42 @@ fn check(cx: &mut Ctx<'_>, s: &Scenario) {
             None,
         );
     }
-    for step in &s.steps {
-        check_step(cx, step);
+    let mut steps = Vec::new();
+    let mut complete = true;
+    for raw in s.steps {
+        check_values(cx, &raw);
+        match typed(cx, raw) {
+            Some(st) => steps.push(st),
+            None => complete = false,
+        }
     }
+    complete.then_some(Scenario {
+        id: s.id,
+        official: s.official,
+        title: s.title,
+        description: s.description,
+        class: s.class,
+        phase: s.phase,
+        tags: s.tags,
+        sources: s.sources,
+        requires: s.requires,
+        steps,
+    })
 }
 
-fn check_step(cx: &mut Ctx<'_>, st: &Step) {
+const DURATION_HELP: &str = "write e.g. \"500ms\", \"7s\", \"30m\", \"1h\", \"2d\"";
+
+/// The values of a step, each on its own: known names, durations, ranges. Whether an option
+/// applies to the step's call at all is the typed conversion's business (`typed`).
+fn check_values(cx: &mut Ctx<'_>, st: &RawStep) {
     if let Some(call) = &st.call {
         cx.one_of("call", call, CALLS);
-        if call.get_ref() == "tls-legacy" && st.tls_version.is_none() {
-            cx.error(
-                call,
-                "`tls-legacy` needs `tls_version`: the one version its ClientHello offers".into(),
-                Some("tls_version = \"1.0\" or tls_version = \"1.1\"".into()),
-            );
-        }
     }
     if let Some(v) = &st.tls_version {
-        if cx.one_of("tls_version", v, LEGACY_TLS_VERSIONS)
-            && st.call.as_ref().is_none_or(|c| c.get_ref() != "tls-legacy")
-        {
-            cx.error(
-                v,
-                "`tls_version` applies to `call = \"tls-legacy\"` only".into(),
-                None,
-            );
-        }
+        cx.one_of("tls_version", v, LEGACY_TLS_VERSIONS);
     }
     if let Some(action) = &st.action {
-        if cx.one_of("action", action, ACTIONS) && st.call.is_some() {
-            cx.error(
-                action,
-                "a step has either a `call` or an `action`, not both".into(),
-                Some("split it into two [[step]]s".into()),
-            );
-        }
-        if st.notice.is_none() {
-            cx.error(
-                action,
-                format!("the action `{}` needs a `notice`", action.get_ref()),
-                None,
-            );
-        }
-        if action.get_ref() == "change-amount" && st.amount_delta_cents.is_none() {
-            cx.error(
-                action,
-                "`change-amount` needs `amount_delta_cents`".into(),
-                None,
-            );
-        }
-    }
-    if st.call.is_none() && st.action.is_none() && st.advance.is_none() {
-        cx.push(
-            None,
-            Severity::Error,
-            format!(
-                "step {:?} does nothing: give it a `call`, an `action` or `advance`",
-                st.name.as_deref().unwrap_or("(unnamed)")
-            ),
-            None,
-        );
+        cx.one_of("action", action, ACTIONS);
     }
     if let Some(v) = &st.version {
         if !matches!(v.get_ref(), 1 | 2) {
@@ -352,17 +329,6 @@ fn check_step(cx: &mut Ctx<'_>, st: &Step) {
                 Some(help),
             );
         }
-    } else if st
-        .call
-        .as_ref()
-        .is_some_and(|c| matches!(c.get_ref().as_str(), "verify" | "activate"))
-    {
-        cx.push(
-            None,
-            Severity::Error,
-            "`verify` and `activate` need a `notice`".into(),
-            None,
-        );
     }
     if let Some(t) = &st.transfer_type {
         cx.one_of("transferType", t, &["POSTAL", "PAGOPA"]);
@@ -376,51 +342,30 @@ fn check_step(cx: &mut Ctx<'_>, st: &Step) {
     if let Some(c) = &st.corrupt_request {
         cx.one_of("request corruption", c, REQUEST_CORRUPTIONS);
     }
-    if let Some(adv) = &st.advance {
-        if parse_duration(adv.get_ref()).is_none() {
+    for d in [&st.advance, &st.duration].into_iter().flatten() {
+        if parse_duration(d.get_ref()).is_none() {
             cx.error(
-                adv,
-                format!("`{}` is not a duration", adv.get_ref()),
-                Some("write e.g. \"500ms\", \"7s\", \"30m\", \"1h\", \"2d\"".into()),
+                d,
+                format!("`{}` is not a duration", d.get_ref()),
+                Some(DURATION_HELP.into()),
+            );
+        }
+    }
+    if let Some(t) = &st.at_local_time {
+        if parse_local_time(t.get_ref()).is_none() {
+            cx.error(
+                t,
+                format!("`{}` is not a local time", t.get_ref()),
+                Some("write the Italian local time as \"HH:MM\", e.g. \"23:30\"".into()),
             );
         }
     }
     if let Some(f) = &st.fault {
-        if cx.one_of("fault kind", &f.kind, FAULT_KINDS) {
-            match f.kind.get_ref().as_str() {
-                "latency" => match &f.duration {
-                    Some(d) if parse_duration(d.get_ref()).is_some() => {}
-                    Some(d) => cx.error(
-                        d,
-                        format!("`{}` is not a duration", d.get_ref()),
-                        Some("write e.g. \"500ms\", \"7s\", \"30m\", \"1h\", \"2d\"".into()),
-                    ),
-                    None => cx.error(&f.kind, "a `latency` fault needs a `duration`".into(), None),
-                },
-                "corrupt" => match &f.how {
-                    Some(h) => {
-                        cx.one_of("corruption", h, CORRUPTIONS);
-                    }
-                    None => cx.error(
-                        &f.kind,
-                        "a `corrupt` fault needs `how`".into(),
-                        Some(format!("one of {}", CORRUPTIONS.join(", "))),
-                    ),
-                },
-                "http-status" => match &f.status {
-                    Some(s) if (100..=599).contains(s.get_ref()) => {}
-                    Some(s) => cx.error(s, format!("{} is not an HTTP status", s.get_ref()), None),
-                    None => cx.error(
-                        &f.kind,
-                        "an `http-status` fault needs `status`".into(),
-                        None,
-                    ),
-                },
-                _ => {}
-            }
-        }
+        check_fault(cx, f.get_ref());
     }
-    if let Some(nodo) = &st.expect.nodo {
+    let no_expect = RawExpect::default();
+    let expect = st.expect.as_ref().map_or(&no_expect, |e| e.get_ref());
+    if let Some(nodo) = &expect.nodo {
         let v = nodo.get_ref();
         let known = v == "OK"
             || v == "KO"
@@ -443,7 +388,8 @@ fn check_step(cx: &mut Ctx<'_>, st: &Step) {
             );
         }
     }
-    for code in st.expect.fault_code.iter().chain(&st.expect.not_fault_code) {
+    let codes = [&expect.fault_code, &expect.not_fault_code];
+    for code in codes.into_iter().flatten().flat_map(|l| l.get_ref()) {
         let v = code.get_ref();
         if !collaudo_wire::FaultCode::ALL
             .iter()
@@ -454,60 +400,462 @@ fn check_step(cx: &mut Ctx<'_>, st: &Step) {
             cx.error(code, format!("`{v}` is not a pagoPA fault code"), help);
         }
     }
+    for c in expect.checks.iter().flat_map(|l| l.get_ref()) {
+        cx.one_of("check", c, CHECKS);
+    }
     if let Some(src) = &st.receipt_from {
         cx.one_of("receipt source", src, RECEIPT_SOURCES);
     }
     if let Some(d) = &st.delivery {
-        if st.call.as_ref().is_none_or(|c| c.get_ref() != "send-rt") {
-            cx.push(
-                None,
-                Severity::Error,
-                "`delivery` applies to `call = \"send-rt\"` only".into(),
-                None,
-            );
-        }
-        if let Some(f) = &d.fault {
-            cx.one_of("delivery fault", f, DELIVERY_FAULTS);
-        }
-        if let Some(span) = &d.down_for {
-            if parse_duration(span.get_ref()).is_none() {
-                cx.error(
-                    span,
-                    format!("`{}` is not a duration", span.get_ref()),
-                    None,
-                );
-            }
-        }
-        let outages = usize::from(d.down_attempts.is_some())
-            + usize::from(d.down_for.is_some())
-            + usize::from(d.down_always);
-        if outages > 1 {
-            cx.push(
-                None,
-                Severity::Error,
-                "give at most one of `down_attempts`, `down_for`, `down_always`".into(),
-                None,
-            );
-        }
-        if let Some(m) = &d.max_attempts {
-            if *m.get_ref() == 0 || *m.get_ref() > 1000 {
-                cx.error(m, "max_attempts must be between 1 and 1000".into(), None);
-            }
-        }
-        if let Some(t) = &d.times {
-            if !(1..=10).contains(t.get_ref()) {
-                cx.error(t, "times must be between 1 and 10".into(), None);
-            }
+        check_delivery(cx, d);
+    }
+    if let Some(r) = &st.repeat {
+        if *r.get_ref() == 0 || *r.get_ref() > 10_000 {
+            cx.error(r, "repeat must be between 1 and 10000".into(), None);
         }
     }
-    for c in &st.expect.checks {
-        if cx.one_of("check", c, CHECKS)
-            && matches!(
-                c.get_ref().as_str(),
-                "receipt-booked-once" | "receipt-not-booked"
-            )
-            && st.delivery.is_none()
-        {
+}
+
+fn check_fault(cx: &mut Ctx<'_>, f: &FaultSpec) {
+    if !cx.one_of("fault kind", &f.kind, FAULT_KINDS) {
+        return;
+    }
+    // Each fault kind has its one option; another kind's would be silently ignored.
+    let kind = f.kind.get_ref().as_str();
+    let options = [
+        (
+            "duration",
+            f.duration.as_ref().map(Spanned::span),
+            "latency",
+        ),
+        ("how", f.how.as_ref().map(Spanned::span), "corrupt"),
+        (
+            "status",
+            f.status.as_ref().map(Spanned::span),
+            "http-status",
+        ),
+    ];
+    for (key, span, owner) in options {
+        if let Some(span) = span.filter(|_| kind != owner) {
+            cx.push(
+                Some(span),
+                Severity::Error,
+                format!("`{key}` applies to a `{owner}` fault only, not to `{kind}`"),
+                None,
+            );
+        }
+    }
+    match f.kind.get_ref().as_str() {
+        "latency" => match &f.duration {
+            Some(d) if parse_duration(d.get_ref()).is_some() => {}
+            Some(d) => cx.error(
+                d,
+                format!("`{}` is not a duration", d.get_ref()),
+                Some(DURATION_HELP.into()),
+            ),
+            None => cx.error(&f.kind, "a `latency` fault needs a `duration`".into(), None),
+        },
+        "corrupt" => match &f.how {
+            Some(h) => {
+                cx.one_of("corruption", h, CORRUPTIONS);
+            }
+            None => cx.error(
+                &f.kind,
+                "a `corrupt` fault needs `how`".into(),
+                Some(format!("one of {}", CORRUPTIONS.join(", "))),
+            ),
+        },
+        "http-status" => match &f.status {
+            Some(s) if (100..=599).contains(s.get_ref()) => {}
+            Some(s) => cx.error(s, format!("{} is not an HTTP status", s.get_ref()), None),
+            None => cx.error(
+                &f.kind,
+                "an `http-status` fault needs `status`".into(),
+                None,
+            ),
+        },
+        _ => {}
+    }
+}
+
+fn check_delivery(cx: &mut Ctx<'_>, spanned: &Spanned<DeliverySpec>) {
+    let d = spanned.get_ref();
+    if let Some(f) = &d.fault {
+        cx.one_of("delivery fault", f, DELIVERY_FAULTS);
+    }
+    if let Some(span) = &d.down_for {
+        if parse_duration(span.get_ref()).is_none() {
+            cx.error(
+                span,
+                format!("`{}` is not a duration", span.get_ref()),
+                None,
+            );
+        }
+    }
+    let outages = usize::from(d.down_attempts.is_some())
+        + usize::from(d.down_for.is_some())
+        + usize::from(d.down_always);
+    if outages > 1 {
+        cx.error(
+            spanned,
+            "give at most one of `down_attempts`, `down_for`, `down_always`".into(),
+            None,
+        );
+    }
+    if let Some(m) = &d.max_attempts {
+        if *m.get_ref() == 0 || *m.get_ref() > 1000 {
+            cx.error(m, "max_attempts must be between 1 and 1000".into(), None);
+        }
+    }
+    if let Some(t) = &d.times {
+        if !(1..=10).contains(t.get_ref()) {
+            cx.error(t, "times must be between 1 and 10".into(), None);
+        }
+    }
+}
+
+/// The entry of [`KINDS`] a raw step selects, if its `call` / `action` is known.
+fn kind_of(st: &RawStep) -> Option<&'static KindInfo> {
+    let (selector, delivery) = match (&st.call, &st.action) {
+        (Some(c), _) => (
+            format!("call = \"{}\"", c.get_ref()),
+            c.get_ref() == "send-rt" && st.delivery.is_some(),
+        ),
+        (None, Some(a)) => (format!("action = \"{}\"", a.get_ref()), false),
+        (None, None) => (String::new(), false),
+    };
+    KINDS
+        .iter()
+        .find(|k| k.selector == selector && k.with.is_some() == delivery)
+}
+
+/// The kinds of step that take `key`, both forms of `send-rt` as one when both do.
+fn applies_to(key: &str) -> Vec<String> {
+    let takers: Vec<&KindInfo> = KINDS.iter().filter(|k| k.takes(key)).collect();
+    let send_rt = |k: &KindInfo| k.selector == r#"call = "send-rt""#;
+    let both = takers.iter().filter(|k| send_rt(k)).count() == 2;
+    let mut out = Vec::new();
+    for k in takers {
+        if both && send_rt(k) {
+            if k.with.is_none() {
+                out.push(format!("`{}`", k.selector));
+            }
+        } else {
+            out.push(k.short());
+        }
+    }
+    out
+}
+
+/// `a`, `a or b`, `a, b or c`.
+fn either(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} or {last}", rest.join(", ")),
+    }
+}
+
+/// What a kind of step takes, for the help of an option it does not.
+fn takes_help(k: &KindInfo) -> String {
+    let list = |keys: &[&str]| {
+        keys.iter()
+            .map(|o| format!("`{o}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let options = if k.options.is_empty() {
+        format!("no options beyond {}", list(COMMON_KEYS))
+    } else {
+        list(k.options)
+    };
+    let expect = if k.expect.is_empty() {
+        "no [step.expect]".to_string()
+    } else {
+        format!("[step.expect] {}", list(k.expect))
+    };
+    format!("{} takes {options}, and {expect}", k.noun())
+}
+
+/// Convert a checked raw step into its typed kind. Each kind takes its own options out of the
+/// raw step; whatever is left does not apply to it and is reported where it was written.
+/// `None` when the kind is unknown (already reported) or a required option is missing.
+fn typed(cx: &mut Ctx<'_>, mut raw: RawStep) -> Option<Step> {
+    let info = kind_of(&raw);
+    let name = raw.name.take();
+    let advance = raw.advance.take();
+    let at_local_time = raw.at_local_time.take();
+    let call = raw.call.take();
+    let action = raw.action.take();
+    if let (Some(_), Some(a)) = (&call, &action) {
+        if ACTIONS.contains(&a.get_ref().as_str()) {
+            cx.error(
+                a,
+                "a step has either a `call` or an `action`, not both".into(),
+                Some("split it into two [[step]]s".into()),
+            );
+        }
+    }
+    let kind = match (&call, &action) {
+        (Some(c), _) => call_kind(cx, c, &mut raw),
+        (None, Some(a)) => action_kind(cx, a, &mut raw),
+        (None, None) if advance.is_some() => Some(StepKind::Wait),
+        (None, None) => {
+            cx.push(
+                None,
+                Severity::Error,
+                format!(
+                    "step {:?} does nothing: give it a `call`, an `action` or `advance`",
+                    name.as_deref().unwrap_or("(unnamed)")
+                ),
+                None,
+            );
+            return None;
+        }
+    };
+    // An unknown call or action was reported with its "did you mean"; which options would
+    // apply is unknown.
+    let info = info?;
+    for (key, span) in raw.leftovers() {
+        let title = match applies_to(key).as_slice() {
+            // `delivery` selects the delivering form of send-rt: it applies to the call.
+            _ if key == "delivery" => "`delivery` applies to `call = \"send-rt\"` only".into(),
+            few @ [_, ..] if few.len() <= 3 => format!("`{key}` applies to {} only", either(few)),
+            _ => format!("`{key}` does not apply to {}", info.noun()),
+        };
+        cx.push(Some(span), Severity::Error, title, Some(takes_help(info)));
+    }
+    Some(Step {
+        name,
+        advance,
+        at_local_time,
+        kind: kind?,
+    })
+}
+
+/// A required option of the step's kind, reported at the call when absent.
+fn required<T>(
+    cx: &mut Ctx<'_>,
+    value: Option<Spanned<T>>,
+    at: &Spanned<String>,
+    title: &str,
+    help: Option<&str>,
+) -> Option<Spanned<T>> {
+    if value.is_none() {
+        cx.error(at, title.into(), help.map(Into::into));
+    }
+    value
+}
+
+fn call_kind(cx: &mut Ctx<'_>, call: &Spanned<String>, raw: &mut RawStep) -> Option<StepKind> {
+    let notice_needed = "`verify` and `activate` need a `notice`";
+    Some(match call.get_ref().as_str() {
+        "verify" => {
+            let (soap, expect) = (take_soap(raw), take_soap_expect(cx, raw));
+            let notice = required(cx, raw.notice.take(), call, notice_needed, None)?;
+            StepKind::Verify(Verify {
+                notice,
+                soap,
+                expect,
+            })
+        }
+        "activate" => {
+            let (version, transfer_type) = (raw.version.take(), raw.transfer_type.take());
+            let (soap, expect) = (take_soap(raw), take_soap_expect(cx, raw));
+            let notice = required(cx, raw.notice.take(), call, notice_needed, None)?;
+            StepKind::Activate(Activate {
+                notice,
+                version,
+                transfer_type,
+                soap,
+                expect,
+            })
+        }
+        "send-rt" => {
+            let receipt = ReceiptSpec {
+                notice: raw.notice.take(),
+                version: raw.version.take(),
+                receipt_from: raw.receipt_from.take(),
+                stand_in: raw.stand_in.take().map(Spanned::into_inner),
+                amount_delta_cents: raw.amount_delta_cents.take().map(Spanned::into_inner),
+            };
+            match raw.delivery.take() {
+                Some(delivery) => StepKind::Deliver(Deliver {
+                    receipt,
+                    delivery: delivery.into_inner(),
+                    expect: take_delivery_expect(cx, raw),
+                }),
+                None => StepKind::SendRt(SendRt {
+                    receipt,
+                    soap: take_soap(raw),
+                    expect: take_soap_expect(cx, raw),
+                }),
+            }
+        }
+        "demand" => StepKind::Demand(Demand {
+            demand: raw.demand.take().map(Spanned::into_inner),
+            soap: take_soap(raw),
+            expect: take_soap_expect(cx, raw),
+        }),
+        "probe" => StepKind::Probe(Probe {
+            soap: take_soap(raw),
+            expect: take_soap_expect(cx, raw),
+        }),
+        "outage" => {
+            let o = (
+                raw.notice.take(),
+                raw.requests_per_slot.take(),
+                raw.failing_percent.take(),
+                raw.nodo_traffic_per_slot.take(),
+                raw.fault.take().map(Spanned::into_inner),
+                take_standin_expect(raw),
+            );
+            let duration = required(
+                cx,
+                raw.duration.take(),
+                call,
+                "`outage` needs a `duration`",
+                Some("e.g. duration = \"35m\" of virtual time"),
+            )?;
+            StepKind::Outage(Outage {
+                notice: o.0,
+                duration,
+                requests_per_slot: o.1,
+                failing_percent: o.2,
+                nodo_traffic_per_slot: o.3,
+                fault: o.4,
+                expect: o.5,
+            })
+        }
+        "recover" => {
+            let r = (
+                raw.nodo_traffic_per_slot.take(),
+                raw.fault.take().map(Spanned::into_inner),
+                take_standin_expect(raw),
+            );
+            let duration = required(
+                cx,
+                raw.duration.take(),
+                call,
+                "`recover` needs a `duration`",
+                Some("e.g. duration = \"30m\" of virtual time"),
+            )?;
+            StepKind::Recover(Recover {
+                duration,
+                nodo_traffic_per_slot: r.0,
+                fault: r.1,
+                expect: r.2,
+            })
+        }
+        "aca" => {
+            let e = raw.expect_mut();
+            let expect = AcaExpect {
+                aca_status: e.aca_status.take(),
+                aca_amount: e.aca_amount.take(),
+                aca_history: e
+                    .aca_history
+                    .take()
+                    .map(Spanned::into_inner)
+                    .unwrap_or_default(),
+                aca_pay_stand_in: e.aca_pay_stand_in.take().map(Spanned::into_inner),
+                aca_pa_fiscal_code: e.aca_pa_fiscal_code.take().map(Spanned::into_inner),
+            };
+            StepKind::Aca(Aca {
+                notice: raw.notice.take(),
+                expect,
+            })
+        }
+        "aca-consistency" => StepKind::AcaConsistency,
+        "aca-fault" => StepKind::AcaFault(AcaFault {
+            aca_fault_status: raw.aca_fault_status.take(),
+            aca_fault_count: raw.aca_fault_count.take(),
+        }),
+        "tls-handshake" => StepKind::TlsHandshake,
+        "tls-legacy" => {
+            let tls_version = required(
+                cx,
+                raw.tls_version.take(),
+                call,
+                "`tls-legacy` needs `tls_version`: the one version its ClientHello offers",
+                Some("tls_version = \"1.0\" or tls_version = \"1.1\""),
+            )?;
+            StepKind::TlsLegacy(TlsLegacy { tls_version })
+        }
+        "tls-without-client-cert" => StepKind::TlsWithoutClientCert,
+        _ => return None,
+    })
+}
+
+fn action_kind(cx: &mut Ctx<'_>, a: &Spanned<String>, raw: &mut RawStep) -> Option<StepKind> {
+    let name = a.get_ref().as_str();
+    let action = match name {
+        "change-amount" => {
+            let delta = required(
+                cx,
+                raw.amount_delta_cents.take(),
+                a,
+                "`change-amount` needs `amount_delta_cents`",
+                None,
+            );
+            delta.map(|d| ActionKind::ChangeAmount {
+                amount_delta_cents: d.into_inner(),
+            })
+        }
+        "cancel-position" => Some(ActionKind::CancelPosition),
+        "close-position" => Some(ActionKind::ClosePosition),
+        _ => return None,
+    };
+    let notice = required(
+        cx,
+        raw.notice.take(),
+        a,
+        &format!("the action `{name}` needs a `notice`"),
+        None,
+    );
+    Some(StepKind::Action(EcAction {
+        action: action?,
+        notice: notice?,
+    }))
+}
+
+fn take_soap(raw: &mut RawStep) -> SoapOptions {
+    SoapOptions {
+        caller: raw.caller.take().map(Spanned::into_inner),
+        soap_action: raw.soap_action.take(),
+        prefixes: raw.prefixes.take(),
+        corrupt_request: raw.corrupt_request.take(),
+        fault: raw.fault.take().map(Spanned::into_inner),
+        repeat: raw.repeat.take(),
+        capture: raw
+            .capture
+            .take()
+            .map(Spanned::into_inner)
+            .unwrap_or_default(),
+    }
+}
+
+fn take_soap_expect(cx: &mut Ctx<'_>, raw: &mut RawStep) -> SoapExpect {
+    let e = raw.expect_mut();
+    let expect = SoapExpect {
+        nodo: e.nodo.take(),
+        fault_code: e
+            .fault_code
+            .take()
+            .map(Spanned::into_inner)
+            .unwrap_or_default(),
+        not_fault_code: e
+            .not_fault_code
+            .take()
+            .map(Spanned::into_inner)
+            .unwrap_or_default(),
+        fields: e.fields.take().map(Spanned::into_inner).unwrap_or_default(),
+        checks: e.checks.take().map(Spanned::into_inner).unwrap_or_default(),
+        require_http_200: e.require_http_200.take().is_some_and(Spanned::into_inner),
+        p98_ms: e.p98_ms.take().map(Spanned::into_inner),
+        max_ms: e.max_ms.take().map(Spanned::into_inner),
+    };
+    for c in &expect.checks {
+        if DELIVERY_CHECKS.contains(&c.get_ref().as_str()) {
             cx.error(
                 c,
                 format!("`{}` judges a receipt delivery", c.get_ref()),
@@ -515,10 +863,37 @@ fn check_step(cx: &mut Ctx<'_>, st: &Step) {
             );
         }
     }
-    if let Some(r) = &st.repeat {
-        if *r.get_ref() == 0 || *r.get_ref() > 10_000 {
-            cx.error(r, "repeat must be between 1 and 10000".into(), None);
+    expect
+}
+
+fn take_delivery_expect(cx: &mut Ctx<'_>, raw: &mut RawStep) -> DeliveryExpect {
+    let e = raw.expect_mut();
+    let expect = DeliveryExpect {
+        delivered: e.delivered.take().map(Spanned::into_inner),
+        attempts: e.attempts.take().map(Spanned::into_inner),
+        checks: e.checks.take().map(Spanned::into_inner).unwrap_or_default(),
+    };
+    for c in &expect.checks {
+        let name = c.get_ref().as_str();
+        if CHECKS.contains(&name) && !DELIVERY_CHECKS.contains(&name) {
+            cx.error(
+                c,
+                format!(
+                    "`{name}` judges an answer, and a delivery is judged by where the receipt ended"
+                ),
+                Some(format!(
+                    "a step with [step.delivery] takes the checks {}",
+                    DELIVERY_CHECKS.join(", ")
+                )),
+            );
         }
+    }
+    expect
+}
+
+fn take_standin_expect(raw: &mut RawStep) -> StandInExpect {
+    StandInExpect {
+        standin: raw.expect_mut().standin.take().map(Spanned::into_inner),
     }
 }
 

@@ -3,9 +3,13 @@
 mod catalogue;
 mod load;
 mod model;
+mod raw;
 
 pub use catalogue::{Catalogue, SourceFile, embedded};
 pub use load::{
     Problem, Severity, did_you_mean, load_dir, load_str, parse_duration, parse_local_time,
 };
 pub use model::*;
+
+#[cfg(test)]
+mod tests;

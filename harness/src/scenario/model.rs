@@ -1,142 +1,313 @@
 //! The scenario format (documented in `docs/scenarios.md`).
 //!
-//! Plain structs with `deny_unknown_fields`: a misspelt key in a conformance test would
-//! silently weaken it, so it is an error with a "did you mean". No `untagged` or `flatten`,
-//! so every error keeps its source position.
+//! A scenario is read in two stages. `raw.rs` is the file as written: flat structs with
+//! `deny_unknown_fields` (a misspelt key in a conformance test would silently weaken it, so it
+//! is an error with a "did you mean") and every option in a `toml::Spanned`. The loader then
+//! converts each raw step into a [`StepKind`] variant that holds exactly the options and
+//! expectations that apply to its call; every option the variant does not take is an error at
+//! that option's `file:line:col` ("`tls_version` applies to `call = \"tls-legacy\"` only"),
+//! with the options the call does take, and the engine matches on the variants.
+//!
+//! Why not a serde enum tagged on `call`, as the issue first proposed: serde deserializes an
+//! internally tagged enum (and `untagged`, and `flatten`) by buffering the whole table into
+//! its private `Content` type before it knows the variant, and toml's `Spanned<T>` positions
+//! do not survive that buffer, so every line:col of every step would be lost, typos included.
+//! Deserializing the flat step (spans intact) and converting it in the loader keeps the
+//! positions, reads the same TOML as before for every file whose options all apply to their
+//! calls (the whole built-in suite), and still makes an option that does not apply to a call
+//! a `collaudo check` error. Expectations are split the same way (`SoapExpect`,
+//! `DeliveryExpect`, `StandInExpect`, `AcaExpect`): each is read by one part of the engine. [`KINDS`] describes the variants'
+//! keys for the messages and for docs/scenarios.md; a unit test holds the conversion to it.
 
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use toml::Spanned;
 
-/// One scenario file.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// One scenario file, checked: its steps are typed.
+#[derive(Debug, Clone)]
 pub struct Scenario {
     /// collaudo's id, e.g. `VRF-001` (TEST-PLAN.md §3 scheme).
     pub id: Spanned<String>,
     /// PagoPA's official test id this case gives evidence for (`EC-PSP-01`...), if any.
-    #[serde(default)]
     pub official: Option<Spanned<String>>,
     /// One-line title.
     pub title: String,
     /// What the case proves and why (free text).
-    #[serde(default)]
     pub description: Option<String>,
     /// `OBB` (mandatory), `OSP` (mandatory if the EC uses the feature) or `DEMO` (a simulator
     /// demonstration: passes whatever the station does, so it is shown apart and never counted
     /// as evidence).
-    #[serde(default)]
     pub class: Option<Spanned<String>>,
     /// `COL`, `PRE` or `BOTH`.
-    #[serde(default)]
     pub phase: Option<Spanned<String>>,
     /// Free tags used by `--only`.
-    #[serde(default)]
     pub tags: Vec<String>,
     /// The public documents the case relies on, in the short forms of docs/scenarios.md.
-    #[serde(default)]
     pub sources: Vec<String>,
     /// Fixture roles the case needs; when one is not configured the case is skipped.
-    #[serde(default)]
     pub requires: Vec<Spanned<String>>,
     /// The steps, in order.
-    #[serde(rename = "step", default)]
     pub steps: Vec<Step>,
 }
 
-/// One step: at most one call (or action), with its expectations.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// One step: what every step may have, and what its kind has.
+#[derive(Debug, Clone)]
 pub struct Step {
     /// Human name shown in reports.
-    #[serde(default)]
     pub name: Option<String>,
-    /// The primitive to call on the station.
-    #[serde(default)]
-    pub call: Option<Spanned<String>>,
-    /// Primitive version for `activate` / `send-rt` (1 or 2); default from configuration.
-    #[serde(default)]
-    pub version: Option<Spanned<u8>>,
-    /// Notice to use: a fixture role name (`payable`) or a literal 18-digit notice number.
-    #[serde(default)]
-    pub notice: Option<Spanned<String>>,
+    /// Advance the virtual clock first (e.g. `"1h"`, `"30m"`).
+    pub advance: Option<Spanned<String>>,
+    /// Move the virtual clock forward to this Italian local time (`"23:30"`) first, for
+    /// day/night Stand-In thresholds.
+    pub at_local_time: Option<Spanned<String>>,
+    /// The call, action or wait, with exactly its options and expectations.
+    pub kind: StepKind,
+}
+
+/// What a step does: one variant per `call`, plus the EC action and the pure wait. Each
+/// variant holds the options and expectations that apply to it and nothing else.
+#[derive(Debug, Clone)]
+pub enum StepKind {
+    /// `call = "verify"`: paVerifyPaymentNotice.
+    Verify(Verify),
+    /// `call = "activate"`: paGetPayment / paGetPaymentV2.
+    Activate(Activate),
+    /// `call = "send-rt"` without `[step.delivery]`: one paSendRT / V2, judged as an answer.
+    SendRt(SendRt),
+    /// `call = "send-rt"` with `[step.delivery]`: the receipt goes through the Nodo's
+    /// delivery engine (retries, outages, broadcast), judged by where it ended.
+    Deliver(Deliver),
+    /// `call = "demand"`: paDemandPaymentNotice.
+    Demand(Demand),
+    /// `call = "probe"`: the Stand-In technical verify of notice `000000000000000000`.
+    Probe(Probe),
+    /// `call = "outage"`: PSP traffic toward a failing station, feeding the Stand-In monitor.
+    Outage(Outage),
+    /// `call = "recover"`: the Nodo's technical probes while the station is in Stand-In.
+    Recover(Recover),
+    /// `call = "aca"`: what the mock ACA holds for the notice.
+    Aca(Aca),
+    /// `call = "aca-consistency"`: every payable fixture, station answer against ACA copy.
+    AcaConsistency,
+    /// `call = "aca-fault"`: the mock ACA answers the EC's next calls with an error.
+    AcaFault(AcaFault),
+    /// `call = "tls-handshake"`: the Nodo's TLS handshake with the station.
+    TlsHandshake,
+    /// `call = "tls-legacy"`: a ClientHello offering only a legacy TLS version.
+    TlsLegacy(TlsLegacy),
+    /// `call = "tls-without-client-cert"`: a handshake without the Nodo's client certificate.
+    TlsWithoutClientCert,
+    /// `action = "..."`: an EC back-office action instead of a call.
+    Action(EcAction),
+    /// A step with neither: it only moves the virtual clock (`advance`).
+    Wait,
+}
+
+/// The options of a step that sends one SOAP request to the station (and may repeat it).
+#[derive(Debug, Clone, Default)]
+pub struct SoapOptions {
     /// Replace the Nodo's identities in the request (wrong idPA/idBrokerPA/idStation tests).
-    #[serde(default)]
     pub caller: Option<CallerOverride>,
-    /// `transferType` for activation (`POSTAL`, `PAGOPA`).
-    #[serde(default)]
-    pub transfer_type: Option<Spanned<String>>,
     /// How to send SOAPAction: `quoted` (default, as the Nodo does), `unquoted`, `none`.
-    #[serde(default)]
     pub soap_action: Option<Spanned<String>>,
     /// Namespace prefixes of the request: `canonical` (`soapenv:`/`pafn:`, the default),
     /// `jax-ws` (`S:`/`ns2:`) or `default-ns` (the paForNode namespace as the wrapper's default
     /// namespace). A station must read any of them: XML namespaces are compared by URI.
-    #[serde(default)]
     pub prefixes: Option<Spanned<String>>,
     /// Send a deliberately broken request body: `truncate`, `garbage`, `wrong-namespace`.
-    #[serde(default)]
     pub corrupt_request: Option<Spanned<String>>,
     /// Fault injected on the Nodo→station path for this call.
-    #[serde(default)]
     pub fault: Option<FaultSpec>,
     /// Repeat the call this many times (SLA measurements).
-    #[serde(default)]
     pub repeat: Option<Spanned<u32>>,
-    /// An action on the EC's back office instead of a call: `change-amount`, `cancel-position`.
-    #[serde(default)]
-    pub action: Option<Spanned<String>>,
-    /// For `change-amount`: cents added to the current amount.
-    #[serde(default)]
-    pub amount_delta_cents: Option<i64>,
-    /// Advance the virtual clock (e.g. `"1h"`, `"30m"`).
-    #[serde(default)]
-    pub advance: Option<Spanned<String>>,
-    /// For `demand`: `idServizio`, `idSoggettoServizio` and the service data (plain XML, base64-encoded by collaudo).
-    #[serde(default)]
-    pub demand: Option<DemandSpec>,
-    /// For `send-rt`: deliver with the Nodo's retry schedule, outages and broadcast.
-    #[serde(default)]
-    pub delivery: Option<DeliverySpec>,
-    /// For `send-rt`: build the receipt from the earlier `activation` (default) or, for a
-    /// receipt on a notice this run never activated (as after Stand-In), from the `verify`.
-    #[serde(default)]
+    /// Values to keep for later steps: name → field path in the response (e.g.
+    /// `data/creditorReferenceId`).
+    pub capture: BTreeMap<String, Spanned<String>>,
+}
+
+/// `call = "verify"`.
+#[derive(Debug, Clone)]
+pub struct Verify {
+    /// A fixture role name (`payable`) or a literal 18-digit notice number.
+    pub notice: Spanned<String>,
+    /// How the request is sent.
+    pub soap: SoapOptions,
+    /// What must be true of the answer.
+    pub expect: SoapExpect,
+}
+
+/// `call = "activate"`.
+#[derive(Debug, Clone)]
+pub struct Activate {
+    /// A fixture role name or a literal 18-digit notice number.
+    pub notice: Spanned<String>,
+    /// paGetPayment (1) or paGetPaymentV2 (2); default from configuration.
+    pub version: Option<Spanned<u8>>,
+    /// `transferType` (`POSTAL`, `PAGOPA`).
+    pub transfer_type: Option<Spanned<String>>,
+    /// How the request is sent.
+    pub soap: SoapOptions,
+    /// What must be true of the answer.
+    pub expect: SoapExpect,
+}
+
+/// The receipt a `send-rt` step sends, delivered or not.
+#[derive(Debug, Clone, Default)]
+pub struct ReceiptSpec {
+    /// A fixture role name or a literal 18-digit notice number.
+    pub notice: Option<Spanned<String>>,
+    /// paSendRT (1) or paSendRTV2 (2); default from configuration.
+    pub version: Option<Spanned<u8>>,
+    /// Build the receipt from the earlier `activation` (default) or, for a receipt on a notice
+    /// this run never activated (as after Stand-In), from the `verify`.
     pub receipt_from: Option<Spanned<String>>,
-    /// For `send-rt`: mark the receipt `standIn=true`.
-    #[serde(default)]
+    /// Mark the receipt `standIn=true`.
     pub stand_in: Option<bool>,
-    /// For `outage` / `recover`: how long (virtual time), e.g. `"35m"`.
-    #[serde(default)]
-    pub duration: Option<Spanned<String>>,
-    /// For `outage`: the station's verify/activate requests per 5-minute slot.
-    #[serde(default)]
+    /// Cents added to the amount of the receipt.
+    pub amount_delta_cents: Option<i64>,
+}
+
+/// `call = "send-rt"` without `[step.delivery]`.
+#[derive(Debug, Clone)]
+pub struct SendRt {
+    /// The receipt.
+    pub receipt: ReceiptSpec,
+    /// How the request is sent.
+    pub soap: SoapOptions,
+    /// What must be true of the answer.
+    pub expect: SoapExpect,
+}
+
+/// `call = "send-rt"` with `[step.delivery]`.
+#[derive(Debug, Clone)]
+pub struct Deliver {
+    /// The receipt.
+    pub receipt: ReceiptSpec,
+    /// Retry schedule, outages and broadcast.
+    pub delivery: DeliverySpec,
+    /// Where the deliveries must end.
+    pub expect: DeliveryExpect,
+}
+
+/// `call = "demand"`.
+#[derive(Debug, Clone)]
+pub struct Demand {
+    /// `idServizio`, `idSoggettoServizio` and the service data; defaults from configuration.
+    pub demand: Option<DemandSpec>,
+    /// How the request is sent.
+    pub soap: SoapOptions,
+    /// What must be true of the answer.
+    pub expect: SoapExpect,
+}
+
+/// `call = "probe"`.
+#[derive(Debug, Clone)]
+pub struct Probe {
+    /// How the request is sent.
+    pub soap: SoapOptions,
+    /// What must be true of the answer.
+    pub expect: SoapExpect,
+}
+
+/// `call = "outage"`.
+#[derive(Debug, Clone)]
+pub struct Outage {
+    /// The notice the simulated PSPs verify (default: the `payable` fixture).
+    pub notice: Option<Spanned<String>>,
+    /// How long (virtual time), e.g. `"35m"`.
+    pub duration: Spanned<String>,
+    /// The station's verify requests per 5-minute slot (default 10).
     pub requests_per_slot: Option<Spanned<u32>>,
-    /// For `outage`: the share of those requests that fail with `fault`, in percent (default 100).
-    #[serde(default)]
+    /// The share of those requests that fail with `fault`, in percent (default 100 with a
+    /// fault, else 0).
     pub failing_percent: Option<Spanned<u32>>,
-    /// For `outage` / `recover`: the Nodo's total payment traffic per 5-minute slot, all
-    /// stations included (the Stand-In threshold is a share of it).
-    #[serde(default)]
+    /// The Nodo's total payment traffic per 5-minute slot, all stations included (the
+    /// Stand-In threshold is a share of it).
     pub nodo_traffic_per_slot: Option<Spanned<u64>>,
-    /// For `aca-fault`: the HTTP status the mock ACA answers (401, 409, 422, 500, 502, 503)…
-    #[serde(default)]
+    /// How the failing requests fail.
+    pub fault: Option<FaultSpec>,
+    /// Whether the station is in Stand-In after the step.
+    pub expect: StandInExpect,
+}
+
+/// `call = "recover"`.
+#[derive(Debug, Clone)]
+pub struct Recover {
+    /// How long (virtual time) the Nodo keeps probing.
+    pub duration: Spanned<String>,
+    /// The Nodo's total payment traffic per 5-minute slot from this step on.
+    pub nodo_traffic_per_slot: Option<Spanned<u64>>,
+    /// A fault on the probes.
+    pub fault: Option<FaultSpec>,
+    /// Whether the station is in Stand-In after the step.
+    pub expect: StandInExpect,
+}
+
+/// `call = "aca"`.
+#[derive(Debug, Clone)]
+pub struct Aca {
+    /// The notice whose ACA position is looked at.
+    pub notice: Option<Spanned<String>>,
+    /// What the position must be.
+    pub expect: AcaExpect,
+}
+
+/// `call = "aca-fault"`.
+#[derive(Debug, Clone)]
+pub struct AcaFault {
+    /// The HTTP status the mock ACA answers (401, 409, 422, 500, 502, 503; default 502)…
     pub aca_fault_status: Option<Spanned<u16>>,
     /// …to this many of the EC's next paCreatePosition calls (default 1).
-    #[serde(default)]
     pub aca_fault_count: Option<Spanned<u32>>,
-    /// Move the virtual clock forward to this Italian local time (`"23:30"`) before the step,
-    /// for day/night Stand-In thresholds.
-    #[serde(default)]
-    pub at_local_time: Option<Spanned<String>>,
-    /// For `tls-legacy`: the only version the ClientHello offers, `1.0` or `1.1`.
-    #[serde(default)]
-    pub tls_version: Option<Spanned<String>>,
-    /// Expectations on the exchange.
-    #[serde(default)]
-    pub expect: Expect,
-    /// Values to keep for later steps: name → field path in the response (e.g. `data/creditorReferenceId`).
-    #[serde(default)]
-    pub capture: BTreeMap<String, Spanned<String>>,
+}
+
+/// `call = "tls-legacy"`.
+#[derive(Debug, Clone)]
+pub struct TlsLegacy {
+    /// The only version the ClientHello offers, `1.0` or `1.1`.
+    pub tls_version: Spanned<String>,
+}
+
+/// `action = "..."`.
+#[derive(Debug, Clone)]
+pub struct EcAction {
+    /// Which action, with its own options.
+    pub action: ActionKind,
+    /// The notice the EC acts on.
+    pub notice: Spanned<String>,
+}
+
+/// The EC back-office actions a step can request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ActionKind {
+    /// `change-amount`: the EC changes the position's amount.
+    ChangeAmount {
+        /// Cents added to the current amount.
+        amount_delta_cents: i64,
+    },
+    /// `cancel-position`: the EC cancels the position.
+    CancelPosition,
+    /// `close-position`: the position was paid outside pagoPA.
+    ClosePosition,
+}
+
+impl ActionKind {
+    /// The name in the scenario file, and of the `[ec.actions]` hook.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ActionKind::ChangeAmount { .. } => "change-amount",
+            ActionKind::CancelPosition => "cancel-position",
+            ActionKind::ClosePosition => "close-position",
+        }
+    }
+
+    /// The change of amount the action carries (0 for those without one).
+    pub fn delta_cents(self) -> i64 {
+        match self {
+            ActionKind::ChangeAmount { amount_delta_cents } => amount_delta_cents,
+            ActionKind::CancelPosition | ActionKind::ClosePosition => 0,
+        }
+    }
 }
 
 /// Overrides of the Nodo's identities.
@@ -222,61 +393,61 @@ pub struct DemandSpec {
     pub raw_service_data: Option<String>,
 }
 
-/// What must be true of the exchange(s) of a step.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Expect {
+/// What must be true of the answer(s) of a step that sends a SOAP request.
+#[derive(Debug, Clone, Default)]
+pub struct SoapExpect {
     /// What the Nodo would conclude: `OK`, `KO` (any valid EC KO), or a PPT code
     /// (`PPT_STAZIONE_INT_PA_TIMEOUT`...). Default: `OK` or a valid KO, never a PPT_* outcome.
-    #[serde(default)]
     pub nodo: Option<Spanned<String>>,
     /// Fault codes accepted for a KO; the first is the preferred one, the others pass with a warning.
-    #[serde(default)]
     pub fault_code: Vec<Spanned<String>>,
     /// Fault codes that fail the step if answered.
-    #[serde(default)]
     pub not_fault_code: Vec<Spanned<String>>,
     /// Field values: path relative to the response element → expected text (`${name}` uses a capture).
-    #[serde(default)]
     pub fields: BTreeMap<String, Spanned<String>>,
-    /// Named checks beyond the Nodo's (see `docs/scenarios.md`).
-    #[serde(default)]
+    /// Named checks of the answer (`SOAP_CHECKS`).
     pub checks: Vec<Spanned<String>>,
     /// The test-plan row of this case requires HTTP 200 (FLT-001, VRF-007, SIN-001): another
     /// status fails the step. Elsewhere the status of an answer is a warning (the Nodo reads the
     /// body), and the Content-Type always is (docs/checks.md).
-    #[serde(default)]
     pub require_http_200: bool,
     /// Over the repeated calls: at least 98% must answer within this many milliseconds.
-    #[serde(default)]
     pub p98_ms: Option<u64>,
     /// No call may take longer than this many milliseconds.
-    #[serde(default)]
     pub max_ms: Option<u64>,
-    /// For deliveries: every recipient eventually accepts (true) or the receipt gets stuck (false).
-    #[serde(default)]
+}
+
+/// What must be true of a receipt delivery.
+#[derive(Debug, Clone, Default)]
+pub struct DeliveryExpect {
+    /// Every recipient eventually accepts (true, the default) or the receipt gets stuck (false).
     pub delivered: Option<bool>,
-    /// For deliveries: how many attempts the primary station took (the last delivery when `times` > 1).
-    #[serde(default)]
+    /// How many attempts the primary station took (every delivery when `times` > 1).
     pub attempts: Option<u32>,
+    /// Named checks of the delivery (`DELIVERY_CHECKS`).
+    pub checks: Vec<Spanned<String>>,
+}
+
+/// What must be true after an `outage` or `recover` step.
+#[derive(Debug, Clone, Default)]
+pub struct StandInExpect {
     /// Whether the station is in Stand-In after the step.
-    #[serde(default)]
     pub standin: Option<bool>,
-    /// For `aca`: the status of the notice's ACA position (`VALID`, `INVALID`, `PAID`,
-    /// `EXPIRED`, or `absent`).
-    #[serde(default)]
+}
+
+/// What the mock ACA must hold for the notice of an `aca` step.
+#[derive(Debug, Clone, Default)]
+pub struct AcaExpect {
+    /// The status of the notice's ACA position (`VALID`, `INVALID`, `PAID`, `EXPIRED`, or
+    /// `absent`).
     pub aca_status: Option<Spanned<String>>,
-    /// For `aca`: the stored amount (`"30.00"`, `${capture}` and `A+B` allowed).
-    #[serde(default)]
+    /// The stored amount (`"30.00"`, `${capture}` and `A+B` allowed).
     pub aca_amount: Option<Spanned<String>>,
-    /// For `aca`: the history of the position, oldest first (`created`, `updated`, `cancelled`).
-    #[serde(default)]
+    /// The history of the position, oldest first (`created`, `updated`, `cancelled`).
     pub aca_history: Vec<Spanned<String>>,
-    /// For `aca`: the stored `payStandIn`.
-    #[serde(default)]
+    /// The stored `payStandIn`.
     pub aca_pay_stand_in: Option<bool>,
-    /// For `aca`: the EC that created the position (`paFiscalCode`).
-    #[serde(default)]
+    /// The EC that created the position (`paFiscalCode`).
     pub aca_pa_fiscal_code: Option<String>,
 }
 
@@ -296,9 +467,6 @@ pub const CALLS: &[&str] = &[
     "tls-legacy",
     "tls-without-client-cert",
 ];
-/// The calls that look at the station's TLS endpoint itself (CON-001): they need an
-/// `https://` station.
-pub const TLS_CALLS: &[&str] = &["tls-handshake", "tls-legacy", "tls-without-client-cert"];
 /// The legacy TLS versions `tls-legacy` can offer.
 pub const LEGACY_TLS_VERSIONS: &[&str] = &["1.0", "1.1"];
 /// ACA position statuses a scenario can expect.
@@ -335,6 +503,14 @@ pub const CHECKS: &[&str] = &[
     "allccp-consistent",
     "stamp-present",
     "multi-beneficiary",
+    // DELIVERY_CHECKS:
+    "receipt-booked-once",
+    "receipt-not-booked",
+    "receipt-stand-in",
+];
+/// The named checks that judge a receipt delivery (`call = "send-rt"` with
+/// `[step.delivery]`); the others judge an answer.
+pub const DELIVERY_CHECKS: &[&str] = &[
     "receipt-booked-once",
     "receipt-not-booked",
     "receipt-stand-in",
@@ -345,6 +521,411 @@ pub const AREAS: &[&str] = &[
 ];
 /// PagoPA's official ids known from public sources (TEST-PLAN.md §2).
 pub const OFFICIAL_IDS: &[&str] = &["EC-PSP-01", "EC-PSP-02", "EC-PSP-02M", "EC-PSP-04"];
+
+/// The keys every step may have, whatever its kind.
+pub const COMMON_KEYS: &[&str] = &["name", "advance", "at_local_time"];
+
+/// A kind of step as docs/scenarios.md documents it and `collaudo check` describes it: the
+/// keys of its [`StepKind`] variant. (The send-rt call and the EC actions have one entry per
+/// form, since their options differ.)
+#[derive(Debug)]
+pub struct KindInfo {
+    /// How a file selects it, e.g. `call = "verify"` (empty for the step with neither a call
+    /// nor an action).
+    pub selector: &'static str,
+    /// What else selects it: `[step.delivery]` for the delivering form of `send-rt`.
+    pub with: Option<&'static str>,
+    /// What it does, one line.
+    pub what: &'static str,
+    /// Its options besides [`COMMON_KEYS`], the required ones first.
+    pub options: &'static [&'static str],
+    /// How many of `options` (the first ones) are required.
+    pub required: usize,
+    /// Its `[step.expect]` keys.
+    pub expect: &'static [&'static str],
+}
+
+const SOAP_EXPECT: &[&str] = &[
+    "nodo",
+    "fault_code",
+    "not_fault_code",
+    "fields",
+    "checks",
+    "require_http_200",
+    "p98_ms",
+    "max_ms",
+];
+
+/// Every kind of step, in the order of docs/scenarios.md.
+pub static KINDS: &[KindInfo] = &[
+    KindInfo {
+        with: None,
+        selector: r#"call = "verify""#,
+        what: "paVerifyPaymentNotice",
+        options: &[
+            "notice",
+            "caller",
+            "soap_action",
+            "prefixes",
+            "corrupt_request",
+            "fault",
+            "repeat",
+            "capture",
+        ],
+        required: 1,
+        expect: SOAP_EXPECT,
+    },
+    KindInfo {
+        with: None,
+        selector: r#"call = "activate""#,
+        what: "paGetPayment / paGetPaymentV2",
+        options: &[
+            "notice",
+            "version",
+            "transfer_type",
+            "caller",
+            "soap_action",
+            "prefixes",
+            "corrupt_request",
+            "fault",
+            "repeat",
+            "capture",
+        ],
+        required: 1,
+        expect: SOAP_EXPECT,
+    },
+    KindInfo {
+        with: None,
+        selector: r#"call = "send-rt""#,
+        what: "paSendRT / paSendRTV2, built from this scenario's earlier activation (or verify) of the notice, sent once and judged as an answer",
+        options: &[
+            "notice",
+            "version",
+            "receipt_from",
+            "stand_in",
+            "amount_delta_cents",
+            "caller",
+            "soap_action",
+            "prefixes",
+            "corrupt_request",
+            "fault",
+            "repeat",
+            "capture",
+        ],
+        required: 0,
+        expect: SOAP_EXPECT,
+    },
+    KindInfo {
+        with: Some("[step.delivery]"),
+        selector: r#"call = "send-rt""#,
+        what: "the same receipt through the Nodo's delivery engine: retries on the virtual clock, outages, broadcast stations, repeated deliveries",
+        options: &[
+            "delivery",
+            "notice",
+            "version",
+            "receipt_from",
+            "stand_in",
+            "amount_delta_cents",
+        ],
+        required: 1,
+        expect: &["delivered", "attempts", "checks"],
+    },
+    KindInfo {
+        with: None,
+        selector: r#"call = "demand""#,
+        what: "paDemandPaymentNotice",
+        options: &[
+            "demand",
+            "caller",
+            "soap_action",
+            "prefixes",
+            "corrupt_request",
+            "fault",
+            "repeat",
+            "capture",
+        ],
+        required: 0,
+        expect: SOAP_EXPECT,
+    },
+    KindInfo {
+        with: None,
+        selector: r#"call = "probe""#,
+        what: "the Stand-In technical verify of notice `000000000000000000`",
+        options: &[
+            "caller",
+            "soap_action",
+            "prefixes",
+            "corrupt_request",
+            "fault",
+            "repeat",
+            "capture",
+        ],
+        required: 0,
+        expect: SOAP_EXPECT,
+    },
+    KindInfo {
+        with: None,
+        selector: r#"call = "outage""#,
+        what: "PSP traffic (verifies of `notice`, default the `payable` fixture) toward a failing station, feeding the Nodo's Stand-In monitor",
+        options: &[
+            "duration",
+            "notice",
+            "requests_per_slot",
+            "failing_percent",
+            "nodo_traffic_per_slot",
+            "fault",
+        ],
+        required: 1,
+        expect: &["standin"],
+    },
+    KindInfo {
+        with: None,
+        selector: r#"call = "recover""#,
+        what: "the Nodo's technical probes while the station is in Stand-In",
+        options: &["duration", "nodo_traffic_per_slot", "fault"],
+        required: 1,
+        expect: &["standin"],
+    },
+    KindInfo {
+        with: None,
+        selector: r#"call = "aca""#,
+        what: "what the mock ACA holds for the notice",
+        options: &["notice"],
+        required: 0,
+        expect: &[
+            "aca_status",
+            "aca_amount",
+            "aca_history",
+            "aca_pay_stand_in",
+            "aca_pa_fiscal_code",
+        ],
+    },
+    KindInfo {
+        with: None,
+        selector: r#"call = "aca-consistency""#,
+        what: "every payable fixture: the station's verify answer against its ACA copy",
+        options: &[],
+        required: 0,
+        expect: &[],
+    },
+    KindInfo {
+        with: None,
+        selector: r#"call = "aca-fault""#,
+        what: "the mock ACA answers the EC's next paCreatePosition calls with an HTTP error",
+        options: &["aca_fault_status", "aca_fault_count"],
+        required: 0,
+        expect: &[],
+    },
+    KindInfo {
+        with: None,
+        selector: r#"call = "tls-handshake""#,
+        what: "the Nodo's TLS handshake with the station (version, certificate)",
+        options: &[],
+        required: 0,
+        expect: &[],
+    },
+    KindInfo {
+        with: None,
+        selector: r#"call = "tls-legacy""#,
+        what: "a ClientHello offering only TLS `tls_version`, which the station must refuse",
+        options: &["tls_version"],
+        required: 1,
+        expect: &[],
+    },
+    KindInfo {
+        with: None,
+        selector: r#"call = "tls-without-client-cert""#,
+        what: "a handshake without the Nodo's client certificate, which the station must refuse",
+        options: &[],
+        required: 0,
+        expect: &[],
+    },
+    KindInfo {
+        with: None,
+        selector: r#"action = "change-amount""#,
+        what: "the EC changes the position's amount",
+        options: &["notice", "amount_delta_cents"],
+        required: 2,
+        expect: &[],
+    },
+    KindInfo {
+        with: None,
+        selector: r#"action = "cancel-position""#,
+        what: "the EC cancels the position",
+        options: &["notice"],
+        required: 1,
+        expect: &[],
+    },
+    KindInfo {
+        with: None,
+        selector: r#"action = "close-position""#,
+        what: "the position was paid outside pagoPA",
+        options: &["notice"],
+        required: 1,
+        expect: &[],
+    },
+    KindInfo {
+        with: None,
+        selector: "",
+        what: "a pause: only the virtual clock moves (`advance`, which is then required)",
+        options: &[],
+        required: 0,
+        expect: &[],
+    },
+];
+
+fn article(selector: &str) -> &'static str {
+    if selector.starts_with('a') { "an" } else { "a" }
+}
+
+impl KindInfo {
+    /// How messages and docs name the kind: `` `call = "verify"` ``.
+    pub fn short(&self) -> String {
+        match (self.selector, self.with) {
+            ("", _) => "a step without `call` or `action`".into(),
+            (s, Some(w)) => format!("`{s}` with `{w}`"),
+            (s, None) => format!("`{s}`"),
+        }
+    }
+
+    /// The kind as a noun: ``a `call = "verify"` step``.
+    pub fn noun(&self) -> String {
+        match (self.selector, self.with) {
+            ("", _) => "a step without `call` or `action`".into(),
+            (s, Some(w)) => format!("{} `{s}` step with `{w}`", article(s)),
+            (s, None) => format!("{} `{s}` step", article(s)),
+        }
+    }
+
+    /// Whether this kind takes `key` (an option, or `expect.<key>`).
+    pub fn takes(&self, key: &str) -> bool {
+        match key.strip_prefix("expect.") {
+            Some(e) => self.expect.contains(&e),
+            None => COMMON_KEYS.contains(&key) || self.options.contains(&key),
+        }
+    }
+}
+
+impl StepKind {
+    /// The entry of [`KINDS`] that describes this variant.
+    pub fn info(&self) -> &'static KindInfo {
+        let i = match self {
+            StepKind::Verify(_) => 0,
+            StepKind::Activate(_) => 1,
+            StepKind::SendRt(_) => 2,
+            StepKind::Deliver(_) => 3,
+            StepKind::Demand(_) => 4,
+            StepKind::Probe(_) => 5,
+            StepKind::Outage(_) => 6,
+            StepKind::Recover(_) => 7,
+            StepKind::Aca(_) => 8,
+            StepKind::AcaConsistency => 9,
+            StepKind::AcaFault(_) => 10,
+            StepKind::TlsHandshake => 11,
+            StepKind::TlsLegacy(_) => 12,
+            StepKind::TlsWithoutClientCert => 13,
+            StepKind::Action(a) => match a.action {
+                ActionKind::ChangeAmount { .. } => 14,
+                ActionKind::CancelPosition => 15,
+                ActionKind::ClosePosition => 16,
+            },
+            StepKind::Wait => 17,
+        };
+        &KINDS[i]
+    }
+
+    /// The `call` (or `action`) value, the default name of the step in reports.
+    pub fn call_name(&self) -> Option<&'static str> {
+        Some(match self {
+            StepKind::Verify(_) => "verify",
+            StepKind::Activate(_) => "activate",
+            StepKind::SendRt(_) | StepKind::Deliver(_) => "send-rt",
+            StepKind::Demand(_) => "demand",
+            StepKind::Probe(_) => "probe",
+            StepKind::Outage(_) => "outage",
+            StepKind::Recover(_) => "recover",
+            StepKind::Aca(_) => "aca",
+            StepKind::AcaConsistency => "aca-consistency",
+            StepKind::AcaFault(_) => "aca-fault",
+            StepKind::TlsHandshake => "tls-handshake",
+            StepKind::TlsLegacy(_) => "tls-legacy",
+            StepKind::TlsWithoutClientCert => "tls-without-client-cert",
+            StepKind::Action(a) => a.action.as_str(),
+            StepKind::Wait => return None,
+        })
+    }
+
+    /// The notice the step names, if its kind has one.
+    pub fn notice(&self) -> Option<&Spanned<String>> {
+        match self {
+            StepKind::Verify(v) => Some(&v.notice),
+            StepKind::Activate(a) => Some(&a.notice),
+            StepKind::SendRt(SendRt { receipt, .. })
+            | StepKind::Deliver(Deliver { receipt, .. }) => receipt.notice.as_ref(),
+            StepKind::Outage(o) => o.notice.as_ref(),
+            StepKind::Aca(a) => a.notice.as_ref(),
+            StepKind::Action(a) => Some(&a.notice),
+            _ => None,
+        }
+    }
+
+    /// The SOAP options, for the kinds that send one request of their own.
+    pub fn soap(&self) -> Option<&SoapOptions> {
+        match self {
+            StepKind::Verify(Verify { soap, .. })
+            | StepKind::Activate(Activate { soap, .. })
+            | StepKind::SendRt(SendRt { soap, .. })
+            | StepKind::Demand(Demand { soap, .. })
+            | StepKind::Probe(Probe { soap, .. }) => Some(soap),
+            _ => None,
+        }
+    }
+
+    /// Whether the step reads or drives the mock ACA (Stand-In answers come from it).
+    pub fn uses_aca(&self) -> bool {
+        matches!(
+            self,
+            StepKind::Outage(_)
+                | StepKind::Recover(_)
+                | StepKind::Aca(_)
+                | StepKind::AcaConsistency
+                | StepKind::AcaFault(_)
+        )
+    }
+
+    /// Whether the step looks at the station's TLS endpoint itself (CON-001): it needs an
+    /// `https://` station.
+    pub fn is_tls(&self) -> bool {
+        matches!(
+            self,
+            StepKind::TlsHandshake | StepKind::TlsLegacy(_) | StepKind::TlsWithoutClientCert
+        )
+    }
+
+    /// The delivery, for a `send-rt` step with `[step.delivery]`.
+    pub fn delivery(&self) -> Option<&DeliverySpec> {
+        match self {
+            StepKind::Deliver(d) => Some(&d.delivery),
+            _ => None,
+        }
+    }
+
+    /// The receipt, for a `send-rt` step.
+    pub fn receipt(&self) -> Option<&ReceiptSpec> {
+        match self {
+            StepKind::SendRt(SendRt { receipt, .. })
+            | StepKind::Deliver(Deliver { receipt, .. }) => Some(receipt),
+            _ => None,
+        }
+    }
+}
+
+impl DeliverySpec {
+    /// Whether the receipt also goes to broadcast stations.
+    pub fn uses_broadcast(&self) -> bool {
+        self.broadcast || self.broadcast_down_attempts.is_some()
+    }
+}
 
 impl Scenario {
     /// The configuration sections (beyond fixture roles) an external station's run needs for
@@ -357,27 +938,20 @@ impl Scenario {
             }
         };
         for st in &self.steps {
-            match st.call.as_ref().map(|c| c.get_ref().as_str()) {
-                Some("outage" | "recover" | "aca" | "aca-consistency" | "aca-fault") => {
-                    add("aca".into());
-                }
-                Some("demand") => add("demand".into()),
-                Some(c) if TLS_CALLS.contains(&c) => add("https station".into()),
+            match &st.kind {
+                k if k.uses_aca() => add("aca".into()),
+                StepKind::Demand(_) => add("demand".into()),
+                k if k.is_tls() => add("https station".into()),
+                StepKind::Action(a) => add(format!("ec.actions {}", a.action.as_str())),
                 _ => {}
             }
-            if let Some(a) = &st.action {
-                add(format!("ec.actions {}", a.get_ref()));
-            }
-            if st
-                .delivery
-                .as_ref()
-                .is_some_and(|d| d.broadcast || d.broadcast_down_attempts.is_some())
-            {
+            if st.kind.delivery().is_some_and(DeliverySpec::uses_broadcast) {
                 add("[broadcast]".into());
             }
             if st
-                .receipt_from
-                .as_ref()
+                .kind
+                .receipt()
+                .and_then(|r| r.receipt_from.as_ref())
                 .is_some_and(|r| r.get_ref() == "verify")
             {
                 add("backoffice".into());
