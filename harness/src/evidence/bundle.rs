@@ -426,7 +426,7 @@ pub fn after_run(out_dir: &Path, config: Option<&Path>, err: &mut dyn Write) -> 
 
 fn written_line(w: &Written) -> String {
     format!(
-        "evidence bundle written to {}: {} exchange{} ({} PagoPA official case{}), {} files; configuration: {}",
+        "evidence bundle written to {}: {} exchange{} ({} collaudo case{} with a PagoPA official id), {} files; configuration: {}",
         w.path.display(),
         w.exchanges,
         if w.exchanges == 1 { "" } else { "s" },
