@@ -6,6 +6,8 @@
 //! a known working directory (the workspace root, or a temporary folder for commands that
 //! write), so the snapshots hold on any machine.
 
+mod support;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -19,21 +21,7 @@ fn workspace_root() -> PathBuf {
 
 /// `collaudo` with a pinned environment, run from the workspace root.
 fn collaudo() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_collaudo"));
-    // clap wraps help at the terminal width; without a terminal it reads COLUMNS.
-    cmd.env("COLUMNS", "100")
-        .env("LINES", "50")
-        .current_dir(workspace_root());
-    for var in [
-        "COLLAUDO_STATION_URL",
-        "COLLAUDO_ID_PA",
-        "COLLAUDO_ID_BROKER_PA",
-        "COLLAUDO_ID_STATION",
-        "COLLAUDO_SEED",
-    ] {
-        cmd.env_remove(var);
-    }
-    cmd
+    support::collaudo_in(&workspace_root())
 }
 
 fn run(cmd: &mut Command) -> Output {

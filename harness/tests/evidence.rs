@@ -3,6 +3,8 @@
 //! trimmed, padded and foreign files, `bundle` afterwards, `show` (raw bytes, listings,
 //! errors, escaped control characters) and `run -v`.
 
+mod support;
+
 use collaudo_nodo::{Exchange, HttpReply, Journal, VirtualTime};
 use collaudo_wire::Primitive;
 use sha2::{Digest, Sha256};
@@ -14,19 +16,10 @@ use std::sync::OnceLock;
 
 type Entries = BTreeMap<String, Vec<u8>>;
 
+/// `collaudo` with a pinned environment, in the crate's folder (tests pass absolute paths or
+/// set their own folder).
 fn collaudo() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_collaudo"));
-    cmd.env("COLUMNS", "100");
-    for var in [
-        "COLLAUDO_STATION_URL",
-        "COLLAUDO_ID_PA",
-        "COLLAUDO_ID_BROKER_PA",
-        "COLLAUDO_ID_STATION",
-        "COLLAUDO_SEED",
-    ] {
-        cmd.env_remove(var);
-    }
-    cmd
+    support::collaudo_in(Path::new(env!("CARGO_MANIFEST_DIR")))
 }
 
 fn run(cmd: &mut Command) -> Output {

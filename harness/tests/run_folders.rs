@@ -10,22 +10,13 @@
 //!   does not, so the check can fail;
 //! - `--jobs`, `--fail-fast` and `--budget` keep catalogue order and report what did not run.
 
+mod support;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 fn collaudo(dir: &Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_collaudo"));
-    cmd.current_dir(dir).env("COLUMNS", "100");
-    for var in [
-        "COLLAUDO_STATION_URL",
-        "COLLAUDO_ID_PA",
-        "COLLAUDO_ID_BROKER_PA",
-        "COLLAUDO_ID_STATION",
-        "COLLAUDO_SEED",
-    ] {
-        cmd.env_remove(var);
-    }
-    cmd
+    support::collaudo_in(dir)
 }
 
 fn run(cmd: &mut Command) -> Output {

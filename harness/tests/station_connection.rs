@@ -2,6 +2,8 @@
 //! usage error (exit 2) before the first case, gateway header values never reach a report
 //! file, an insecure TLS setting is in every report, and the proxy is used only when asked.
 
+mod support;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -9,26 +11,7 @@ type Res<T> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
 
 /// `collaudo` with a pinned environment: no `COLLAUDO_*`, no proxy variables.
 fn collaudo(dir: &Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_collaudo"));
-    cmd.env("COLUMNS", "100").current_dir(dir);
-    for var in [
-        "COLLAUDO_STATION_URL",
-        "COLLAUDO_ID_PA",
-        "COLLAUDO_ID_BROKER_PA",
-        "COLLAUDO_ID_STATION",
-        "COLLAUDO_SEED",
-        "HTTP_PROXY",
-        "HTTPS_PROXY",
-        "ALL_PROXY",
-        "NO_PROXY",
-        "http_proxy",
-        "https_proxy",
-        "all_proxy",
-        "no_proxy",
-    ] {
-        cmd.env_remove(var);
-    }
-    cmd
+    support::collaudo_in(dir)
 }
 
 fn transcript(out: &Output) -> String {
