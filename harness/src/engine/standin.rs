@@ -11,8 +11,7 @@ use crate::scenario::{
 use collaudo_nodo::aca::{AcaPosition, PositionStatus};
 use collaudo_nodo::nodo::standin_answer;
 use collaudo_nodo::standin::{
-    PROBE_NOTICE_NUMBER, StationMonitor, TrafficModel, TrafficShare, Transition, probe_is_positive,
-    rome_utc_offset_hours,
+    StationMonitor, TrafficModel, TrafficShare, Transition, rome_utc_offset_hours,
 };
 use collaudo_nodo::{Clock, Judgement, NodoOutcome, VirtualTime, judge_bounded};
 use collaudo_reports::{CheckRecord, CheckVerdict};
@@ -296,10 +295,6 @@ pub(crate) async fn recover(
         return err(e);
     }
     let fault = fault_of(st.fault.as_ref());
-    let probe = client.verify(QrCode {
-        fiscal_code: cx.cfg.caller.id_pa.clone(),
-        notice_number: PROBE_NOTICE_NUMBER.into(),
-    });
     let end = cx.clock.now().plus(duration);
     let step =
         Duration::from_secs(u64::from(cx.cfg.standin_rules.probe_interval_minutes.max(1)) * 60);
@@ -313,25 +308,20 @@ pub(crate) async fn recover(
             .as_ref()
             .is_some_and(|m| m.in_stand_in() && m.probe_due(now));
         if due {
-            let ex = client
-                .send(&probe, fault.clone(), Some(&cx.scenario_id), Some(index))
-                .await;
-            let body = ex
-                .response
-                .as_ref()
-                .map(|r| String::from_utf8_lossy(&r.body).into_owned())
-                .unwrap_or_default();
-            let ok = ex.transport_error.is_none()
-                && ex
-                    .response
-                    .as_ref()
-                    .is_some_and(|r| probe_is_positive(r.status, &body));
+            // The probe is the Nodo's (mock-nodo::nodo::probe): the same one a Nodo in serve
+            // sends on its own.
+            let (ex, ok) = collaudo_nodo::nodo::probe(
+                &client,
+                fault.clone(),
+                Some(&cx.scenario_id),
+                Some(index),
+            )
+            .await;
             let label = if ok {
                 "probe positive"
             } else {
                 "probe negative"
             };
-            cx.journal.update_classification(ex.seq, label);
             probes += 1;
             positive += u32::from(ok);
             if let Some(m) = cx.monitor.as_mut() {

@@ -33,6 +33,37 @@ use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
+/// One technical probe of a station in Stand-In (DOMAIN.md §7): a verify of
+/// [`PROBE_NOTICE_NUMBER`] for the station's EC, positive when the station answers HTTP 2xx
+/// with `PAA_PAGAMENTO_SCONOSCIUTO` in the body. The exchange is journalled and classified
+/// `probe positive` / `probe negative`.
+pub async fn probe(
+    client: &NodoClient,
+    fault: Option<Fault>,
+    scenario: Option<&str>,
+    step: Option<usize>,
+) -> (Exchange, bool) {
+    let msg = client.verify(QrCode {
+        fiscal_code: client.target().caller.id_pa.clone(),
+        notice_number: PROBE_NOTICE_NUMBER.into(),
+    });
+    let ex = client.send(&msg, fault, scenario, step).await;
+    let positive = ex.transport_error.is_none()
+        && ex
+            .response
+            .as_ref()
+            .is_some_and(|r| probe_is_positive(r.status, &String::from_utf8_lossy(&r.body)));
+    client.journal().update_classification(
+        ex.seq,
+        if positive {
+            "probe positive"
+        } else {
+            "probe negative"
+        },
+    );
+    (ex, positive)
+}
+
 /// How an EC is integrated with pagoPA.
 ///
 /// Only the synchronous integration is simulated so far: the EC's station answers the Nodo
@@ -669,30 +700,8 @@ impl Nodo {
                 let Some(link) = self.registry.station(&id) else {
                     continue;
                 };
-                let probe = link.client.verify(QrCode {
-                    fiscal_code: link.client.target().caller.id_pa.clone(),
-                    notice_number: PROBE_NOTICE_NUMBER.into(),
-                });
                 let fault = self.next_fault(&id);
-                let ex = link.client.send(&probe, fault, None, None).await;
-                let body = ex
-                    .response
-                    .as_ref()
-                    .map(|r| String::from_utf8_lossy(&r.body).into_owned())
-                    .unwrap_or_default();
-                let positive = ex.transport_error.is_none()
-                    && ex
-                        .response
-                        .as_ref()
-                        .is_some_and(|r| probe_is_positive(r.status, &body));
-                self.journal.update_classification(
-                    ex.seq,
-                    if positive {
-                        "probe positive"
-                    } else {
-                        "probe negative"
-                    },
-                );
+                let (ex, positive) = probe(&link.client, fault, None, None).await;
                 if let Some(m) = self.state().monitors.get_mut(&id) {
                     m.probe(ex.virtual_at, positive);
                 }
