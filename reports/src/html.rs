@@ -258,7 +258,7 @@ impl<'a> Page<'a> {
             info: &run.info,
             finished_at: &run.finished_at,
             duration: duration(run.duration_ms),
-            official: official(&evidence),
+            official: official(run),
             areas: areas.into_iter().collect(),
             cases,
             demos: demo_views,
@@ -270,39 +270,29 @@ impl<'a> Page<'a> {
     }
 }
 
-/// Official ids in order, each with the evidence cases that provide evidence for it and their
-/// combined (worst) verdict.
-fn official<'a>(cases: &[&'a CaseResult]) -> Vec<Official<'a>> {
-    let mut by_id: BTreeMap<&str, Vec<&CaseResult>> = BTreeMap::new();
-    for c in cases {
-        if let Some(id) = c.meta.official_id.as_deref() {
-            by_id.entry(id).or_default().push(c);
-        }
-    }
-    by_id
+/// The official-case table: the roll-up every report shares (`crate::official`), with the
+/// badge text in capitals like the page's other verdicts.
+fn official(run: &RunResult) -> Vec<Official<'_>> {
+    crate::official::rollup(run)
         .into_iter()
-        .map(|(id, cs)| {
-            let v = cs
+        .map(|row| Official {
+            id: row.official_id,
+            verdict: row.verdict.as_str(),
+            verdict_text: match crate::official::OfficialVerdict::of(&row) {
+                crate::official::OfficialVerdict::PassWithSkips => "PASS (some cases skipped)",
+                crate::official::OfficialVerdict::NotRun => "NOT RUN",
+                _ => verdict_word(row.verdict),
+            },
+            cases: row
+                .cases
                 .iter()
-                .map(|c| c.verdict)
-                .fold(Verdict::Skipped, Verdict::worst);
-            Official {
-                id,
-                verdict: v.as_str(),
-                verdict_text: match v {
-                    Verdict::Skipped => "not evidenced (skipped)",
-                    other => verdict_word(other),
-                },
-                cases: cs
-                    .iter()
-                    .map(|c| OfficialCase {
-                        id: &c.meta.id,
-                        anchor: anchor(&c.meta.id),
-                        title: &c.meta.title,
-                        verdict: c.verdict.as_str(),
-                    })
-                    .collect(),
-            }
+                .map(|c| OfficialCase {
+                    id: &c.meta.id,
+                    anchor: anchor(&c.meta.id),
+                    title: &c.meta.title,
+                    verdict: c.verdict.as_str(),
+                })
+                .collect(),
         })
         .collect()
 }

@@ -47,19 +47,54 @@ pub fn rollup(run: &RunResult) -> Vec<OfficialRow<'_>> {
     rows
 }
 
+/// An official case's verdict, as the reports show it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OfficialVerdict {
+    /// Every collaudo case for it passed.
+    Pass,
+    /// None failed or errored, at least one passed, some were skipped (the row lists them).
+    PassWithSkips,
+    /// A case for it failed.
+    Fail,
+    /// A case for it could not be judged.
+    Error,
+    /// None of its cases ran.
+    NotRun,
+}
+
+impl OfficialVerdict {
+    /// Of `row`.
+    #[must_use]
+    pub fn of(row: &OfficialRow<'_>) -> OfficialVerdict {
+        match row.verdict {
+            Verdict::Pass if row.cases.iter().any(|c| c.verdict == Verdict::Skipped) => {
+                OfficialVerdict::PassWithSkips
+            }
+            Verdict::Pass => OfficialVerdict::Pass,
+            Verdict::Fail => OfficialVerdict::Fail,
+            Verdict::Error => OfficialVerdict::Error,
+            Verdict::Skipped => OfficialVerdict::NotRun,
+        }
+    }
+
+    /// Lowercase words: `pass`, `pass (some cases skipped)`, `fail`, `error`, `not run`.
+    #[must_use]
+    pub const fn text(self) -> &'static str {
+        match self {
+            OfficialVerdict::Pass => "pass",
+            OfficialVerdict::PassWithSkips => "pass (some cases skipped)",
+            OfficialVerdict::Fail => "fail",
+            OfficialVerdict::Error => "error",
+            OfficialVerdict::NotRun => "not run",
+        }
+    }
+}
+
 /// How an official case's verdict reads: `pass` only when every collaudo case for it passed
 /// (skipped ones aside, which the row lists), `not run` when none ran.
 #[must_use]
 pub fn verdict_text(row: &OfficialRow<'_>) -> &'static str {
-    match row.verdict {
-        Verdict::Pass if row.cases.iter().any(|c| c.verdict == Verdict::Skipped) => {
-            "pass (some cases skipped)"
-        }
-        Verdict::Pass => "pass",
-        Verdict::Fail => "fail",
-        Verdict::Error => "error",
-        Verdict::Skipped => "not run",
-    }
+    OfficialVerdict::of(row).text()
 }
 
 #[cfg(test)]
