@@ -371,29 +371,7 @@ impl Position {
     /// passed, with nothing paid (DOMAIN.md §9.4, the scheduler's transitions, evaluated
     /// lazily so that moving the virtual clock is enough).
     pub fn effective_status(&self, now: VirtualTime) -> PositionStatus {
-        let mut status = self.status;
-        if status == PositionStatus::Published && self.validity_reached(now) {
-            status = PositionStatus::Valid;
-        }
-        if status == PositionStatus::Valid && self.expired_at(now) {
-            status = PositionStatus::Expired;
-        }
-        status
-    }
-
-    fn validity_reached(&self, now: VirtualTime) -> bool {
-        self.plans
-            .iter()
-            .all(|p| p.validity_date.is_none_or(|v| v <= now))
-    }
-
-    fn expired_at(&self, now: VirtualTime) -> bool {
-        !self.plans.is_empty()
-            && self.installments().all(|i| !i.status.is_paid())
-            && self
-                .plans
-                .iter()
-                .all(|p| p.switch_to_expired && p.max_due_date().is_some_and(|due| due < now))
+        Summary::of(self).status_at(now)
     }
 
     /// Store the effective status at `now` (a write path calls this before deciding).
@@ -419,5 +397,55 @@ impl Position {
                 .position(|i| i.iuv == iuv)
                 .map(|i| (p, i))
         })
+    }
+}
+
+/// What a position's status at any instant and the list filters depend on, in 56 bytes: lists
+/// scan these rather than chase every position's plans through memory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Summary {
+    status: PositionStatus,
+    /// PUBLISHED becomes VALID at this instant (the latest plan validity date).
+    valid_from: VirtualTime,
+    /// VALID becomes EXPIRED after this instant, if it ever does.
+    expires_after: Option<VirtualTime>,
+    pub(super) payment_date: Option<VirtualTime>,
+    pub(super) min_due: VirtualTime,
+    pub(super) max_due: VirtualTime,
+}
+
+impl Summary {
+    pub(super) fn of(p: &Position) -> Self {
+        let valid_from = p
+            .plans
+            .iter()
+            .filter_map(|plan| plan.validity_date)
+            .max()
+            .unwrap_or(VirtualTime::from_millis(i64::MIN));
+        let dues = || p.installments().map(|i| i.due_date);
+        let max_due = dues().max();
+        let expirable = !p.plans.is_empty()
+            && p.plans.iter().all(|plan| plan.switch_to_expired)
+            && p.installments().all(|i| !i.status.is_paid());
+        Summary {
+            status: p.status,
+            valid_from,
+            expires_after: max_due.filter(|_| expirable),
+            payment_date: p.payment_date,
+            min_due: dues().min().unwrap_or_default(),
+            max_due: max_due.unwrap_or_default(),
+        }
+    }
+
+    /// See [`Position::effective_status`].
+    pub(super) fn status_at(&self, now: VirtualTime) -> PositionStatus {
+        let mut status = self.status;
+        if status == PositionStatus::Published && self.valid_from <= now {
+            status = PositionStatus::Valid;
+        }
+        if status == PositionStatus::Valid && self.expires_after.is_some_and(|due| due < now) {
+            status = PositionStatus::Expired;
+        }
+        status
     }
 }

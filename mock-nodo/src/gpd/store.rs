@@ -6,13 +6,13 @@
 //! status at the clock's now ([`Position::effective_status`]), every write stores it first.
 
 use super::config::PublishTiming;
-use super::model::{OptionStatus, PaymentInfo, Position, PositionStatus};
+use super::model::{OptionStatus, PaymentInfo, Position, PositionStatus, Summary};
 use super::nodo::{PayableOption, Receipt, ReceiptData, Refusal, render_receipt};
 use super::problem::Problem;
 use super::wire::Page;
 use crate::clock::VirtualTime;
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 /// One HTTP call to the mock GPD and its answer.
@@ -94,8 +94,11 @@ pub(super) struct ReceiptQuery {
 struct Org {
     /// Insertion order; `None` once deleted.
     slots: Vec<Option<Position>>,
+    /// Beside each slot: what its status and the list filters depend on.
+    summaries: Vec<Summary>,
     live: usize,
-    by_iupd: HashMap<String, u32>,
+    /// Ordered, for `orderby=IUPD`.
+    by_iupd: BTreeMap<String, u32>,
     by_iuv: HashMap<String, u32>,
     by_nav: HashMap<String, u32>,
     receipts: Vec<Receipt>,
@@ -109,6 +112,13 @@ impl Org {
 
     fn position_mut(&mut self, slot: u32) -> Option<&mut Position> {
         self.slots.get_mut(slot as usize).and_then(Option::as_mut)
+    }
+
+    fn refresh(&mut self, slot: u32) {
+        let summary = self.position(slot).map(Summary::of);
+        if let (Some(summary), Some(entry)) = (summary, self.summaries.get_mut(slot as usize)) {
+            *entry = summary;
+        }
     }
 
     fn slot_of_iupd(&self, iupd: &str) -> Option<u32> {
@@ -311,6 +321,7 @@ impl GpdStore {
         let body = render(&p, p.status);
         org.by_iupd.insert(p.iupd.clone(), slot);
         org.index(&p, slot);
+        org.summaries.push(Summary::of(&p));
         org.slots.push(Some(p));
         org.live += 1;
         Ok(body)
@@ -363,6 +374,7 @@ impl GpdStore {
         if let Some(entry) = org.slots.get_mut(slot as usize) {
             *entry = Some(p);
         }
+        org.refresh(slot);
         Ok(body)
     }
 
@@ -375,13 +387,14 @@ impl GpdStore {
         change: impl FnOnce(&mut Position) -> Result<T, Problem>,
     ) -> Result<T, Problem> {
         let mut data = self.write();
-        let p = data
-            .orgs
-            .get_mut(org_code)
-            .and_then(|org| org.slot_of_iupd(iupd).and_then(|s| org.position_mut(s)))
-            .ok_or_else(|| Problem::position_not_found(org_code, iupd))?;
+        let not_found = || Problem::position_not_found(org_code, iupd);
+        let org = data.orgs.get_mut(org_code).ok_or_else(not_found)?;
+        let slot = org.slot_of_iupd(iupd).ok_or_else(not_found)?;
+        let p = org.position_mut(slot).ok_or_else(not_found)?;
         p.materialize(now);
-        change(p)
+        let out = change(p);
+        org.refresh(slot);
+        out
     }
 
     /// `POST …/publish`.
@@ -481,7 +494,9 @@ impl GpdStore {
         Ok(render(p, p.effective_status(now)))
     }
 
-    /// `GET …/debtpositions`: one page, rendered at `now`.
+    /// `GET …/debtpositions`: one page, rendered at `now`. Filters read the slots'
+    /// summaries (no pointer chasing through positions); creation and IUPD orders walk an
+    /// existing order and stop at the page when nothing is filtered.
     pub(super) fn list_rendered(
         &self,
         org_code: &str,
@@ -500,13 +515,24 @@ impl GpdStore {
                 total: 0,
             });
         };
-        let matches = |p: &Position| -> Option<PositionStatus> {
-            let status = p.effective_status(now);
-            if let Some(statuses) = &q.statuses {
-                if !statuses.contains(&status) {
+        // The position in `slot` and its status now, if it is live and passes the filters.
+        let matches = |slot: u32| -> Option<(&Position, PositionStatus)> {
+            let summary = org.summaries.get(slot as usize)?;
+            let status = summary.status_at(now);
+            if q.statuses.as_ref().is_some_and(|s| !s.contains(&status)) {
+                return None;
+            }
+            if let Some((from, to)) = q.paid {
+                if !summary.payment_date.is_some_and(|d| d >= from && d < to) {
                     return None;
                 }
             }
+            if let Some((from, to)) = q.due {
+                if summary.max_due < from || summary.min_due >= to {
+                    return None;
+                }
+            }
+            let p = org.position(slot)?;
             if let Some((from, to)) = q.due {
                 if !p
                     .installments()
@@ -515,67 +541,70 @@ impl GpdStore {
                     return None;
                 }
             }
-            if let Some((from, to)) = q.paid {
-                if !p.payment_date.is_some_and(|d| d >= from && d < to) {
-                    return None;
-                }
-            }
-            Some(status)
+            Some((p, status))
         };
-        let unfiltered = q.statuses.is_none() && q.due.is_none() && q.paid.is_none();
+        let known =
+            (q.statuses.is_none() && q.due.is_none() && q.paid.is_none()).then_some(org.live);
         let mut items = Vec::new();
-        let total;
-        if q.order == OrderBy::InsertedDate {
-            let known = unfiltered.then_some(org.live);
-            total = if q.ascending {
-                window(
-                    org.slots.iter().filter_map(Option::as_ref),
-                    known,
-                    start,
-                    limit,
-                    &matches,
-                    &mut items,
-                )
-            } else {
-                window(
-                    org.slots.iter().rev().filter_map(Option::as_ref),
-                    known,
-                    start,
-                    limit,
-                    &matches,
-                    &mut items,
-                )
-            };
-        } else {
-            let mut found: Vec<(&Position, PositionStatus)> = org
-                .slots
-                .iter()
-                .filter_map(Option::as_ref)
-                .filter_map(|p| matches(p).map(|s| (p, s)))
-                .collect();
-            total = found.len();
-            let order = q.order;
-            let cmp = |a: &(&Position, PositionStatus), b: &(&Position, PositionStatus)| {
-                let ord = match order {
-                    OrderBy::Iupd => a.0.iupd.cmp(&b.0.iupd),
-                    OrderBy::CompanyName => a.0.company_name.cmp(&b.0.company_name),
-                    OrderBy::Status => a.1.as_str().cmp(b.1.as_str()),
-                    OrderBy::InsertedDate => a.0.inserted_date.cmp(&b.0.inserted_date),
+        let slots = || 0..u32::try_from(org.slots.len()).unwrap_or(u32::MAX);
+        let total = match (q.order, q.ascending) {
+            (OrderBy::InsertedDate, true) => window(
+                slots().filter(|&s| org.position(s).is_some()),
+                known,
+                start,
+                limit,
+                &matches,
+                &mut items,
+            ),
+            (OrderBy::InsertedDate, false) => window(
+                slots().rev().filter(|&s| org.position(s).is_some()),
+                known,
+                start,
+                limit,
+                &matches,
+                &mut items,
+            ),
+            (OrderBy::Iupd, true) => window(
+                org.by_iupd.values().copied(),
+                known,
+                start,
+                limit,
+                &matches,
+                &mut items,
+            ),
+            (OrderBy::Iupd, false) => window(
+                org.by_iupd.values().rev().copied(),
+                known,
+                start,
+                limit,
+                &matches,
+                &mut items,
+            ),
+            (order @ (OrderBy::Status | OrderBy::CompanyName), ascending) => {
+                let mut found: Vec<(&Position, PositionStatus)> =
+                    slots().filter_map(matches).collect();
+                let total = found.len();
+                let cmp = |a: &(&Position, PositionStatus), b: &(&Position, PositionStatus)| {
+                    let ord = match order {
+                        OrderBy::CompanyName => a.0.company_name.cmp(&b.0.company_name),
+                        _ => a.1.as_str().cmp(b.1.as_str()),
+                    };
+                    let ord = ord.then_with(|| a.0.inserted_date.cmp(&b.0.inserted_date));
+                    if ascending { ord } else { ord.reverse() }
                 };
-                let ord = ord.then_with(|| a.0.inserted_date.cmp(&b.0.inserted_date));
-                if q.ascending { ord } else { ord.reverse() }
-            };
-            let end = start.saturating_add(limit).min(found.len());
-            if start < found.len() {
-                // Select the window's last element in linear time, then sort only what precedes.
-                if end < found.len() {
-                    found.select_nth_unstable_by(end, cmp);
-                    found.truncate(end);
+                let end = start.saturating_add(limit).min(found.len());
+                if start < found.len() {
+                    // Select the window's end in linear time, then sort only what precedes it.
+                    if end < found.len() {
+                        found.select_nth_unstable_by(end, cmp);
+                        found.truncate(end);
+                    }
+                    found.sort_by(cmp);
+                    items = found.split_off(start);
                 }
-                found.sort_by(cmp);
-                items = found.split_off(start);
+                total
             }
-        }
+        };
         render(&Page {
             items,
             page: q.page,
@@ -599,8 +628,12 @@ impl GpdStore {
             return 0;
         };
         let mut changed = 0;
-        for p in org.slots.iter_mut().filter_map(Option::as_mut) {
+        for (slot, p) in org.slots.iter_mut().enumerate() {
+            let Some(p) = p.as_mut() else { continue };
             p.materialize(now);
+            if let Some(summary) = org.summaries.get_mut(slot) {
+                *summary = Summary::of(p);
+            }
             if !p.status.is_updatable() {
                 continue;
             }
@@ -783,7 +816,9 @@ impl GpdStore {
             p.status = PositionStatus::Reported;
         }
         p.last_updated_date = now;
-        Ok(p.status)
+        let status = p.status;
+        o.refresh(slot);
+        Ok(status)
     }
 
     /// The position `iupd` of `org` and its status at `now`.
@@ -894,32 +929,26 @@ impl GpdStore {
     }
 }
 
-/// Collect positions `start..start + limit` of those `matches` keeps, in `it`'s order, and
-/// count them all; with `known` (no filter) the count is known and the walk stops early.
+/// Collect the matching positions `start..start + limit` of the slots `it` walks, and count
+/// every match; with `known` (no filter) the count is known and the walk stops at the page.
 fn window<'a>(
-    it: impl Iterator<Item = &'a Position>,
+    it: impl Iterator<Item = u32>,
     known: Option<usize>,
     start: usize,
     limit: usize,
-    matches: &dyn Fn(&Position) -> Option<PositionStatus>,
+    matches: &dyn Fn(u32) -> Option<(&'a Position, PositionStatus)>,
     items: &mut Vec<(&'a Position, PositionStatus)>,
 ) -> usize {
     if let Some(total) = known {
-        for p in it.skip(start).take(limit) {
-            if let Some(status) = matches(p) {
-                items.push((p, status));
-            }
-        }
+        items.extend(it.skip(start).take(limit).filter_map(matches));
         return total;
     }
     let mut n = 0usize;
-    for p in it {
-        if let Some(status) = matches(p) {
-            if n >= start && n < start.saturating_add(limit) {
-                items.push((p, status));
-            }
-            n += 1;
+    for found in it.filter_map(matches) {
+        if n >= start && n < start.saturating_add(limit) {
+            items.push(found);
         }
+        n += 1;
     }
     n
 }

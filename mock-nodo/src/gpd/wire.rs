@@ -1446,3 +1446,95 @@ pub(super) fn to_json<T: Serialize>(value: &T) -> Vec<u8> {
     // the answer well-formed if that ever changed.
     serde_json::to_vec(value).unwrap_or_else(|_| b"{}".to_vec())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{Ctx, MAX_TRANSFERS, parse_v1};
+    use crate::checks::BackOffice;
+    use crate::clock::VirtualTime;
+    use proptest::prelude::*;
+    use serde_json::json;
+
+    const IBAN: &str = "IT60X0542811101000000123456";
+
+    fn body(amount: i64, transfers: &[(String, i64)]) -> Vec<u8> {
+        let transfers: Vec<_> = transfers
+            .iter()
+            .map(|(id, a)| {
+                json!({"idTransfer": id, "amount": a, "remittanceInformation": "r",
+                       "category": "c", "iban": IBAN})
+            })
+            .collect();
+        json!({
+            "iupd": "P", "type": "G", "fiscalCode": "01234567890", "fullName": "Ditta",
+            "companyName": "Comune", "switchToExpired": false,
+            "paymentOption": [{"iuv": "01000000000000001", "amount": amount, "description": "d",
+                "isPartialPayment": false, "dueDate": "2030-01-01T00:00:00Z", "transfer": transfers}],
+        })
+        .to_string()
+        .into_bytes()
+    }
+
+    fn check(body: &[u8]) -> Result<(), String> {
+        let backoffice = BackOffice::default().with_iban("77777777777", IBAN, false);
+        let ctx = Ctx {
+            now: VirtualTime::from_millis(1_795_600_800_000),
+            org: "77777777777",
+            backoffice: &backoffice,
+            check_iban: true,
+            aux_digit: '3',
+            update: false,
+        };
+        parse_v1(body, &ctx).map(|_| ()).map_err(|p| p.detail)
+    }
+
+    proptest! {
+        /// Accepted exactly when there are 1..=5 transfers with distinct ids in 1..=5 whose
+        /// amounts (≥ 1) add up to the option's amount.
+        #[test]
+        fn transfers_rules(
+            amounts in proptest::collection::vec(1i64..1_000_000, 0..8),
+            ids in proptest::collection::vec(0u8..8, 0..8),
+            delta in prop_oneof![Just(0i64), -3i64..3],
+        ) {
+            let transfers: Vec<(String, i64)> = amounts
+                .iter()
+                .zip(ids.iter().chain(std::iter::repeat(&1)))
+                .map(|(a, id)| (id.to_string(), *a))
+                .collect();
+            let sum: i64 = amounts.iter().sum();
+            let amount = (sum + delta).max(1);
+            let distinct = {
+                let mut seen = std::collections::HashSet::new();
+                transfers.iter().all(|(id, _)| seen.insert(id.clone()))
+            };
+            let ids_ok = transfers.iter().all(|(id, _)| matches!(id.as_str(), "1" | "2" | "3" | "4" | "5"));
+            let valid = (1..=MAX_TRANSFERS).contains(&transfers.len()) && distinct && ids_ok && amount == sum;
+            let got = check(&body(amount, &transfers));
+            prop_assert_eq!(got.is_ok(), valid, "{:?} amount {} -> {:?}", transfers, amount, got);
+            if let Err(detail) = got {
+                prop_assert!(detail.contains("paymentOption[0].transfer"), "{}", detail);
+            }
+        }
+
+        /// Whatever the bytes, validation answers (never panics) and refuses non-positions.
+        #[test]
+        fn arbitrary_bytes_are_refused_not_panicked(bytes in proptest::collection::vec(any::<u8>(), 0..256)) {
+            prop_assert!(check(&bytes).is_err());
+        }
+    }
+
+    #[test]
+    fn stamp_instead_of_iban_is_accepted_and_postal_iban_with_stamp_is_not() {
+        let mut v: serde_json::Value =
+            serde_json::from_slice(&body(100, &[("1".into(), 100)])).unwrap_or_default();
+        let t = &mut v["paymentOption"][0]["transfer"][0];
+        t["iban"] = serde_json::Value::Null;
+        t["stamp"] =
+            json!({"hashDocument": "aGFzaA==", "stampType": "01", "provincialResidence": "RM"});
+        assert_eq!(check(v.to_string().as_bytes()), Ok(()));
+        v["paymentOption"][0]["transfer"][0]["postalIban"] = json!(IBAN);
+        let err = check(v.to_string().as_bytes()).err().unwrap_or_default();
+        assert!(err.contains("postalIban"), "{err}");
+    }
+}
