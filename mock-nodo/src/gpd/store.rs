@@ -547,7 +547,19 @@ impl GpdStore {
             (q.statuses.is_none() && q.due.is_none() && q.paid.is_none()).then_some(org.live);
         let mut items = Vec::new();
         let slots = || 0..u32::try_from(org.slots.len()).unwrap_or(u32::MAX);
+        // Nothing filtered and nothing deleted: the page's slots are known without walking.
+        let direct = known.is_some() && org.live == org.slots.len();
         let total = match (q.order, q.ascending) {
+            (OrderBy::InsertedDate, ascending) if direct => {
+                let n = org.slots.len();
+                let pick = |i: usize| if ascending { i } else { n - 1 - i };
+                items.extend(
+                    (start.min(n)..start.saturating_add(limit).min(n))
+                        .filter_map(|i| u32::try_from(pick(i)).ok())
+                        .filter_map(matches),
+                );
+                n
+            }
             (OrderBy::InsertedDate, true) => window(
                 slots().filter(|&s| org.position(s).is_some()),
                 known,
