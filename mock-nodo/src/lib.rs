@@ -7,12 +7,14 @@
 //! * [`connection`], [`tls`]: how the station is reached (TLS, gateway headers, proxy).
 //! * [`checks`]: the Nodo's judgement of a reply ([`judge`] → [`NodoOutcome`]).
 //! * [`receipts`]: paSendRT delivery to every recipient with the retry schedule.
+//! * [`gpd`]: the mock GPD, the asynchronous debt-position REST service an async EC calls.
 
 pub mod aca;
 pub mod checks;
 pub mod client;
 pub mod clock;
 pub mod connection;
+pub mod gpd;
 pub mod journal;
 pub mod nodo;
 pub mod receipts;
