@@ -14,6 +14,7 @@
 //! Nothing here knows about scenarios: a scenario engine drives a `Nodo` the way PSPs, the EC
 //! and time would, and observes what the Nodo and the station did.
 
+pub mod gpd_answer;
 pub mod receipt;
 pub mod standin_answer;
 
