@@ -15,6 +15,7 @@
 //! and time would, and observes what the Nodo and the station did.
 
 pub mod receipt;
+mod restore;
 pub mod standin_answer;
 
 use crate::aca::AcaState;
