@@ -966,3 +966,252 @@ pub fn snapshot(path: &Path, limit: usize) -> Result<Snapshot, DbError> {
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use collaudo_nodo::aca::IbanSource;
+
+    fn request(iuv: &str, amount: i64) -> NewDebtPositionRequest {
+        let json = serde_json::json!({
+            "paFiscalCode": "77777777777",
+            "entityType": "F",
+            "entityFiscalCode": "RSSMRA80A01H501U",
+            "entityFullName": "Mario Rossi",
+            "iuv": iuv,
+            "amount": amount,
+            "description": "TARI 2026",
+            "expirationDate": "2030-12-31T23:59:59+01:00",
+            "iban": "IT60X0542811101000000123456",
+        });
+        serde_json::from_value(json).expect("a valid request")
+    }
+
+    fn iban() -> ResolvedIban {
+        ResolvedIban {
+            iban: Some("IT60X0542811101000000123456".into()),
+            postal: false,
+            source: IbanSource::Request,
+        }
+    }
+
+    fn at(minute: i64) -> VirtualTime {
+        VirtualTime::from_millis(1_795_600_800_000 + minute * 60_000)
+    }
+
+    /// A store with one position in each status, reached through the histories an EC and the
+    /// Stand-In simulator make.
+    fn store_with_every_status() -> AcaStore {
+        let store = AcaStore::new();
+        let s = |iuv: &str, amount: i64, m: i64| {
+            store
+                .apply(&request(iuv, amount), &iban(), at(m))
+                .expect("applied");
+        };
+        s("01000000000000001", 1000, 0); // VALID
+        s("01000000000000002", 1000, 1);
+        s("01000000000000002", 2500, 2); // VALID, updated
+        s("01000000000000003", 1000, 3);
+        s("01000000000000003", 0, 4); // INVALID
+        s("01000000000000004", 1200, 5);
+        store
+            .mark_paid("77777777777", "01000000000000004")
+            .expect("paid"); // PAID
+        s("01000000000000005", 900, 6);
+        store
+            .expire("77777777777", "01000000000000005")
+            .expect("expired"); // EXPIRED
+        store
+    }
+
+    fn commit(writer: &Writer, writes: Vec<Write>) {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("runtime");
+        rt.block_on(writer.commit(writes)).expect("committed");
+    }
+
+    #[test]
+    fn positions_come_back_with_their_status_history_iban_and_data() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("serve.db");
+        let store = store_with_every_status();
+        let (conn, loaded) = open(&path, Durability::Normal).expect("open");
+        assert!(loaded.positions.is_empty());
+        let writer = Writer::spawn(conn, store.clone()).expect("writer");
+        let writes = store
+            .positions()
+            .iter()
+            .map(|p| Write::Position {
+                pa_fiscal_code: p.request.pa_fiscal_code.clone(),
+                iuv: p.request.iuv.clone(),
+            })
+            .collect();
+        commit(&writer, writes);
+        writer.close();
+
+        let (_conn, loaded) = open(&path, Durability::Normal).expect("reopen");
+        assert_eq!(loaded.positions.len(), 5);
+        let again = AcaStore::new();
+        for record in &loaded.positions {
+            replay(&again, record).expect("replayed");
+        }
+        assert_eq!(
+            again.positions(),
+            store.positions(),
+            "the same positions, in order"
+        );
+        let statuses: Vec<_> = again.positions().iter().map(|p| p.status).collect();
+        assert_eq!(
+            statuses,
+            [
+                PositionStatus::Valid,
+                PositionStatus::Valid,
+                PositionStatus::Invalid,
+                PositionStatus::Paid,
+                PositionStatus::Expired
+            ]
+        );
+    }
+
+    #[test]
+    fn a_later_change_of_a_position_replaces_the_stored_one() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("serve.db");
+        let store = AcaStore::new();
+        let (conn, _) = open(&path, Durability::Full).expect("open");
+        let writer = Writer::spawn(conn, store.clone()).expect("writer");
+        let key = || Write::Position {
+            pa_fiscal_code: "77777777777".into(),
+            iuv: "01000000000000009".into(),
+        };
+        store
+            .apply(&request("01000000000000009", 100), &iban(), at(0))
+            .expect("created");
+        commit(&writer, vec![key()]);
+        store
+            .apply(&request("01000000000000009", 300), &iban(), at(1))
+            .expect("updated");
+        // Two notices of the same change in one batch: written once, as it is now.
+        commit(&writer, vec![key(), key()]);
+        writer.close();
+        let (_c, loaded) = open(&path, Durability::Normal).expect("reopen");
+        assert_eq!(loaded.positions.len(), 1);
+        assert_eq!(loaded.positions[0].request.amount, 300);
+        assert_eq!(loaded.positions[0].history.len(), 2);
+    }
+
+    #[test]
+    fn payments_receipts_attempts_transitions_and_the_clock_round_trip() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("serve.db");
+        let (conn, _) = open(&path, Durability::Normal).expect("open");
+        let writer = Writer::spawn(conn, AcaStore::new()).expect("writer");
+        let payment = |token: &str| PaymentRow {
+            token: token.into(),
+            fiscal_code: "77777777777".into(),
+            notice_number: "301000000000000001".into(),
+            route: "station".into(),
+            station: "77777777777_01".into(),
+            amount_cents: 1234,
+            activated_at: at(0).to_string(),
+            data: "{}".into(),
+        };
+        let delivery = |result: &str, next_n: u32, next_at: Option<i64>| DeliveryRow {
+            token: "closed".into(),
+            recipient: "station 77777777777_01".into(),
+            station: "77777777777_01".into(),
+            result: result.into(),
+            first_at: at(1).millis(),
+            next_n,
+            next_at,
+        };
+        let attempt = |n: u32, outcome: &str| AttemptRow {
+            token: "closed".into(),
+            recipient: "station 77777777777_01".into(),
+            n,
+            at: at(i64::from(n) * 60).to_string(),
+            latency_ms: 1.5,
+            status: Some(200),
+            injected: None,
+            outcome: outcome.into(),
+        };
+        commit(
+            &writer,
+            vec![
+                Write::PaymentOpened(payment("open")),
+                Write::PaymentOpened(payment("closed")),
+                Write::PaymentClosed {
+                    token: "closed".into(),
+                    at: at(1).to_string(),
+                    receipt: "{\"receiptId\":\"closed\"}".into(),
+                },
+                Write::Attempt(attempt(
+                    1,
+                    "failed: PPT_ERRORE_EMESSO_DA_PAA/PAA_SYSTEM_ERROR",
+                )),
+                Write::Delivery(delivery("pending", 2, Some(at(61).millis()))),
+                Write::Transition(TransitionRow {
+                    station: "77777777777_01".into(),
+                    at: at(2).to_string(),
+                    from: "normal".into(),
+                    to: "stand-in".into(),
+                    reason: "4 of 6 slots failed".into(),
+                }),
+                Write::ClockOffset(3_600_000),
+            ],
+        );
+        // The retry: one more attempt, the delivery replaced.
+        commit(
+            &writer,
+            vec![
+                Write::Attempt(attempt(2, "accepted")),
+                Write::Delivery(delivery("delivered", 3, None)),
+            ],
+        );
+        let snap = snapshot(&path, 10).expect("snapshot while the writer is open");
+        assert_eq!((snap.payments_total, snap.payments_open), (2, 1));
+        let closed = snap
+            .payments
+            .iter()
+            .find(|p| p.token == "closed")
+            .expect("closed");
+        assert_eq!(closed.deliveries.len(), 1);
+        assert_eq!(closed.deliveries[0].result, "delivered");
+        let ns: Vec<u32> = closed.deliveries[0].attempts.iter().map(|a| a.n).collect();
+        assert_eq!(ns, [1, 2]);
+        writer.close();
+
+        let (_c, loaded) = open(&path, Durability::Normal).expect("reopen");
+        assert_eq!(loaded.clock_offset_ms, 3_600_000);
+        assert_eq!(loaded.open_payments, vec![payment("open")]);
+        assert!(loaded.pending.is_empty(), "the delivery is done");
+        assert_eq!(loaded.in_stand_in, vec!["77777777777_01".to_string()]);
+    }
+
+    #[test]
+    fn a_file_of_another_schema_version_is_refused() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("serve.db");
+        drop(open(&path, Durability::Normal).expect("open"));
+        let conn = Connection::open(&path).expect("raw");
+        conn.execute("UPDATE meta SET value = '99' WHERE key = 'schema'", [])
+            .expect("update");
+        drop(conn);
+        let err = open(&path, Durability::Normal).expect_err("refused");
+        assert!(err.to_string().contains("schema version 99"), "{err}");
+    }
+
+    #[test]
+    fn a_record_that_does_not_replay_says_which() {
+        let store = AcaStore::new();
+        let record = PositionRecord {
+            request: request("01000000000000007", 100),
+            iban: iban(),
+            status: PositionStatus::Paid,
+            history: Vec::new(),
+        };
+        let err = replay(&store, &record).expect_err("no history");
+        assert!(err.contains("77777777777/01000000000000007"), "{err}");
+    }
+}
