@@ -45,7 +45,8 @@ impl From<AcaPosition> for PositionView {
                 .history
                 .iter()
                 .map(|h| {
-                    format!("{} {:?} {}", h.at, h.action, euros(h.amount_cents)).to_lowercase()
+                    let action = format!("{:?}", h.action).to_lowercase();
+                    format!("{} {action} {}", h.at, euros(h.amount_cents))
                 })
                 .collect(),
             status: p.status.as_str().to_string(),
