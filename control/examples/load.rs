@@ -52,11 +52,13 @@ async fn run(
         let p = station
             .create_position(Amount::from_cents(1_000 + (i as u64 % 9_000)))
             .await?;
-        notices.push(serde_json::json!({
-            "fiscal_code": p.fiscal_code,
-            "notice_number": p.notice_number,
-        })
-        .to_string());
+        notices.push(
+            serde_json::json!({
+                "fiscal_code": p.fiscal_code,
+                "notice_number": p.notice_number,
+            })
+            .to_string(),
+        );
     }
     collaudo_nodo::tls::install_default_provider();
     let client = reqwest::Client::builder()
@@ -79,10 +81,9 @@ async fn run(
                 let Some(body) = notices.get(i) else { break };
                 let t = Instant::now();
                 let ok = match client.post(&url).body(body.clone()).send().await {
-                    Ok(r) if r.status().is_success() => r
-                        .text()
-                        .await
-                        .is_ok_and(|t| t.contains("\"paid\": true")),
+                    Ok(r) if r.status().is_success() => {
+                        r.text().await.is_ok_and(|t| t.contains("\"paid\": true"))
+                    }
                     _ => false,
                 };
                 latencies.push(t.elapsed());
