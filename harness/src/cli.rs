@@ -66,17 +66,21 @@ const SERVE_AFTER_HELP: &str = r#"Endpoints (control API, JSON bodies; errors ar
   POST /psp/verify                {"fiscal_code": "77777777777", "notice_number": "3..."}
                                   the Nodo asks the station (or answers from ACA in Stand-In)
   POST /psp/activate              {"fiscal_code", "notice_number", "amount"?: "12.34",
-                                  "transfer_type"?: "PAGOPA"|"POSTAL"} -> {"token", "outcome", "route", ...}
+                                  "transfer_type"?: "PAGOPA"|"POSTAL"}
+                                  -> {"token", "outcome", "route", ...}
   POST /psp/close                 {"token"} -> the receipt and its delivery to every recipient;
                                   failed deliveries are retried on the [receipts] schedule
-  POST /psp/pay                   {"fiscal_code", "notice_number", "amount"?}: verify, activate, close
+  POST /psp/pay                   {"fiscal_code", "notice_number", "amount"?}:
+                                  verify, activate and close in one call
   POST /stations/ID/stand-in      "enter" or "exit" (or {"action": "enter"}): enter = verifies
                                   refused on the way, one a minute of serve time, until the
                                   Nodo's monitor decides (the clock moves 15-35 min); exit = time
                                   passes in probe intervals until enough probes are positive
-  POST /stations/ID/faults        {"fault": "refuse"|"timeout"|"answer-timeout"|{"latency": MS}|
-                                  {"http-status": 503}|{"corrupt": "truncate"}|{"unavailable": "ko"},
-                                  "count": N}: the next N calls the Nodo makes to the station
+  POST /stations/ID/faults        {"fault": F, "count": N}: the next N calls the Nodo makes
+                                  to the station (verify, activate, probe) suffer F: "refuse",
+                                  "timeout", "answer-timeout", {"latency": MS},
+                                  {"http-status": 503}, {"corrupt": "truncate"},
+                                  {"unavailable": "ko"}
   POST /aca/faults                {"status": 502, "count": N}: the mock ACA answers the next N
                                   paCreatePosition calls with that status, without applying them
   POST /clock/advance             {"minutes": 60}: serve time moves forward; due Stand-In probes

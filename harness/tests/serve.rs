@@ -591,3 +591,49 @@ fn the_page_renders_in_headless_chromium_asking_for_nothing_outside() {
     eprintln!("screenshot: {}", shot.display());
     assert!(serve.stop().success());
 }
+
+// ---- help ----
+
+#[test]
+fn serve_help_teaches_the_endpoints_and_examples() {
+    let out = collaudo()
+        .args(["serve", "--help"])
+        .env("COLUMNS", "100")
+        .output()
+        .expect("collaudo serve --help");
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    for needle in [
+        "POST /psp/pay",
+        "POST /stations/ID/stand-in",
+        "POST /clock/advance",
+        "Examples:",
+        "collaudo serve ready: control=URL aca=URL",
+    ] {
+        assert!(text.contains(needle), "{needle}");
+    }
+    insta::assert_snapshot!("serve_help", text);
+}
+
+#[test]
+fn serve_refuses_a_config_without_a_station_and_a_bad_sync_mode() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cfg = dir.path().join("collaudo.toml");
+    std::fs::write(
+        &cfg,
+        "[aca]\nlisten = \"127.0.0.1:0\"\nsubscription_key = \"k\"\n",
+    )
+    .expect("write");
+    let out = collaudo()
+        .args(["serve", "--config"])
+        .arg(&cfg)
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("names no station"));
+    let out = collaudo()
+        .args(["serve", "--sync", "sometimes"])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+}
