@@ -38,6 +38,67 @@ Exit codes:
   4  the selection matched no scenario
   130  `run` stopped by Ctrl-C; the reports were written (SIGTERM: 1 or 3)";
 
+const SERVE_LONG_ABOUT: &str = "\
+Serve the mock Nodo dei Pagamenti and the mock ACA as long-running servers on loopback, for \
+driving a station by hand or from your own test scripts.
+
+The station is the one --config names ([station] url, with its TLS, headers and identities), \
+or collaudo's embedded reference station (the default without --config, or with --embedded), \
+with a second embedded station for the secondary EC that receives broadcast receipts. The mock \
+ACA accepts paCreatePosition from your EC (the embedded station loads its payable notices at \
+start). Time is the wall clock; POST /clock/advance moves it forward for receipt retries and \
+Stand-In probes.
+
+State lives in an SQLite file (--db, WAL mode): ACA positions, payments (open and closed), \
+receipts and every delivery attempt, Stand-In transitions, the journal and the clock offset. \
+Every accepted write is committed before its answer is sent; restart on the same file and \
+positions loaded today can be paid tomorrow (open payments can still be closed, due receipt \
+retries still run, a station in Stand-In goes back into it). SIGINT or SIGTERM stops \
+gracefully: no new request, those in flight finish and commit.
+
+The last line printed at start, `collaudo serve ready: control=URL aca=URL`, says every server \
+is listening.";
+
+const SERVE_AFTER_HELP: &str = r#"Endpoints (control API, JSON bodies; errors are {"error": "...", "status": N}: 400 malformed, 404 unknown, 409 conflicting):
+  GET  /                          the web page: stations and Stand-In, positions, payments,
+                                  receipts with their attempt timelines, the journal (reload it)
+  GET  /state[?limit=N]           the same as JSON
+  POST /psp/verify                {"fiscal_code": "77777777777", "notice_number": "3..."}
+                                  the Nodo asks the station (or answers from ACA in Stand-In)
+  POST /psp/activate              {"fiscal_code", "notice_number", "amount"?: "12.34",
+                                  "transfer_type"?: "PAGOPA"|"POSTAL"}
+                                  -> {"token", "outcome", "route", ...}
+  POST /psp/close                 {"token"} -> the receipt and its delivery to every recipient;
+                                  failed deliveries are retried on the [receipts] schedule
+  POST /psp/pay                   {"fiscal_code", "notice_number", "amount"?}:
+                                  verify, activate and close in one call
+  POST /stations/ID/stand-in      "enter" or "exit" (or {"action": "enter"}): enter = verifies
+                                  refused on the way, one a minute of serve time, until the
+                                  Nodo's monitor decides (the clock moves 15-35 min); exit = time
+                                  passes in probe intervals until enough probes are positive
+  POST /stations/ID/faults        {"fault": F, "count": N}: the next N calls the Nodo makes
+                                  to the station (verify, activate, probe) suffer F: "refuse",
+                                  "timeout", "answer-timeout", {"latency": MS},
+                                  {"http-status": 503}, {"corrupt": "truncate"},
+                                  {"unavailable": "ko"}
+  POST /aca/faults                {"status": 502, "count": N}: the mock ACA answers the next N
+                                  paCreatePosition calls with that status, without applying them
+  POST /clock/advance             {"minutes": 60}: serve time moves forward; due Stand-In probes
+                                  and receipt retries are sent on the way
+
+Examples:
+  collaudo serve                                    embedded station, ./collaudo-serve.db
+  collaudo serve --config collaudo.toml --db ec.db  your station; your EC posts to the mock ACA
+  curl -s localhost:8090/psp/pay -d '{"fiscal_code":"77777777777","notice_number":"3..."}'
+  curl -s localhost:8090/stations/77777777777_01/stand-in -d '"enter"'
+  curl -s localhost:8090/clock/advance -d '{"minutes": 60}'
+  curl -s localhost:8091/aca/v1/paCreatePosition -H 'Ocp-Apim-Subscription-Key: collaudo-serve' \
+       -H 'Content-Type: application/json' -d @position.json
+  The embedded station's notices: GET http://127.0.0.1:8092/_collaudo/fixtures/notices
+
+Exit codes: 0 stopped by SIGINT/SIGTERM, 2 usage or configuration error, 3 cannot start (an
+address in use, an unusable --db file)."#;
+
 /// Top-level arguments.
 #[derive(Debug, Parser)]
 #[command(name = "collaudo", version, long_version = long_version(), about = ABOUT, long_about = LONG_ABOUT, after_help = AFTER_HELP)]
@@ -170,6 +231,54 @@ when the run ends (no stale file survives); any other non-empty folder is refuse
         /// Require mutual TLS: a client certificate issued by a CA in this PEM file.
         #[arg(long, value_name = "FILE", requires = "tls_cert")]
         client_ca: Option<PathBuf>,
+    },
+    /// Serve the mock Nodo and the mock ACA for manual testing: a JSON control API (what a
+    /// PSP would ask), a read-only web page, state kept in an SQLite file across restarts.
+    #[command(long_about = SERVE_LONG_ABOUT, after_help = SERVE_AFTER_HELP)]
+    Serve {
+        /// Configuration file naming an external station ([station] url, TLS, [aca],
+        /// [backoffice], [receipts], [standin]); without it, the embedded reference station.
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+        /// Serve against the embedded reference station (the default without --config; with
+        /// it, the file's identities, [aca], [receipts] and [standin] still apply).
+        #[arg(long)]
+        embedded: bool,
+        /// The SQLite file holding positions, payments, receipts, transitions, the journal and
+        /// the clock offset (created if missing; reopen it to carry on).
+        #[arg(long, value_name = "FILE", default_value = "collaudo-serve.db")]
+        db: PathBuf,
+        /// Where the control API and the web page listen (port 0: any free port).
+        #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8090")]
+        listen: std::net::SocketAddr,
+        /// Where the mock ACA listens (default: [aca] listen, else 127.0.0.1:8091).
+        #[arg(long, value_name = "ADDR")]
+        aca_listen: Option<std::net::SocketAddr>,
+        /// The subscription key the mock ACA accepts (default: [aca] subscription_key, else
+        /// collaudo-serve; the embedded station sends it).
+        #[arg(long, value_name = "KEY")]
+        aca_key: Option<String>,
+        /// Where the embedded station listens.
+        #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8092")]
+        station_listen: std::net::SocketAddr,
+        /// Fault profile of the embedded station (see `collaudo station --help`).
+        #[arg(long, value_name = "NAME", default_value = "conformant")]
+        profile: String,
+        /// Seed of the embedded station's notices: keep it to find the same notices after a
+        /// restart.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// Notices per fixture role of the embedded station (default: what a full suite pays).
+        #[arg(long, value_name = "N")]
+        copies: Option<usize>,
+        /// SQLite's synchronous setting: normal (a committed write survives the process being
+        /// killed) or full (it survives a power loss too, one fsync per commit).
+        #[arg(long, value_name = "MODE", default_value = "normal", value_parser = ["normal", "full"])]
+        sync: String,
+        /// Also stream every exchange with the stations (raw bytes both ways) to FILE as JSON
+        /// lines (truncated at start).
+        #[arg(long, value_name = "FILE")]
+        journal: Option<PathBuf>,
     },
     /// Print the catalogue as a test plan: what each case needs and how many notices each
     /// fixture role must have for a full run against a long-lived station.
@@ -365,6 +474,216 @@ fn runtime(flavour: Flavour) -> Result<tokio::runtime::Runtime, i32> {
         eprintln!("error: cannot start the async runtime: {e}");
         crate::exit::HARNESS
     })
+}
+
+/// The flags of `collaudo serve`.
+#[derive(Debug)]
+struct ServeArgs {
+    config: Option<PathBuf>,
+    embedded: bool,
+    db: PathBuf,
+    listen: std::net::SocketAddr,
+    aca_listen: Option<std::net::SocketAddr>,
+    aca_key: Option<String>,
+    station_listen: std::net::SocketAddr,
+    profile: String,
+    seed: u64,
+    copies: Option<usize>,
+    sync: String,
+    journal: Option<PathBuf>,
+}
+
+/// `collaudo serve`'s flags and configuration file as a [`collaudo_control::ServeConfig`]; the
+/// error is the message to print.
+fn serve_config(
+    args: ServeArgs,
+    env: impl Fn(&str) -> Option<String>,
+) -> Result<collaudo_control::ServeConfig, String> {
+    use collaudo_control::{
+        AcaSettings, BroadcastStation, EmbeddedStation, ExternalStation, StationChoice,
+    };
+    let mut cfg = match &args.config {
+        Some(p) => crate::config::load(p).map_err(|problem| problem.render())?,
+        None => crate::config::ConfigFile::default(),
+    };
+    crate::config::apply_env(&mut cfg, &env).map_err(|e| format!("error: {e}"))?;
+    let mut out = collaudo_control::ServeConfig::embedded(args.db);
+    out.listen = args.listen;
+    out.durability = match args.sync.as_str() {
+        "full" => collaudo_control::SyncMode::Full,
+        _ => collaudo_control::SyncMode::Normal,
+    };
+    out.journal = args.journal;
+    out.aca = AcaSettings {
+        listen: args
+            .aca_listen
+            .or(cfg.aca.as_ref().map(|a| a.listen))
+            .unwrap_or_else(|| ([127, 0, 0, 1], 8091).into()),
+        subscription_key: args
+            .aca_key
+            .or(cfg.aca.as_ref().map(|a| a.subscription_key.clone()))
+            .unwrap_or_else(|| collaudo_control::DEFAULT_ACA_KEY.to_string()),
+        standin_ibans: cfg
+            .aca
+            .as_ref()
+            .map(|a| a.standin_ibans.clone())
+            .unwrap_or_default(),
+    };
+    out.retry = collaudo_nodo::RetryPolicy {
+        max_attempts: cfg
+            .receipts
+            .max_attempts
+            .unwrap_or(collaudo_nodo::RetryPolicy::default().max_attempts)
+            .max(1),
+        interval: match &cfg.receipts.interval {
+            None => std::time::Duration::from_secs(3600),
+            Some(i) => crate::scenario::parse_duration(i.get_ref())
+                .filter(|d| !d.is_zero())
+                .ok_or_else(|| {
+                    format!(
+                        "error: [receipts] interval {:?}: expected a duration such as 1h or 30m",
+                        i.get_ref()
+                    )
+                })?,
+        },
+        duplicate_is_final: cfg.receipts.duplicate_is_final.unwrap_or(true),
+    };
+    out.standin = cfg.standin.clone().unwrap_or_default();
+    out.standin
+        .validate()
+        .map_err(|e| format!("error: [standin]: {e}"))?;
+    if let Some(code) = &cfg.checks.unknown_iban_code {
+        out.policy.unknown_iban_code = collaudo_wire::FaultCode::parse(code.get_ref());
+    }
+    let Some(url) = cfg.station.url.clone().filter(|_| !args.embedded) else {
+        let profile = args
+            .profile
+            .parse::<collaudo_station::Profile>()
+            .map_err(|e| format!("error: {e}"))?;
+        let copies = crate::station_cmd::copies(args.copies).map_err(|e| format!("error: {e}"))?;
+        let defaults = collaudo_station::StationConfig::default();
+        out.station = StationChoice::Embedded(EmbeddedStation {
+            config: collaudo_station::StationConfig {
+                id_pa: cfg.station.id_pa.clone().unwrap_or(defaults.id_pa.clone()),
+                id_broker_pa: cfg
+                    .station
+                    .id_broker_pa
+                    .clone()
+                    .unwrap_or(defaults.id_broker_pa.clone()),
+                id_station: cfg
+                    .station
+                    .id_station
+                    .clone()
+                    .unwrap_or(defaults.id_station.clone()),
+                profile,
+                seed: args.seed,
+                copies,
+                ..defaults
+            },
+            listen: args.station_listen,
+            register_in_aca: true,
+        });
+        if args.config.is_some() && !args.embedded {
+            return Err(format!(
+                "error: {} names no station: set [station] url, or pass --embedded",
+                args.config
+                    .as_ref()
+                    .map_or(String::new(), |p| p.display().to_string())
+            ));
+        }
+        return Ok(out);
+    };
+    let source = crate::config::Source {
+        file: args
+            .config
+            .as_ref()
+            .map_or(String::new(), |p| p.display().to_string()),
+        text: args
+            .config
+            .as_ref()
+            .and_then(|p| std::fs::read_to_string(p).ok())
+            .unwrap_or_default(),
+        dir: args
+            .config
+            .as_ref()
+            .and_then(|p| p.parent())
+            .map(std::path::Path::to_path_buf)
+            .unwrap_or_default(),
+    };
+    let connection = crate::config::connection(&cfg, &source, &env).map_err(|p| p.render())?;
+    let defaults = collaudo_station::StationConfig::default();
+    let caller = collaudo_wire::Caller {
+        id_pa: cfg.station.id_pa.clone().unwrap_or(defaults.id_pa),
+        id_broker_pa: cfg
+            .station
+            .id_broker_pa
+            .clone()
+            .unwrap_or(defaults.id_broker_pa),
+        id_station: cfg
+            .station
+            .id_station
+            .clone()
+            .unwrap_or(defaults.id_station),
+    };
+    let mut timeouts = collaudo_nodo::Timeouts::nodo();
+    if let Some(ms) = cfg.timeouts.sync_ms.filter(|ms| *ms > 0) {
+        for p in [
+            collaudo_wire::Primitive::VerifyPaymentNotice,
+            collaudo_wire::Primitive::GetPayment,
+            collaudo_wire::Primitive::GetPaymentV2,
+        ] {
+            timeouts = timeouts.with(p, std::time::Duration::from_millis(ms));
+        }
+    }
+    if let Some(ms) = cfg.timeouts.receipt_ms.filter(|ms| *ms > 0) {
+        for p in [
+            collaudo_wire::Primitive::SendRt,
+            collaudo_wire::Primitive::SendRtV2,
+        ] {
+            timeouts = timeouts.with(p, std::time::Duration::from_millis(ms));
+        }
+    }
+    out.station = StationChoice::External(ExternalStation {
+        backoffice: cfg
+            .backoffice
+            .clone()
+            .unwrap_or_else(|| collaudo_nodo::BackOffice::default().with_ec(&caller.id_pa, None)),
+        url,
+        caller,
+        connection: std::sync::Arc::new(connection),
+        timeouts,
+        get_payment_v2: cfg
+            .station
+            .get_payment_version
+            .as_ref()
+            .is_none_or(|v| *v.get_ref() == 2),
+        send_rt_v2: cfg
+            .station
+            .send_rt_version
+            .as_ref()
+            .is_none_or(|v| *v.get_ref() == 2),
+        broadcast: cfg
+            .broadcast
+            .iter()
+            .map(|b| BroadcastStation {
+                fiscal_code: b.fiscal_code.clone(),
+                url: b.url.clone(),
+                caller: collaudo_wire::Caller {
+                    id_pa: b.fiscal_code.clone(),
+                    id_broker_pa: b
+                        .id_broker_pa
+                        .clone()
+                        .unwrap_or_else(|| b.fiscal_code.clone()),
+                    id_station: b.id_station.clone(),
+                },
+                send_rt_v2: b.send_rt_version.unwrap_or(2) == 2,
+            })
+            .collect(),
+    });
+    // Without [backoffice], IBANs of an external station cannot be judged as registered.
+    out.policy.check_ibans = cfg.checks.check_ibans.unwrap_or(cfg.backoffice.is_some());
+    out.policy.check_secondary_ecs = cfg.backoffice.is_some();
+    Ok(out)
 }
 
 /// Run a parsed command line and return the process exit code.
@@ -590,6 +909,61 @@ pub fn dispatch(cli: Cli) -> i32 {
             &mut std::io::stdout().lock(),
             &mut std::io::stderr().lock(),
         ),
+        Command::Serve {
+            config,
+            embedded,
+            db,
+            listen,
+            aca_listen,
+            aca_key,
+            station_listen,
+            profile,
+            seed,
+            copies,
+            sync,
+            journal,
+        } => {
+            let args = ServeArgs {
+                config,
+                embedded,
+                db,
+                listen,
+                aca_listen,
+                aca_key,
+                station_listen,
+                profile,
+                seed,
+                copies,
+                sync,
+                journal,
+            };
+            let cfg = match serve_config(args, |k| std::env::var(k).ok()) {
+                Ok(c) => c,
+                Err(e) => {
+                    eprintln!("{e}");
+                    return crate::exit::USAGE;
+                }
+            };
+            match runtime(Flavour::PerCore) {
+                Ok(rt) => rt.block_on(async move {
+                    let mut out = std::io::stdout();
+                    match collaudo_control::serve(
+                        cfg,
+                        &mut out,
+                        collaudo_control::shutdown_signal(),
+                    )
+                    .await
+                    {
+                        Ok(()) => crate::exit::OK,
+                        Err(e) => {
+                            eprintln!("error: {}", crate::diagnostic::chain(&e));
+                            crate::exit::HARNESS
+                        }
+                    }
+                }),
+                Err(code) => code,
+            }
+        }
         Command::Completions { shell } => {
             crate::completions::write(shell, &mut std::io::stdout().lock())
         }

@@ -16,6 +16,7 @@
 
 pub mod gpd_answer;
 pub mod receipt;
+mod restore;
 pub mod standin_answer;
 
 use crate::aca::AcaState;
