@@ -494,7 +494,7 @@ pub async fn start(config: ServeConfig) -> Result<Server, ServeError> {
                 registry = registry.with_station(l).with_ec(EcEntry {
                     fiscal_code: c.id_pa.clone(),
                     integration: Integration::Sync,
-                    station: c.id_station.clone(),
+                    station: Some(c.id_station.clone()),
                     broadcast: if own_broadcast {
                         vec![c.id_station.clone()]
                     } else {
@@ -524,7 +524,7 @@ pub async fn start(config: ServeConfig) -> Result<Server, ServeError> {
             registry = registry.with_station(l).with_ec(EcEntry {
                 fiscal_code: x.caller.id_pa.clone(),
                 integration: Integration::Sync,
-                station: x.caller.id_station.clone(),
+                station: Some(x.caller.id_station.clone()),
                 broadcast: Vec::new(),
             });
             infos.push(StationInfo {
@@ -546,7 +546,7 @@ pub async fn start(config: ServeConfig) -> Result<Server, ServeError> {
                 registry = registry.with_station(l).with_ec(EcEntry {
                     fiscal_code: b.fiscal_code.clone(),
                     integration: Integration::Sync,
-                    station: b.caller.id_station.clone(),
+                    station: Some(b.caller.id_station.clone()),
                     broadcast: vec![b.caller.id_station.clone()],
                 });
                 infos.push(StationInfo {
@@ -569,6 +569,7 @@ pub async fn start(config: ServeConfig) -> Result<Server, ServeError> {
         },
         standin: config.standin.clone(),
         aca: Some(aca.clone()),
+        gpd: None,
         clock: Arc::new(clock.clone()),
         journal,
         seed: token_seed(),
@@ -675,6 +676,7 @@ fn restore_payment(nodo: &Nodo, p: &PaymentRow) -> Result<(), String> {
         serde_json::from_str(&p.data).map_err(|e| format!("payment {}: {e}", p.token))?;
     let route = match p.route.as_str() {
         "aca" => Route::Aca(p.station.clone()),
+        "gpd" => Route::Gpd,
         _ => Route::Station(p.station.clone()),
     };
     nodo.restore_payment(

@@ -223,6 +223,7 @@ fn route_parts(route: &Route) -> (&'static str, Option<String>) {
     match route {
         Route::Station(s) => ("station", Some(s.clone())),
         Route::Aca(s) => ("aca", Some(s.clone())),
+        Route::Gpd => ("gpd", None),
         Route::Refused => ("nodo", None),
     }
 }

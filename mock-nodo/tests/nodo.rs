@@ -126,13 +126,13 @@ async fn world(with_aca: bool, rules: StandInRules) -> World {
         .with_ec(EcEntry {
             fiscal_code: p_ec,
             integration: Integration::Sync,
-            station: p_id,
+            station: Some(p_id),
             broadcast: Vec::new(),
         })
         .with_ec(EcEntry {
             fiscal_code: s_ec,
             integration: Integration::Sync,
-            station: s_id.clone(),
+            station: Some(s_id.clone()),
             broadcast: vec![s_id],
         });
     let nodo = Nodo::new(NodoConfig {
@@ -142,6 +142,7 @@ async fn world(with_aca: bool, rules: StandInRules) -> World {
         retry: RetryPolicy::default(),
         standin: rules,
         aca: aca.as_ref().map(|a| a.state().clone()),
+        gpd: None,
         clock: Arc::new(clock.clone()),
         journal,
         seed: 7,
@@ -372,4 +373,155 @@ async fn in_stand_in_the_nodo_answers_from_aca_probes_on_time_and_pays_in_stand_
         .expect("verify");
     assert_eq!(back.route, Route::Station(id));
     assert_eq!(back.outcome, NodoOutcome::Ok);
+}
+
+/// An EC on the asynchronous integration: its position is in GPD, GPD-Payments answers the
+/// Nodo for it, the receipt is pushed to its broadcast station and pulled from GPD.
+#[tokio::test]
+async fn an_asynchronous_ec_is_answered_by_gpd_and_its_receipt_pushed_and_pulled() {
+    use collaudo_nodo::gpd::{Api, GpdConfig, GpdState, PositionStatus};
+    use wiremock::matchers::method;
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    const EC: &str = "80000000001";
+    const IBAN: &str = "IT60X0542811101000000123456";
+    let clock = VirtualClock::new(t0());
+    let journal = Arc::new(Journal::in_memory());
+    let backoffice = BackOffice::default()
+        .with_ec(EC, Some("Comune Asincrono"))
+        .with_iban(EC, IBAN, false);
+    let gpd = Arc::new(GpdState::new(
+        GpdConfig::new(Arc::new(clock.clone()) as Arc<dyn Clock>)
+            .with_key("k")
+            .with_backoffice(backoffice.clone()),
+    ));
+    let due = VirtualTime::from_millis(t0().millis() + 30 * 86_400_000).to_string();
+    let position = |iupd: &str, iuv: &str| {
+        serde_json::json!({
+            "iupd": iupd, "type": "F", "fiscalCode": "RSSMRA80A01H501U", "fullName": "Mario Rossi",
+            "companyName": "Comune Asincrono", "switchToExpired": false,
+            "paymentOption": [{
+                "iuv": iuv, "amount": 10_000, "description": "TARI 2026", "isPartialPayment": false,
+                "dueDate": due,
+                "transfer": [{"idTransfer": "1", "amount": 10_000, "remittanceInformation": "TARI",
+                              "category": "9/0101108TS/", "iban": IBAN}],
+            }],
+        })
+        .to_string()
+    };
+    // Created with toPublish=true and no validityDate: VALID at once. A draft is not payable.
+    gpd.create(
+        Api::DebtPositionsV1,
+        EC,
+        position("IUPD-1", "01000000000000001").as_bytes(),
+        true,
+    )
+    .expect("create");
+    gpd.create(
+        Api::DebtPositionsV1,
+        EC,
+        position("IUPD-2", "01000000000000002").as_bytes(),
+        false,
+    )
+    .expect("create draft");
+
+    // The EC's broadcast station: any paSendRTV2 is accepted.
+    let broadcast = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200).insert_header("Content-Type", "text/xml").set_body_string(
+            r#"<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:pafn="http://pagopa-api.pagopa.gov.it/pa/paForNode.xsd"><soapenv:Body><pafn:paSendRTV2Response><outcome>OK</outcome></pafn:paSendRTV2Response></soapenv:Body></soapenv:Envelope>"#,
+        ))
+        .mount(&broadcast)
+        .await;
+    let link = StationLink {
+        client: NodoClient::new(
+            StationTarget {
+                url: broadcast.uri(),
+                caller: Caller {
+                    id_pa: EC.into(),
+                    id_broker_pa: EC.into(),
+                    id_station: format!("{EC}_01"),
+                },
+                soap_action_style: SoapActionStyle::Quoted,
+            },
+            Default::default(),
+            Timeouts::nodo(),
+            Arc::new(clock.clone()),
+            journal.clone(),
+        )
+        .expect("client"),
+        get_payment_v2: true,
+        send_rt_v2: true,
+    };
+    let nodo = Nodo::new(NodoConfig {
+        registry: Registry::default().with_station(link).with_ec(EcEntry {
+            fiscal_code: EC.into(),
+            integration: Integration::Async,
+            station: None,
+            broadcast: vec![format!("{EC}_01")],
+        }),
+        backoffice,
+        policy: CheckPolicy::default(),
+        retry: RetryPolicy::default(),
+        standin: StandInRules::default(),
+        aca: None,
+        gpd: Some(gpd.clone()),
+        clock: Arc::new(clock.clone()),
+        journal,
+        seed: 7,
+    })
+    .expect("nodo");
+    let qr = |iuv: &str| QrCode {
+        fiscal_code: EC.into(),
+        notice_number: format!("3{iuv}"),
+    };
+
+    let draft = nodo.verify(&qr("01000000000000002")).await.expect("verify");
+    assert_eq!(draft.route, Route::Gpd);
+    assert!(
+        matches!(&draft.outcome, NodoOutcome::EcKo { code, .. } if code.as_str() == "PAA_PAGAMENTO_SCONOSCIUTO"),
+        "{:?}",
+        draft.outcome
+    );
+
+    let v = nodo.verify(&qr("01000000000000001")).await.expect("verify");
+    assert_eq!(v.route, Route::Gpd);
+    assert_eq!(v.outcome, NodoOutcome::Ok);
+    let Some(Message::VerifyPaymentNoticeRes(res)) = &v.message else {
+        panic!("{:?}", v.message)
+    };
+    assert_eq!(
+        res.payment_option.as_ref().map(|o| o.amount.cents()),
+        Some(10_000)
+    );
+    assert!(
+        nodo.journal().is_empty(),
+        "no station is called for an async EC"
+    );
+
+    let a = nodo
+        .activate(&qr("01000000000000001"), None, None)
+        .await
+        .expect("activate");
+    assert_eq!(a.route, Route::Gpd);
+    let token = a.token.expect("token");
+    let closed = nodo.close(&token).await.expect("close");
+    assert_eq!(
+        closed.deliveries.len(),
+        1,
+        "pushed to the broadcast station"
+    );
+    assert_eq!(closed.deliveries[0].result, DeliveryResult::Delivered);
+
+    // GPD holds the position PAID and serves the receipt (pull).
+    let (_, status) = gpd.position(EC, "IUPD-1").expect("position");
+    assert_eq!(status, PositionStatus::Paid);
+    let receipts = gpd.receipts(EC);
+    assert_eq!(receipts.len(), 1);
+    let again = nodo.verify(&qr("01000000000000001")).await.expect("verify");
+    assert!(
+        matches!(&again.outcome, NodoOutcome::EcKo { code, .. } if code.as_str() == "PAA_PAGAMENTO_DUPLICATO"),
+        "{:?}",
+        again.outcome
+    );
 }

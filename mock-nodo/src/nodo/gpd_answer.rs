@@ -4,8 +4,8 @@
 
 use crate::gpd::{PayableOption, SubjectType};
 use collaudo_wire::{
-    Amount, AmountOption, Beneficiary, EntityType, GetPaymentRes, MapEntry, MarcaDaBollo,
-    Outcome, PaymentData, PaymentOption, Subject, Transfer, VerifyPaymentNoticeRes,
+    Amount, AmountOption, Beneficiary, EntityType, GetPaymentRes, MapEntry, MarcaDaBollo, Outcome,
+    PaymentData, PaymentOption, Subject, Transfer, VerifyPaymentNoticeRes,
 };
 
 fn amount(cents: i64) -> Amount {

@@ -23,6 +23,7 @@ use crate::aca::AcaState;
 use crate::checks::{BackOffice, CheckPolicy, Judgement, NodoOutcome};
 use crate::client::NodoClient;
 use crate::clock::{Clock, VirtualTime};
+use crate::gpd::{GpdState, ReceiptData};
 use crate::journal::{Exchange, Journal};
 use crate::receipts::{Delivery, Outage, Recipient, RetryPolicy};
 use crate::standin::{
@@ -68,13 +69,14 @@ pub async fn probe(
 
 /// How an EC is integrated with pagoPA.
 ///
-/// Only the synchronous integration is simulated so far: the EC's station answers the Nodo
-/// (and ACA answers for it in Stand-In). The asynchronous one (GPD-Payments answering for the
-/// EC) is the next variant to come.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Integration {
     /// The EC's station answers verify and activate; ACA while it is in Stand-In.
     Sync,
+    /// The EC has no station answering the Nodo: its debt positions are in GPD and
+    /// GPD-Payments answers verify and activate for it (DOMAIN.md §9). Its receipts go to its
+    /// broadcast stations (push) and to GPD's receipts API (pull).
+    Async,
 }
 
 /// A station the Nodo calls: its client (URL, TLS, identities, timeouts, the Nodo's clock and
@@ -103,8 +105,9 @@ pub struct EcEntry {
     pub fiscal_code: String,
     /// How it is integrated.
     pub integration: Integration,
-    /// The station that answers for it (an `idStation` in the registry's stations).
-    pub station: String,
+    /// The station that answers for it (an `idStation` in the registry's stations); `None`
+    /// for an [`Integration::Async`] EC.
+    pub station: Option<String>,
     /// Stations that receive every receipt with a transfer to this EC, besides `station`
     /// (DOMAIN.md §6).
     pub broadcast: Vec<String>,
@@ -150,6 +153,8 @@ pub enum Route {
     Station(String),
     /// The Nodo itself, from ACA, while the station (by id) is in Stand-In.
     Aca(String),
+    /// GPD-Payments, for an EC on the asynchronous integration.
+    Gpd,
     /// Nobody: the Nodo refused before routing (unknown EC, unknown token…).
     Refused,
 }
@@ -159,6 +164,7 @@ impl fmt::Display for Route {
         match self {
             Route::Station(s) => write!(f, "station {s}"),
             Route::Aca(s) => write!(f, "ACA (station {s} in Stand-In)"),
+            Route::Gpd => f.write_str("GPD-Payments"),
             Route::Refused => f.write_str("the Nodo (refused)"),
         }
     }
@@ -258,6 +264,8 @@ pub struct NodoConfig {
     pub standin: StandInRules,
     /// The ACA archive Stand-In answers come from, if the Nodo has one.
     pub aca: Option<Arc<AcaState>>,
+    /// The GPD that GPD-Payments answers from for asynchronous ECs, if the Nodo has one.
+    pub gpd: Option<Arc<GpdState>>,
     /// The Nodo's clock (virtual in scenarios): every station client must share it.
     pub clock: Arc<dyn Clock>,
     /// Where every exchange goes: every station client must share it.
@@ -274,6 +282,7 @@ pub struct Nodo {
     retry: RetryPolicy,
     standin: StandInRules,
     aca: Option<Arc<AcaState>>,
+    gpd: Option<Arc<GpdState>>,
     clock: Arc<dyn Clock>,
     journal: Arc<Journal>,
     seed: u64,
@@ -303,6 +312,7 @@ impl Nodo {
             retry: config.retry,
             standin: config.standin,
             aca: config.aca,
+            gpd: config.gpd,
             clock: config.clock,
             journal: config.journal,
             seed: config.seed,
@@ -388,17 +398,112 @@ impl Nodo {
         });
     }
 
-    /// The EC and its station for a notice of `ec`.
-    fn route_of(&self, ec: &str) -> Result<(&EcEntry, &StationLink), NodoError> {
+    /// The EC and the station that answers for it: none for an asynchronous EC, whose calls
+    /// GPD-Payments answers.
+    fn route_of(&self, ec: &str) -> Result<(&EcEntry, Option<&StationLink>), NodoError> {
         let entry = self
             .registry
             .ec(ec)
             .ok_or_else(|| NodoError::UnknownEc(ec.to_string()))?;
-        let link = self
-            .registry
-            .station(&entry.station)
-            .ok_or_else(|| NodoError::UnknownStation(entry.station.clone()))?;
-        Ok((entry, link))
+        match (&entry.station, entry.integration) {
+            // GPD-Payments answers for an asynchronous EC, whatever station it may list.
+            (_, Integration::Async) => Ok((entry, None)),
+            (None, Integration::Sync) => Err(NodoError::UnknownStation(format!(
+                "(none configured for the synchronous EC {ec})"
+            ))),
+            (Some(id), _) => {
+                let link = self
+                    .registry
+                    .station(id)
+                    .ok_or_else(|| NodoError::UnknownStation(id.clone()))?;
+                Ok((entry, Some(link)))
+            }
+        }
+    }
+
+    /// GPD-Payments' answer for an asynchronous EC: from the payable installment, or the PAA
+    /// code GPD answers with (relayed to the PSP as an EC's KO).
+    fn answer_from_gpd(&self, qr: &QrCode, activate: bool) -> Answer {
+        let op = if activate { "activate" } else { "verify" };
+        let Some(gpd) = &self.gpd else {
+            self.record(
+                op,
+                &qr.notice_number,
+                Route::Gpd,
+                "the EC is asynchronous and the Nodo has no GPD".into(),
+            );
+            return Answer {
+                route: Route::Gpd,
+                outcome: NodoOutcome::Nodo {
+                    code: FaultCode::PptSystemError,
+                    reason: "the EC is asynchronous and this Nodo has no GPD to answer for it"
+                        .into(),
+                },
+                message: None,
+                exchange: None,
+                judgement: None,
+                token: None,
+                transitions: Vec::new(),
+            };
+        };
+        match gpd.payable(&qr.fiscal_code, &qr.notice_number) {
+            Ok(opt) => {
+                let (message, token) = if activate {
+                    let res = gpd_answer::activation(&opt);
+                    let token = res
+                        .data
+                        .clone()
+                        .map(|data| self.open_payment(qr, Route::Gpd, data));
+                    (Message::GetPaymentV2Res(res), token)
+                } else {
+                    (
+                        Message::VerifyPaymentNoticeRes(gpd_answer::verify(&opt)),
+                        None,
+                    )
+                };
+                self.record(
+                    op,
+                    &qr.notice_number,
+                    Route::Gpd,
+                    format!(
+                        "EC {} is asynchronous: GPD-Payments answers from position {} ({})",
+                        qr.fiscal_code, opt.iupd, opt.status
+                    ),
+                );
+                Answer {
+                    route: Route::Gpd,
+                    outcome: NodoOutcome::Ok,
+                    message: Some(message),
+                    exchange: None,
+                    judgement: None,
+                    token,
+                    transitions: Vec::new(),
+                }
+            }
+            Err(refusal) => {
+                self.record(
+                    op,
+                    &qr.notice_number,
+                    Route::Gpd,
+                    format!(
+                        "EC {} is asynchronous: GPD-Payments refuses: {refusal}",
+                        qr.fiscal_code
+                    ),
+                );
+                Answer {
+                    route: Route::Gpd,
+                    outcome: NodoOutcome::EcKo {
+                        code: FaultCode::parse(refusal.fault_code()),
+                        fault_string: refusal.to_string(),
+                    },
+                    message: None,
+                    exchange: None,
+                    judgement: None,
+                    token: None,
+                    transitions: Vec::new(),
+                }
+            }
+        }
     }
 
     /// The monitor's view of a call the Nodo routed to `station`: evaluated up to now, with the
@@ -560,14 +665,14 @@ impl Nodo {
     }
 
     /// A PSP's `verifyPaymentNotice`: the Nodo asks the EC's station, or answers from ACA while
-    /// the station is in Stand-In.
+    /// the station is in Stand-In, or from GPD for an asynchronous EC.
     pub async fn verify(&self, qr: &QrCode) -> Result<Answer, NodoError> {
-        let (ec, link) = self.route_of(&qr.fiscal_code)?;
-        match ec.integration {
-            Integration::Sync if self.in_stand_in(link.id()) => {
+        match self.route_of(&qr.fiscal_code)? {
+            (_, None) => Ok(self.answer_from_gpd(qr, false)),
+            (_, Some(link)) if self.in_stand_in(link.id()) => {
                 Ok(self.answer_from_aca(link.id(), qr, false))
             }
-            Integration::Sync => {
+            (_, Some(link)) => {
                 let msg = link.client.verify(qr.clone());
                 Ok(self.call_station("verify", link, qr, &msg).await)
             }
@@ -582,12 +687,12 @@ impl Nodo {
         amount: Option<Amount>,
         transfer_type: Option<TransferType>,
     ) -> Result<Answer, NodoError> {
-        let (ec, link) = self.route_of(&qr.fiscal_code)?;
-        match ec.integration {
-            Integration::Sync if self.in_stand_in(link.id()) => {
+        match self.route_of(&qr.fiscal_code)? {
+            (_, None) => Ok(self.answer_from_gpd(qr, true)),
+            (_, Some(link)) if self.in_stand_in(link.id()) => {
                 Ok(self.answer_from_aca(link.id(), qr, true))
             }
-            Integration::Sync => {
+            (_, Some(link)) => {
                 let msg =
                     link.client
                         .get_payment(qr.clone(), amount, link.get_payment_v2, transfer_type);
@@ -613,10 +718,30 @@ impl Nodo {
             &payment.qr.notice_number,
             &ec.fiscal_code,
             token,
-            link.send_rt_v2,
+            // An asynchronous EC's receipts are paSendRTV2 (its broadcast stations get each in
+            // their own version below).
+            link.is_none_or(|l| l.send_rt_v2),
             &now,
             &self.company_of(&ec.fiscal_code),
         );
+        if payment.route == Route::Gpd {
+            // GPD-Payments closes the installment: the position is PAID (or PARTIALLY_PAID),
+            // and the receipt is served by the receipts API (pull).
+            let mut data = ReceiptData::new(token);
+            data.amount = i64::try_from(payment.data.payment_amount.cents()).ok();
+            data.payment_date = Some(self.clock.now());
+            data.psp_company = Some(receipt.psp_company_name.clone());
+            if let Some(gpd) = &self.gpd {
+                if let Err(refusal) = gpd.pay(&ec.fiscal_code, &payment.qr.notice_number, data) {
+                    self.record(
+                        "close",
+                        &payment.qr.notice_number,
+                        Route::Gpd,
+                        format!("GPD did not take the receipt: {refusal}"),
+                    );
+                }
+            }
+        }
         let stand_in = matches!(payment.route, Route::Aca(_));
         receipt.stand_in = Some(stand_in);
         if stand_in {
@@ -627,7 +752,7 @@ impl Nodo {
             }
         }
         // The EC's station, then the broadcast stations of every EC the receipt pays.
-        let mut stations: Vec<&StationLink> = vec![link];
+        let mut stations: Vec<&StationLink> = link.into_iter().collect();
         let mut beneficiaries: Vec<&str> = vec![ec.fiscal_code.as_str()];
         for t in &payment.data.transfers {
             if !beneficiaries.contains(&t.fiscal_code_pa.as_str()) {
@@ -669,7 +794,7 @@ impl Nodo {
         self.record(
             "close",
             &payment.qr.notice_number,
-            Route::Station(link.id().to_string()),
+            link.map_or(Route::Gpd, |l| Route::Station(l.id().to_string())),
             format!(
                 "payment closed OK: the receipt goes to {} recipient{}",
                 recipients.len(),
