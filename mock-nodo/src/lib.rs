@@ -10,6 +10,7 @@
 //! * [`gpd`]: the mock GPD, the asynchronous debt-position REST service an async EC calls.
 
 pub mod aca;
+mod body;
 pub mod checks;
 pub mod client;
 pub mod clock;

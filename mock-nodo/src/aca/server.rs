@@ -13,26 +13,14 @@ use super::handle::AcaError;
 use super::handler::{AcaReply, AcaRequest, Body, KEY_HEADER, handle_request, injected_reply};
 use super::query;
 use super::store::AcaStore;
+use crate::body::ReadOutcome;
 use crate::clock::{Clock, SystemClock};
 use axum::Router;
-use axum::body::Bytes;
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::Response;
-use http_body_util::BodyExt;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
-use std::time::Duration;
-
-/// How long a client may take to send its body; a stalled upload must not hold a task forever.
-const BODY_READ_TIMEOUT: Duration = Duration::from_secs(30);
-
-/// An oversized body is still read (and discarded) up to this many times the limit, so that
-/// the client, still sending, reads the 413 instead of a connection reset. Beyond that the
-/// connection is dropped after the answer.
-const DRAIN_FACTOR: usize = 8;
-/// Lower bound of the drain cap, for small configured limits.
-const DRAIN_MIN: usize = 8 * 1024 * 1024;
 
 /// What the server shares between requests: the configuration, the store and the injected
 /// faults.
@@ -119,33 +107,12 @@ pub fn app(state: Arc<AcaState>) -> Router {
     Router::new().fallback(serve_call).with_state(state)
 }
 
-/// How far the body was read.
-enum ReadOutcome {
-    Complete,
-    TooLarge,
-    TimedOut,
-    Broken,
-}
-
-/// The body bytes kept (at most the limit) and the size sent.
-struct ReadBody {
-    kept: Vec<u8>,
-    len: usize,
-    outcome: ReadOutcome,
-}
-
 async fn serve_call(State(state): State<Arc<AcaState>>, request: Request) -> Response {
     let at = state.config.clock.now();
     let real_at = SystemClock.now().to_string();
     let (parts, body) = request.into_parts();
     let limit = state.config.body_limit;
-    let read = tokio::time::timeout(BODY_READ_TIMEOUT, read_body(body, &parts.headers, limit))
-        .await
-        .unwrap_or(ReadBody {
-            kept: Vec::new(),
-            len: 0,
-            outcome: ReadOutcome::TimedOut,
-        });
+    let read = crate::body::read_within(body, &parts.headers, limit).await;
     let body = match read.outcome {
         ReadOutcome::Complete => Body::Complete(&read.kept),
         ReadOutcome::TooLarge => Body::TooLarge,
@@ -204,53 +171,6 @@ async fn serve_call(State(state): State<Arc<AcaState>>, request: Request) -> Res
         headers.insert(header::CONNECTION, HeaderValue::from_static("close"));
     }
     response
-}
-
-/// Read the body, keeping at most `limit` bytes; past the limit, discard up to the drain cap.
-async fn read_body(mut body: axum::body::Body, headers: &HeaderMap, limit: usize) -> ReadBody {
-    let drain_cap = limit.saturating_mul(DRAIN_FACTOR).max(DRAIN_MIN);
-    let declared = headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok());
-    if let Some(declared) = declared.filter(|&d| d > drain_cap) {
-        // Not worth reading at all: answer now, the connection closes after the answer.
-        return ReadBody {
-            kept: Vec::new(),
-            len: declared,
-            outcome: ReadOutcome::TooLarge,
-        };
-    }
-    let mut kept = Vec::with_capacity(declared.unwrap_or(0).min(limit));
-    let mut len = 0usize;
-    while let Some(frame) = body.frame().await {
-        let data: Bytes = match frame {
-            Ok(frame) => match frame.into_data() {
-                Ok(data) => data,
-                // Trailers carry no body bytes.
-                Err(_) => continue,
-            },
-            Err(_) => {
-                return ReadBody {
-                    kept,
-                    len,
-                    outcome: ReadOutcome::Broken,
-                };
-            }
-        };
-        len = len.saturating_add(data.len());
-        let room = limit.saturating_sub(kept.len());
-        kept.extend_from_slice(data.get(..room).unwrap_or(&data));
-        if len > drain_cap {
-            break;
-        }
-    }
-    let outcome = if len > limit {
-        ReadOutcome::TooLarge
-    } else {
-        ReadOutcome::Complete
-    };
-    ReadBody { kept, len, outcome }
 }
 
 /// Headers for the log, in order, names lowercase, the subscription key masked.

@@ -12,24 +12,16 @@ use super::problem::Problem;
 use super::routes::Api;
 use super::store::{GpdCall, GpdStore, logged};
 use super::wire::{self, Ctx};
+use crate::body::ReadOutcome;
 use crate::clock::VirtualTime;
 use axum::Router;
-use axum::body::Bytes;
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::Response;
-use http_body_util::BodyExt;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
 
-/// How long a client may take to send its body.
-const BODY_READ_TIMEOUT: Duration = Duration::from_secs(30);
-/// An oversized body is still read (and discarded) up to this many times the limit, so the
-/// client reads the 413 instead of a reset.
-const DRAIN_FACTOR: usize = 8;
-const DRAIN_MIN: usize = 8 * 1024 * 1024;
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// What the server and the Nodo share: configuration and store.
@@ -169,30 +161,11 @@ pub fn app(state: Arc<GpdState>) -> Router {
     Router::new().fallback(serve_call).with_state(state)
 }
 
-enum ReadOutcome {
-    Complete,
-    TooLarge,
-    TimedOut,
-    Broken,
-}
-
-struct ReadBody {
-    kept: Vec<u8>,
-    len: usize,
-    outcome: ReadOutcome,
-}
-
 async fn serve_call(State(state): State<Arc<GpdState>>, request: Request) -> Response {
     let at = state.now();
     let (parts, body) = request.into_parts();
     let limit = state.config.body_limit;
-    let read = tokio::time::timeout(BODY_READ_TIMEOUT, read_body(body, &parts.headers, limit))
-        .await
-        .unwrap_or(ReadBody {
-            kept: Vec::new(),
-            len: 0,
-            outcome: ReadOutcome::TimedOut,
-        });
+    let read = crate::body::read_within(body, &parts.headers, limit).await;
     let body = match read.outcome {
         ReadOutcome::Complete => Body::Complete(&read.kept),
         ReadOutcome::TooLarge => Body::TooLarge,
@@ -255,50 +228,6 @@ fn redact_query(query: &str) -> String {
         })
         .collect::<Vec<_>>()
         .join("&")
-}
-
-async fn read_body(mut body: axum::body::Body, headers: &HeaderMap, limit: usize) -> ReadBody {
-    let drain_cap = limit.saturating_mul(DRAIN_FACTOR).max(DRAIN_MIN);
-    let declared = headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok());
-    if let Some(declared) = declared.filter(|&d| d > drain_cap) {
-        return ReadBody {
-            kept: Vec::new(),
-            len: declared,
-            outcome: ReadOutcome::TooLarge,
-        };
-    }
-    let mut kept = Vec::with_capacity(declared.unwrap_or(0).min(limit));
-    let mut len = 0usize;
-    while let Some(frame) = body.frame().await {
-        let data: Bytes = match frame {
-            Ok(frame) => match frame.into_data() {
-                Ok(data) => data,
-                Err(_) => continue,
-            },
-            Err(_) => {
-                return ReadBody {
-                    kept,
-                    len,
-                    outcome: ReadOutcome::Broken,
-                };
-            }
-        };
-        len = len.saturating_add(data.len());
-        let room = limit.saturating_sub(kept.len());
-        kept.extend_from_slice(data.get(..room).unwrap_or(&data));
-        if len > drain_cap {
-            break;
-        }
-    }
-    let outcome = if len > limit {
-        ReadOutcome::TooLarge
-    } else {
-        ReadOutcome::Complete
-    };
-    ReadBody { kept, len, outcome }
 }
 
 #[cfg(test)]
