@@ -19,6 +19,7 @@ pub mod gpd;
 pub mod journal;
 pub mod nodo;
 pub mod receipts;
+mod serving;
 pub mod standin;
 pub mod tls;
 pub mod tls_probe;

@@ -5,18 +5,12 @@ use super::faults::AcaFault;
 use super::handler::ACA_PATH;
 use super::server::{AcaState, app};
 use super::store::AcaStore;
+use crate::serving::{ServerTask, StopError, client_url};
 use std::io;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
 use tokio::net::TcpListener;
-use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
-
-/// How long [`AcaHandle::shutdown`] waits for in-flight requests (the slowest is a stalled
-/// body, cut at 30 s) before aborting the server.
-const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
 /// Why a mock ACA could not start or stop cleanly.
 #[derive(Debug, thiserror::Error)]
@@ -57,8 +51,7 @@ pub struct AcaHandle {
     /// operation is at [`endpoint`](Self::endpoint).
     pub url: String,
     state: Arc<AcaState>,
-    stop: Option<oneshot::Sender<()>>,
-    task: Option<JoinHandle<io::Result<()>>>,
+    server: ServerTask,
 }
 
 impl AcaHandle {
@@ -103,35 +96,11 @@ impl AcaHandle {
     /// [`AcaError::Serve`] if the server failed, [`AcaError::Task`] if its task panicked or
     /// had to be aborted.
     pub async fn shutdown(mut self) -> Result<(), AcaError> {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        let Some(task) = self.task.take() else {
-            return Ok(());
-        };
-        let abort = task.abort_handle();
-        match tokio::time::timeout(SHUTDOWN_GRACE, task).await {
-            Ok(Ok(Ok(()))) => Ok(()),
-            Ok(Ok(Err(e))) => Err(AcaError::Serve(e)),
-            Ok(Err(e)) => Err(AcaError::Task(e.to_string())),
-            Err(_) => {
-                abort.abort();
-                Err(AcaError::Task(format!(
-                    "still busy after {SHUTDOWN_GRACE:?}, aborted"
-                )))
-            }
-        }
+        self.server.shutdown().await.map_err(|e| match e {
+            StopError::Serve(e) => AcaError::Serve(e),
+            StopError::Task(e) => AcaError::Task(e),
+        })
     }
-}
-
-/// A URL for clients: an unspecified bind address (`0.0.0.0`) is reached on loopback.
-fn client_url(addr: SocketAddr) -> String {
-    let ip = match addr.ip() {
-        IpAddr::V4(v4) if v4.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
-        IpAddr::V6(v6) if v6.is_unspecified() => IpAddr::V6(Ipv6Addr::LOCALHOST),
-        ip => ip,
-    };
-    format!("http://{}", SocketAddr::new(ip, addr.port()))
 }
 
 /// Serve a mock ACA on an already bound listener. The listener accepts as soon as it is
@@ -153,22 +122,16 @@ pub async fn start_with_state(
     listener: TcpListener,
 ) -> Result<AcaHandle, AcaError> {
     let addr = listener.local_addr().map_err(AcaError::LocalAddr)?;
-    let (stop, stopped) = oneshot::channel::<()>();
     // The server sets TCP_NODELAY: small JSON answers on kept-alive connections must not wait
     // for the client's delayed ACK.
     let limits = state.config().limits;
-    let server = collaudo_serve::serve(listener, app(Arc::clone(&state)), limits, async move {
-        // A dropped handle stops the server as surely as an explicit shutdown.
-        let _ = stopped.await;
-    });
-    let task = tokio::spawn(server);
+    let server = ServerTask::spawn(listener, app(Arc::clone(&state)), limits);
     tracing::info!(%addr, "mock ACA listening");
     Ok(AcaHandle {
         addr,
         url: client_url(addr),
         state,
-        stop: Some(stop),
-        task: Some(task),
+        server,
     })
 }
 
@@ -181,20 +144,4 @@ pub async fn bind(config: AcaConfig, addr: SocketAddr) -> Result<AcaHandle, AcaE
         .await
         .map_err(|source| AcaError::Bind { addr, source })?;
     start(config, listener).await
-}
-
-#[cfg(test)]
-mod tests {
-    use super::client_url;
-    use std::net::SocketAddr;
-
-    #[test]
-    fn unspecified_addresses_become_loopback() {
-        let v4: SocketAddr = ([0, 0, 0, 0], 8080).into();
-        assert_eq!(client_url(v4), "http://127.0.0.1:8080");
-        let v6: SocketAddr = (std::net::Ipv6Addr::UNSPECIFIED, 9).into();
-        assert_eq!(client_url(v6), "http://[::1]:9");
-        let lo: SocketAddr = ([127, 0, 0, 1], 1).into();
-        assert_eq!(client_url(lo), "http://127.0.0.1:1");
-    }
 }

@@ -3,15 +3,11 @@
 use super::config::GpdConfig;
 use super::routes::Api;
 use super::server::{GpdState, app};
+use crate::serving::{ServerTask, StopError, client_url};
 use std::io;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
 use tokio::net::TcpListener;
-use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
-
-const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
 /// Why a mock GPD could not start or stop cleanly.
 #[derive(Debug, thiserror::Error)]
@@ -43,8 +39,7 @@ pub struct GpdHandle {
     /// `http://127.0.0.1:PORT`.
     pub url: String,
     state: Arc<GpdState>,
-    stop: Option<oneshot::Sender<()>>,
-    task: Option<JoinHandle<io::Result<()>>>,
+    server: ServerTask,
 }
 
 impl GpdHandle {
@@ -64,34 +59,11 @@ impl GpdHandle {
     /// # Errors
     /// [`GpdError::Serve`] or [`GpdError::Task`].
     pub async fn shutdown(mut self) -> Result<(), GpdError> {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        let Some(task) = self.task.take() else {
-            return Ok(());
-        };
-        let abort = task.abort_handle();
-        match tokio::time::timeout(SHUTDOWN_GRACE, task).await {
-            Ok(Ok(Ok(()))) => Ok(()),
-            Ok(Ok(Err(e))) => Err(GpdError::Serve(e)),
-            Ok(Err(e)) => Err(GpdError::Task(e.to_string())),
-            Err(_) => {
-                abort.abort();
-                Err(GpdError::Task(format!(
-                    "still busy after {SHUTDOWN_GRACE:?}, aborted"
-                )))
-            }
-        }
+        self.server.shutdown().await.map_err(|e| match e {
+            StopError::Serve(e) => GpdError::Serve(e),
+            StopError::Task(e) => GpdError::Task(e),
+        })
     }
-}
-
-fn client_url(addr: SocketAddr) -> String {
-    let ip = match addr.ip() {
-        IpAddr::V4(v4) if v4.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
-        IpAddr::V6(v6) if v6.is_unspecified() => IpAddr::V6(Ipv6Addr::LOCALHOST),
-        ip => ip,
-    };
-    format!("http://{}", SocketAddr::new(ip, addr.port()))
 }
 
 /// Serve a mock GPD on an already bound listener: reachable as soon as this returns.
@@ -111,19 +83,14 @@ pub async fn start_with_state(
     listener: TcpListener,
 ) -> Result<GpdHandle, GpdError> {
     let addr = listener.local_addr().map_err(GpdError::LocalAddr)?;
-    let (stop, stopped) = oneshot::channel::<()>();
     let limits = state.config().limits;
-    let server = collaudo_serve::serve(listener, app(Arc::clone(&state)), limits, async move {
-        let _ = stopped.await;
-    });
-    let task = tokio::spawn(server);
+    let server = ServerTask::spawn(listener, app(Arc::clone(&state)), limits);
     tracing::info!(%addr, "mock GPD listening");
     Ok(GpdHandle {
         addr,
         url: client_url(addr),
         state,
-        stop: Some(stop),
-        task: Some(task),
+        server,
     })
 }
 
