@@ -62,6 +62,18 @@ pub struct AcaSettings {
     pub standin_ibans: BTreeMap<String, String>,
 }
 
+/// The mock GPD `serve` runs beside the mock ACA, and the ECs on the asynchronous integration
+/// whose payments GPD-Payments answers from it.
+#[derive(Debug, Clone)]
+pub struct GpdSettings {
+    /// Address to listen on (port 0: any free port).
+    pub listen: SocketAddr,
+    /// The `Ocp-Apim-Subscription-Key` the EC's system sends.
+    pub subscription_key: String,
+    /// Fiscal codes of the asynchronous ECs: the Nodo answers their notices from GPD.
+    pub async_ecs: Vec<String>,
+}
+
 /// collaudo's reference station, started by `serve`.
 #[derive(Debug, Clone)]
 pub struct EmbeddedStation {
@@ -129,6 +141,9 @@ pub struct ServeConfig {
     pub listen: SocketAddr,
     /// The mock ACA.
     pub aca: AcaSettings,
+    /// The mock GPD, if served. Its positions live in memory only: unlike the ACA's, they are
+    /// not in the SQLite file yet.
+    pub gpd: Option<GpdSettings>,
     /// The station.
     pub station: StationChoice,
     /// The receipt retry schedule.
@@ -157,6 +172,7 @@ impl ServeConfig {
                 subscription_key: DEFAULT_ACA_KEY.into(),
                 standin_ibans: BTreeMap::new(),
             },
+            gpd: None,
             station: StationChoice::Embedded(EmbeddedStation {
                 config: StationConfig::default(),
                 listen: any,
@@ -200,6 +216,9 @@ pub struct Server {
     pub control_url: String,
     /// The mock ACA's `paCreatePosition` endpoint.
     pub aca_endpoint: String,
+    /// The mock GPD's base URL (`http://127.0.0.1:PORT`; the APIs are under it with
+    /// production's prefixes), when served.
+    pub gpd_url: Option<String>,
     /// What was restored from the file, and anything that could not be.
     pub restored: Restored,
     service: Arc<Service>,
@@ -442,6 +461,47 @@ pub async fn start(config: ServeConfig) -> Result<Server, ServeError> {
         }
     }));
 
+    // ---- the mock GPD, for asynchronous ECs ----
+    let mut gpd_url = None;
+    let gpd = match &config.gpd {
+        None => None,
+        Some(g) => {
+            let mut bo = backoffice.clone();
+            for ec in &g.async_ecs {
+                if bo.ec(ec).is_none() {
+                    bo = bo.with_ec(ec, None);
+                }
+            }
+            let mut gpd_config =
+                collaudo_nodo::gpd::GpdConfig::new(Arc::new(clock.clone()) as Arc<dyn Clock>)
+                    .with_key(g.subscription_key.clone())
+                    .with_backoffice(bo.clone());
+            // IBANs are checked against the back office only where it knows the EC's IBANs.
+            gpd_config.check_iban = g
+                .async_ecs
+                .iter()
+                .all(|ec| bo.ibans.get(ec).is_some_and(|l| !l.is_empty()));
+            // A long-running server: the call log would only grow.
+            gpd_config.retain_calls = false;
+            let state = Arc::new(collaudo_nodo::gpd::GpdState::new(gpd_config));
+            let listener = bind("mock GPD", g.listen).await?;
+            let addr = listener
+                .local_addr()
+                .map_err(|e| ServeError::Start(e.to_string()))?;
+            gpd_url = Some(client_url(addr));
+            let router = collaudo_nodo::gpd::app(state.clone());
+            let limits = state.config().limits;
+            let rx = stopped.clone();
+            tasks.push(tokio::spawn(async move {
+                if let Err(e) = collaudo_serve::serve(listener, router, limits, wait_stop(rx)).await
+                {
+                    tracing::error!(error = %e, "mock GPD server failed");
+                }
+            }));
+            Some(state)
+        }
+    };
+
     // ---- the stations and the Nodo ----
     let journal = Arc::new(match &config.journal {
         Some(path) => Journal::create_streaming(path)
@@ -558,6 +618,14 @@ pub async fn start(config: ServeConfig) -> Result<Server, ServeError> {
             }
         }
     }
+    for ec in config.gpd.iter().flat_map(|g| g.async_ecs.iter()) {
+        registry = registry.with_ec(EcEntry {
+            fiscal_code: ec.clone(),
+            integration: collaudo_nodo::nodo::Integration::Async,
+            station: None,
+            broadcast: Vec::new(),
+        });
+    }
     let nodo = Nodo::new(NodoConfig {
         registry,
         backoffice: backoffice.clone(),
@@ -569,7 +637,7 @@ pub async fn start(config: ServeConfig) -> Result<Server, ServeError> {
         },
         standin: config.standin.clone(),
         aca: Some(aca.clone()),
-        gpd: None,
+        gpd,
         clock: Arc::new(clock.clone()),
         journal,
         seed: token_seed(),
@@ -661,6 +729,7 @@ pub async fn start(config: ServeConfig) -> Result<Server, ServeError> {
     Ok(Server {
         control_url: client_url(control_addr),
         aca_endpoint,
+        gpd_url,
         restored,
         service,
         stop,
@@ -791,6 +860,12 @@ pub async fn serve(
         );
     }
     let _ = writeln!(out, "mock ACA: POST {}", server.aca_endpoint);
+    if let Some(gpd) = &server.gpd_url {
+        let _ = writeln!(
+            out,
+            "mock GPD: {gpd}/gpd/debt-positions-service/v1 (v3, and the receipts API at /gpd/payments-receipts-service/v1; OpenAPI at {gpd}/openapi.json); positions in memory only"
+        );
+    }
     let _ = writeln!(
         out,
         "web page: {}/  ·  JSON state: {}/state  ·  PSP: POST {}/psp/pay",
@@ -798,8 +873,13 @@ pub async fn serve(
     );
     let _ = writeln!(
         out,
-        "collaudo serve ready: control={} aca={}",
-        server.control_url, server.aca_endpoint
+        "collaudo serve ready: control={} aca={}{}",
+        server.control_url,
+        server.aca_endpoint,
+        server
+            .gpd_url
+            .as_deref()
+            .map_or(String::new(), |g| format!(" gpd={g}"))
     );
     let _ = out.flush();
     shutdown.await;

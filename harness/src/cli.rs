@@ -279,6 +279,23 @@ when the run ends (no stale file survives); any other non-empty folder is refuse
         /// lines (truncated at start).
         #[arg(long, value_name = "FILE")]
         journal: Option<PathBuf>,
+        /// Also serve a mock GPD here (port 0: any free port), for ECs on the asynchronous
+        /// integration: their debt positions are created there, and the Nodo answers their
+        /// notices from it (GPD-Payments). Its positions live in memory only.
+        #[arg(long, value_name = "ADDR")]
+        gpd_listen: Option<std::net::SocketAddr>,
+        /// The subscription key the mock GPD accepts.
+        #[arg(
+            long,
+            value_name = "KEY",
+            default_value = "collaudo-serve",
+            requires = "gpd_listen"
+        )]
+        gpd_key: String,
+        /// An EC on the asynchronous integration (repeatable): the Nodo answers its notices
+        /// from the mock GPD instead of calling a station.
+        #[arg(long = "async-ec", value_name = "FISCAL_CODE", requires = "gpd_listen")]
+        async_ecs: Vec<String>,
     },
     /// Print the catalogue as a test plan: what each case needs and how many notices each
     /// fixture role must have for a full run against a long-lived station.
@@ -491,6 +508,9 @@ struct ServeArgs {
     copies: Option<usize>,
     sync: String,
     journal: Option<PathBuf>,
+    gpd_listen: Option<std::net::SocketAddr>,
+    gpd_key: String,
+    async_ecs: Vec<String>,
 }
 
 /// `collaudo serve`'s flags and configuration file as a [`collaudo_control::ServeConfig`]; the
@@ -514,6 +534,11 @@ fn serve_config(
         _ => collaudo_control::SyncMode::Normal,
     };
     out.journal = args.journal;
+    out.gpd = args.gpd_listen.map(|listen| collaudo_control::GpdSettings {
+        listen,
+        subscription_key: args.gpd_key.clone(),
+        async_ecs: args.async_ecs.clone(),
+    });
     out.aca = AcaSettings {
         listen: args
             .aca_listen
@@ -922,6 +947,9 @@ pub fn dispatch(cli: Cli) -> i32 {
             copies,
             sync,
             journal,
+            gpd_listen,
+            gpd_key,
+            async_ecs,
         } => {
             let args = ServeArgs {
                 config,
@@ -936,6 +964,9 @@ pub fn dispatch(cli: Cli) -> i32 {
                 copies,
                 sync,
                 journal,
+                gpd_listen,
+                gpd_key,
+                async_ecs,
             };
             let cfg = match serve_config(args, |k| std::env::var(k).ok()) {
                 Ok(c) => c,

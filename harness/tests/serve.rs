@@ -637,3 +637,76 @@ fn serve_refuses_a_config_without_a_station_and_a_bad_sync_mode() {
         .expect("run");
     assert_eq!(out.status.code(), Some(2));
 }
+
+// ---- an asynchronous EC through the mock GPD ----
+
+#[test]
+fn an_asynchronous_ecs_notice_is_paid_from_the_mock_gpd() {
+    const EC: &str = "80000000001";
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("serve.db");
+    let serve = Serve::start(
+        &db,
+        &[
+            "--gpd-listen",
+            "127.0.0.1:0",
+            "--gpd-key",
+            KEY,
+            "--async-ec",
+            EC,
+        ],
+    );
+    let gpd = serve
+        .lines
+        .last()
+        .and_then(|l| l.split(' ').find_map(|w| w.strip_prefix("gpd=")))
+        .unwrap_or_else(|| panic!("gpd= in {:?}", serve.lines))
+        .to_string();
+    // Due in 30 days of serve time (the wall clock).
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_millis();
+    let due = collaudo_nodo::VirtualTime::from_millis(
+        i64::try_from(now_ms).expect("ms") + 30 * 86_400_000,
+    )
+    .to_string();
+    let position = json!({
+        "iupd": "IUPD-ASYNC-1", "type": "F", "fiscalCode": "RSSMRA80A01H501U",
+        "fullName": "Mario Rossi", "companyName": "Comune Asincrono", "switchToExpired": false,
+        "paymentOption": [{
+            "iuv": "01000000000000001", "amount": 10_000, "description": "TARI 2026",
+            "isPartialPayment": false, "dueDate": due,
+            "transfer": [{"idTransfer": "1", "amount": 10_000, "remittanceInformation": "TARI",
+                          "category": "9/0101108TS/", "iban": "IT60X0542811101000000123456"}],
+        }],
+    });
+    let positions = format!("{gpd}/gpd/debt-positions-service/v1/organizations/{EC}/debtpositions");
+    let key = [
+        ("Ocp-Apim-Subscription-Key", KEY),
+        ("Content-Type", "application/json"),
+    ];
+    let (status, text) = http(
+        "POST",
+        &format!("{positions}?toPublish=true"),
+        &key,
+        &position.to_string(),
+    );
+    assert_eq!(status, 201, "{text}");
+
+    // The PSP pays it: GPD-Payments answers for the EC, no station is called.
+    let (status, paid) = serve.post(
+        "/psp/pay",
+        &json!({"fiscal_code": EC, "notice_number": "301000000000000001"}),
+    );
+    assert_eq!(status, 200, "{paid}");
+    assert_eq!(paid["paid"], json!(true), "{paid}");
+    assert_eq!(paid["verify"]["answered_by"], json!("gpd"), "{paid}");
+
+    // GPD holds the position PAID.
+    let (status, text) = http("GET", &format!("{positions}/IUPD-ASYNC-1"), &key, "");
+    assert_eq!(status, 200, "{text}");
+    let got: Value = serde_json::from_str(&text).expect("JSON");
+    assert_eq!(got["status"], json!("PAID"), "{got}");
+    assert!(serve.stop().success());
+}
