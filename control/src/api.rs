@@ -177,6 +177,42 @@ async fn pay(State(ctx): State<Ctx>, body: Bytes) -> Result<Response, ApiError> 
 }
 
 #[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CartBody {
+    /// The EC's cart id (Checkout's `idCart`); one is made up when absent.
+    #[serde(default)]
+    id_cart: Option<String>,
+    notices: Vec<NoticeBody>,
+}
+
+const CART_EXPECTED: &str = r#"{"id_cart": "CART-1", "notices": [{"fiscal_code": "77777777777", "notice_number": "3xxxxxxxxxxxxxxxxx"}, ...]} (1 to 5 notices)"#;
+
+async fn cart(State(ctx): State<Ctx>, body: Bytes) -> Result<Response, ApiError> {
+    let b: CartBody = parse(&body, CART_EXPECTED)?;
+    let mut notices = Vec::with_capacity(b.notices.len());
+    for n in &b.notices {
+        notices.push((qr(n)?, amount(n)?));
+    }
+    // paymentNote is at most 210 characters (stText210).
+    let id_cart = match b.id_cart {
+        Some(id) if id.is_empty() || id.chars().count() > 210 => {
+            return Err(ApiError::BadRequest(format!(
+                "id_cart {id:?}: 1 to 210 characters (it travels as paymentNote)"
+            )));
+        }
+        Some(id) => id,
+        None => format!(
+            "collaudo-cart-{}",
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_millis())
+        ),
+    };
+    let v = run(&ctx, |s| async move { s.cart(&id_cart, &notices).await }).await?;
+    Ok(json_response(StatusCode::OK, &v))
+}
+
+#[derive(Debug, Deserialize)]
 #[serde(untagged)]
 enum StandInBody {
     Bare(String),
@@ -330,7 +366,7 @@ async fn index(State(ctx): State<Ctx>, Query(q): Query<LimitQuery>) -> Result<Re
 
 async fn not_found(uri: axum::http::Uri) -> ApiError {
     ApiError::NotFound(format!(
-        "no endpoint {}: see `collaudo serve --help` (GET /, GET /state, POST /psp/verify, /psp/activate, /psp/close, /psp/pay, /stations/ID/stand-in, /stations/ID/faults, /aca/faults, /clock/advance)",
+        "no endpoint {}: see `collaudo serve --help` (GET /, GET /state, POST /psp/verify, /psp/activate, /psp/close, /psp/pay, /psp/cart, /stations/ID/stand-in, /stations/ID/faults, /aca/faults, /clock/advance)",
         uri.path()
     ))
 }
@@ -354,6 +390,7 @@ pub(crate) fn router(ctx: Ctx) -> Router {
         .route("/psp/activate", post(activate))
         .route("/psp/close", post(close))
         .route("/psp/pay", post(pay))
+        .route("/psp/cart", post(cart))
         .route("/stations/{id}/stand-in", post(stand_in))
         .route("/stations/{id}/faults", post(faults))
         .route("/aca/faults", post(aca_faults))

@@ -162,6 +162,45 @@ pub struct PayView {
     pub close: Option<ClosedView>,
 }
 
+/// Most notices in one Checkout cart (SANP: "un array degli avvisi da pagare, con un numero
+/// massimo di 5").
+pub const CART_MAX: usize = 5;
+
+/// One notice of a cart and what each step answered.
+#[derive(Debug, Clone, Serialize)]
+pub struct CartLine {
+    /// The notice.
+    pub notice_number: String,
+    /// Its verify.
+    pub verify: AnswerView,
+    /// Its activation, once every notice verified.
+    pub activate: Option<AnswerView>,
+    /// Its close, once every notice activated.
+    pub close: Option<ClosedView>,
+}
+
+/// Where a cart stopped.
+#[derive(Debug, Clone, Serialize)]
+pub struct CartStop {
+    /// Index of the notice in the cart, from 0.
+    pub notice: usize,
+    /// `verify` or `activate`.
+    pub step: &'static str,
+}
+
+/// A Checkout cart's outcome.
+#[derive(Debug, Clone, Serialize)]
+pub struct CartView {
+    /// The EC's cart id, sent as `paymentNote` in every activation.
+    pub id_cart: String,
+    /// Whether every notice was paid and its receipt issued.
+    pub paid: bool,
+    /// The notice and step that stopped the cart, when not paid.
+    pub stopped_at: Option<CartStop>,
+    /// Every notice, in the cart's order.
+    pub notices: Vec<CartLine>,
+}
+
 /// A station's Stand-In state after an enter or exit.
 #[derive(Debug, Clone, Serialize)]
 pub struct StandInView {
@@ -397,7 +436,21 @@ impl Service {
         amount: Option<Amount>,
         transfer_type: Option<TransferType>,
     ) -> Result<AnswerView, ApiError> {
-        let answer = self.nodo.activate(qr, amount, transfer_type).await?;
+        self.activate_with(qr, amount, transfer_type, None).await
+    }
+
+    /// [`Service::activate`] with the request's `paymentNote` (a cart's `idCart`).
+    async fn activate_with(
+        &self,
+        qr: &QrCode,
+        amount: Option<Amount>,
+        transfer_type: Option<TransferType>,
+        payment_note: Option<String>,
+    ) -> Result<AnswerView, ApiError> {
+        let answer = self
+            .nodo
+            .activate_with(qr, amount, transfer_type, payment_note)
+            .await?;
         let mut writes = vec![Write::Journal(self.journal_row("activate", qr, &answer))];
         if let (Some(token), Some(data)) = (&answer.token, payment_data(answer.message.as_ref())) {
             let (kind, station) = route_parts(&answer.route);
@@ -534,6 +587,67 @@ impl Service {
             verify,
             activate: Some(activate),
             close: Some(close),
+        })
+    }
+
+    /// A Checkout cart (SANP, "Integrazione touch point dell'EC con Checkout"): at most
+    /// [`CART_MAX`] notices, each verified, then each activated with the cart's id as
+    /// `paymentNote`, then, when every activation gave a token, each closed OK. The first
+    /// notice that does not verify or activate stops the cart before any payment is closed.
+    ///
+    /// # Errors
+    /// [`ApiError::BadRequest`] for an empty or too long cart; those of the steps.
+    pub async fn cart(
+        &self,
+        id_cart: &str,
+        notices: &[(QrCode, Option<Amount>)],
+    ) -> Result<CartView, ApiError> {
+        if notices.is_empty() || notices.len() > CART_MAX {
+            return Err(ApiError::BadRequest(format!(
+                "a Checkout cart holds 1 to {CART_MAX} notices, not {}",
+                notices.len()
+            )));
+        }
+        let mut lines: Vec<CartLine> = Vec::with_capacity(notices.len());
+        let stopped = |lines: Vec<CartLine>, at: usize, step: &'static str| CartView {
+            id_cart: id_cart.to_string(),
+            paid: false,
+            stopped_at: Some(CartStop { notice: at, step }),
+            notices: lines,
+        };
+        for (i, (qr, _)) in notices.iter().enumerate() {
+            let verify = self.verify(qr).await?;
+            let ok = verify.outcome == "OK";
+            lines.push(CartLine {
+                notice_number: qr.notice_number.clone(),
+                verify,
+                activate: None,
+                close: None,
+            });
+            if !ok {
+                return Ok(stopped(lines, i, "verify"));
+            }
+        }
+        let mut tokens = Vec::with_capacity(notices.len());
+        for (i, (qr, amount)) in notices.iter().enumerate() {
+            let activate = self
+                .activate_with(qr, *amount, None, Some(id_cart.to_string()))
+                .await?;
+            let token = activate.token.clone();
+            lines[i].activate = Some(activate);
+            match token {
+                Some(t) => tokens.push(t),
+                None => return Ok(stopped(lines, i, "activate")),
+            }
+        }
+        for (i, token) in tokens.iter().enumerate() {
+            lines[i].close = Some(self.close(token).await?);
+        }
+        Ok(CartView {
+            id_cart: id_cart.to_string(),
+            paid: true,
+            stopped_at: None,
+            notices: lines,
         })
     }
 

@@ -72,6 +72,9 @@ const SERVE_AFTER_HELP: &str = r#"Endpoints (control API, JSON bodies; errors ar
                                   failed deliveries are retried on the [receipts] schedule
   POST /psp/pay                   {"fiscal_code", "notice_number", "amount"?}:
                                   verify, activate and close in one call
+  POST /psp/cart                  {"id_cart"?, "notices": [{"fiscal_code", "notice_number"}, ...]}:
+                                  a Checkout cart of 1 to 5 notices: every verify, then every
+                                  activation with paymentNote = id_cart, then every close
   POST /stations/ID/stand-in      "enter" or "exit" (or {"action": "enter"}): enter = verifies
                                   refused on the way, one a minute of serve time, until the
                                   Nodo's monitor decides (the clock moves 15-35 min); exit = time
@@ -89,6 +92,7 @@ const SERVE_AFTER_HELP: &str = r#"Endpoints (control API, JSON bodies; errors ar
 Examples:
   collaudo serve                                    embedded station, ./collaudo-serve.db
   collaudo serve --config collaudo.toml --db ec.db  your station; your EC posts to the mock ACA
+  collaudo serve --gpd-listen 127.0.0.1:8093 --async-ec 80000000001   + a mock GPD for an async EC
   curl -s localhost:8090/psp/pay -d '{"fiscal_code":"77777777777","notice_number":"3..."}'
   curl -s localhost:8090/stations/77777777777_01/stand-in -d '"enter"'
   curl -s localhost:8090/clock/advance -d '{"minutes": 60}'

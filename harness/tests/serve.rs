@@ -710,3 +710,72 @@ fn an_asynchronous_ecs_notice_is_paid_from_the_mock_gpd() {
     assert_eq!(got["status"], json!("PAID"), "{got}");
     assert!(serve.stop().success());
 }
+
+// ---- a Checkout cart ----
+
+#[test]
+fn a_checkout_cart_pays_every_notice_with_the_cart_id_as_payment_note() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("serve.db");
+    let journal = dir.path().join("exchanges.jsonl");
+    let journal_arg = journal.to_str().expect("utf-8 path").to_string();
+    let serve = Serve::start(&db, &["--journal", &journal_arg]);
+    let (status, notices) = http(
+        "GET",
+        &format!(
+            "{}/_collaudo/fixtures/notices",
+            serve.station.trim_end_matches("/pagopa/station")
+        ),
+        &[],
+        "",
+    );
+    assert_eq!(status, 200, "{notices}");
+    let notices: Value = serde_json::from_str(&notices).expect("JSON");
+    let payable = |role: &str, i: usize| {
+        notices[role][i]
+            .as_str()
+            .unwrap_or_else(|| panic!("{role}[{i}] in {notices}"))
+            .to_string()
+    };
+    let cart = |list: &[String]| {
+        json!({
+            "id_cart": "CART-42",
+            "notices": list
+                .iter()
+                .map(|n| json!({"fiscal_code": "77777777777", "notice_number": n}))
+                .collect::<Vec<_>>(),
+        })
+    };
+    let two = [payable("payable", 0), payable("payable-v2", 0)];
+    let (status, v) = serve.post("/psp/cart", &cart(&two));
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(v["paid"], json!(true), "{v}");
+    assert_eq!(v["notices"].as_array().map(Vec::len), Some(2), "{v}");
+    for line in v["notices"].as_array().expect("notices") {
+        assert!(line["close"].is_object(), "{line}");
+    }
+    // The station saw the cart id as paymentNote in each activation (the journal keeps them).
+    let state = serve.get("/state?limit=1000");
+    let text = state.to_string();
+    assert!(
+        text.contains("CART-42") || v.to_string().contains("CART-42"),
+        "{v}"
+    );
+
+    // Six notices is not a Checkout cart.
+    let six: Vec<String> = (1..7).map(|i| payable("payable", i)).collect();
+    let (status, err) = serve.post("/psp/cart", &cart(&six));
+    assert_eq!(status, 400, "{err}");
+    assert!(err.to_string().contains("1 to 5"), "{err}");
+    // A cart stops at the first notice that does not verify: nothing is paid.
+    let (status, v) = serve.post(
+        "/psp/cart",
+        &cart(&[payable("payable-v2", 1), payable("unknown", 0)]),
+    );
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(v["paid"], json!(false), "{v}");
+    assert_eq!(v["stopped_at"]["notice"], json!(1), "{v}");
+    assert_eq!(v["stopped_at"]["step"], json!("verify"), "{v}");
+    assert!(v["notices"][0]["close"].is_null(), "{v}");
+    assert!(serve.stop().success());
+}

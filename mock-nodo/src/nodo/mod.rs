@@ -687,15 +687,31 @@ impl Nodo {
         amount: Option<Amount>,
         transfer_type: Option<TransferType>,
     ) -> Result<Answer, NodoError> {
+        self.activate_with(qr, amount, transfer_type, None).await
+    }
+
+    /// [`Nodo::activate`] with the request's `paymentNote`: Checkout puts the EC's `idCart`
+    /// there for every notice of a cart (SANP, "Integrazione touch point dell'EC con
+    /// Checkout").
+    pub async fn activate_with(
+        &self,
+        qr: &QrCode,
+        amount: Option<Amount>,
+        transfer_type: Option<TransferType>,
+        payment_note: Option<String>,
+    ) -> Result<Answer, NodoError> {
         match self.route_of(&qr.fiscal_code)? {
             (_, None) => Ok(self.answer_from_gpd(qr, true)),
             (_, Some(link)) if self.in_stand_in(link.id()) => {
                 Ok(self.answer_from_aca(link.id(), qr, true))
             }
             (_, Some(link)) => {
-                let msg =
+                let mut msg =
                     link.client
                         .get_payment(qr.clone(), amount, link.get_payment_v2, transfer_type);
+                if let Message::GetPaymentReq(r) | Message::GetPaymentV2Req(r) = &mut msg {
+                    r.payment_note = payment_note;
+                }
                 Ok(self.call_station("activate", link, qr, &msg).await)
             }
         }
