@@ -932,29 +932,10 @@ struct OptionModelOut<'a> {
 #[serde(rename_all = "camelCase")]
 struct PositionModelOut<'a> {
     iupd: &'a str,
-    #[serde(rename = "type")]
-    subject_type: &'static str,
+    /// The first plan's debtor, its fields at the top level as v1 has them.
+    #[serde(flatten)]
+    debtor: DebtorOut<'a>,
     pay_stand_in: bool,
-    fiscal_code: &'a str,
-    full_name: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    street_name: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    civic_number: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    postal_code: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    city: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    province: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    region: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    country: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    email: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    phone: Option<&'a str>,
     switch_to_expired: bool,
     company_name: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -989,19 +970,14 @@ pub(super) fn v1_model(p: &Position, status: PositionStatus) -> Vec<u8> {
         .collect();
     let out = PositionModelOut {
         iupd: &p.iupd,
-        subject_type: d.map_or("F", |d| d.subject_type.as_str()),
+        debtor: d.map_or(
+            DebtorOut {
+                subject_type: "F",
+                ..DebtorOut::default()
+            },
+            debtor_out,
+        ),
         pay_stand_in: p.pay_stand_in,
-        fiscal_code: d.map_or("", |d| d.fiscal_code.as_str()),
-        full_name: d.map_or("", |d| d.full_name.as_str()),
-        street_name: d.and_then(|d| d.street_name.as_deref()),
-        civic_number: d.and_then(|d| d.civic_number.as_deref()),
-        postal_code: d.and_then(|d| d.postal_code.as_deref()),
-        city: d.and_then(|d| d.city.as_deref()),
-        province: d.and_then(|d| d.province.as_deref()),
-        region: d.and_then(|d| d.region.as_deref()),
-        country: d.and_then(|d| d.country.as_deref()),
-        email: d.and_then(|d| d.email.as_deref()),
-        phone: d.and_then(|d| d.phone.as_deref()),
         switch_to_expired: first.is_some_and(|plan| plan.switch_to_expired),
         company_name: &p.company_name,
         office_name: p.office_name.as_deref(),
@@ -1168,7 +1144,7 @@ pub(super) fn v1_list(page: &Page<'_>) -> Vec<u8> {
     })
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Default)]
 #[serde(rename_all = "camelCase")]
 struct DebtorOut<'a> {
     #[serde(rename = "type")]
