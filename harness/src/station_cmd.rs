@@ -89,6 +89,9 @@ pub async fn serve(
             return exit::HARNESS;
         }
     };
+    // Listening before the first line is printed: a supervisor that reads the address and
+    // sends SIGTERM at once gets the graceful stop, not the default action of the signal.
+    let interrupt = crate::interrupt::Interrupt::listen();
     // The address actually bound: the port the OS chose for port 0, the wildcard as asked.
     let _ = writeln!(
         out,
@@ -138,7 +141,7 @@ pub async fn serve(
     let _ = writeln!(out, "press Ctrl-C (or send SIGTERM) to stop");
     let _ = out.flush();
     // Ctrl-C or SIGTERM (a container or service manager stopping it): in-flight answers finish.
-    let _ = crate::interrupt::Interrupt::listen().wait().await;
+    let _ = interrupt.wait().await;
     match handle.shutdown().await {
         Ok(()) => exit::OK,
         Err(e) => {

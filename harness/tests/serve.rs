@@ -116,6 +116,15 @@ impl Serve {
         self.child.wait().expect("wait")
     }
 
+    /// SIGTERM, and a clean exit (0), said with the status when it is not.
+    fn stop_cleanly(self) {
+        let status = self.stop();
+        assert!(
+            status.success(),
+            "collaudo serve did not exit cleanly on SIGTERM: {status:?} (its stderr is above)"
+        );
+    }
+
     fn get(&self, path: &str) -> Value {
         let (status, body) = http("GET", &format!("{}{path}", self.control), &[], "");
         assert_eq!(status, 200, "GET {path}: {body}");
@@ -358,7 +367,7 @@ fn positions_payments_and_receipt_attempts_survive_sigterm_and_a_restart() {
         .as_array()
         .map(Vec::len);
     assert_eq!(third, Some(3));
-    assert!(serve.stop().success());
+    serve.stop_cleanly();
 }
 
 #[test]
@@ -402,7 +411,7 @@ fn a_hundred_concurrent_positions_are_all_there_after_sigkill() {
             json!(format!("{}.{:02}", (100 + i) / 100, (100 + i) % 100))
         );
     }
-    assert!(serve.stop().success());
+    serve.stop_cleanly();
 }
 
 // ---- the page in headless Chromium ----
@@ -589,7 +598,21 @@ fn the_page_renders_in_headless_chromium_asking_for_nothing_outside() {
         "a real screenshot"
     );
     eprintln!("screenshot: {}", shot.display());
-    assert!(serve.stop().success());
+    serve.stop_cleanly();
+}
+
+// ---- signals ----
+
+/// A supervisor that sends SIGTERM the moment it reads the readiness line must get a clean
+/// stop with the commit, not the default action of an unhandled signal: the handlers are
+/// installed before that line is printed.
+#[test]
+fn sigterm_right_after_the_readiness_line_still_stops_cleanly() {
+    for _ in 0..5 {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let serve = Serve::start(&dir.path().join("serve.db"), &[]);
+        serve.stop_cleanly();
+    }
 }
 
 // ---- help ----
@@ -708,7 +731,7 @@ fn an_asynchronous_ecs_notice_is_paid_from_the_mock_gpd() {
     assert_eq!(status, 200, "{text}");
     let got: Value = serde_json::from_str(&text).expect("JSON");
     assert_eq!(got["status"], json!("PAID"), "{got}");
-    assert!(serve.stop().success());
+    serve.stop_cleanly();
 }
 
 // ---- a Checkout cart ----
@@ -777,5 +800,5 @@ fn a_checkout_cart_pays_every_notice_with_the_cart_id_as_payment_note() {
     assert_eq!(v["stopped_at"]["notice"], json!(1), "{v}");
     assert_eq!(v["stopped_at"]["step"], json!("verify"), "{v}");
     assert!(v["notices"][0]["close"].is_null(), "{v}");
-    assert!(serve.stop().success());
+    serve.stop_cleanly();
 }
