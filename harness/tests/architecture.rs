@@ -103,3 +103,41 @@ fn the_scanner_tells_a_construction_from_a_pattern() {
     let other = "fn f(v: &VerifyPaymentNoticeRes) {} struct MyGetPaymentRes { a: u8 }";
     assert!(constructions(other).is_empty());
 }
+
+/// What only the Nodo may do: judge the Stand-In state of a station, mint payment tokens, or
+/// build a receipt. A scenario step asks the case's `Nodo` (ARCHITECTURE.md).
+const NODO_ONLY: &[(&str, &str)] = &[
+    ("StationMonitor::new", "a Stand-In monitor of its own"),
+    ("receipt::token(", "a payment token of its own"),
+    ("receipt::from_activation(", "a receipt of its own"),
+    ("receipt::from_verify(", "a receipt of its own"),
+    ("standin_answer::verify(", "a Stand-In verify answer"),
+    (
+        "standin_answer::activation(",
+        "a Stand-In activation answer",
+    ),
+];
+
+#[test]
+fn the_harness_keeps_no_nodo_state_of_its_own() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    let mut offenders = Vec::new();
+    for f in files {
+        let text = std::fs::read_to_string(&f).expect("read source");
+        for (line_no, line) in text.lines().enumerate() {
+            let code = line.split("//").next().unwrap_or("");
+            for (needle, what) in NODO_ONLY {
+                if code.contains(needle) {
+                    offenders.push(format!("{}:{}: {what}", f.display(), line_no + 1));
+                }
+            }
+        }
+    }
+    assert!(
+        offenders.is_empty(),
+        "the harness does what the case's Nodo does:\n{}",
+        offenders.join("\n")
+    );
+}

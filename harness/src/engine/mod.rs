@@ -21,7 +21,7 @@ use collaudo_nodo::{BackOffice, CheckPolicy, Clock, Journal, Timeouts, VirtualCl
 use collaudo_reports::{
     CaseMeta, CaseResult, Event, EventEnvelope, Reporter, RunInfo, RunResult, StepRecord, Verdict,
 };
-use collaudo_wire::{Amount, Caller};
+use collaudo_wire::Caller;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Instant;
@@ -521,7 +521,7 @@ async fn run_case<P: StationProvider>(
     let start = VirtualTime::parse_rfc3339(VIRTUAL_START).unwrap_or(VirtualTime::EPOCH);
     let clock = Arc::new(VirtualClock::new(start));
     // Tokens unique in the run and the same whatever order the cases run in.
-    let mut token_counter = case_index as u64 * TOKENS_PER_CASE;
+    let token_base = case_index as u64 * TOKENS_PER_CASE;
     let (mut station, lease) = match env
         .provider
         .instance(clock.clone(), prereq::needs(scenario))
@@ -580,7 +580,7 @@ async fn run_case<P: StationProvider>(
                 scenario,
                 meta,
                 clock,
-                &mut token_counter,
+                token_base,
                 &sink,
                 case_started,
             )
@@ -600,7 +600,7 @@ async fn run_steps(
     scenario: &Scenario,
     meta: CaseMeta,
     clock: Arc<VirtualClock>,
-    token_counter: &mut u64,
+    token_base: u64,
     sink: &Sink,
     case_started: Instant,
 ) -> CaseResult {
@@ -618,13 +618,8 @@ async fn run_steps(
         .into_iter()
         .map(|(k, v)| (k.to_string(), v.clone()))
         .collect(),
-        activations: BTreeMap::new(),
-        verified_amounts: BTreeMap::<String, Amount>::new(),
-        verifies: BTreeMap::new(),
-        token_counter,
-        monitor: None,
-        standin_notices: std::collections::BTreeSet::new(),
-        traffic: None,
+        token_base,
+        nodo: None,
         client: None,
     };
     let mut steps = Vec::new();

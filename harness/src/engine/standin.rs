@@ -9,13 +9,12 @@ use crate::scenario::{
     parse_local_time,
 };
 use collaudo_nodo::aca::{AcaPosition, PositionStatus};
-use collaudo_nodo::nodo::standin_answer;
-use collaudo_nodo::standin::{
-    StationMonitor, TrafficModel, TrafficShare, Transition, rome_utc_offset_hours,
-};
-use collaudo_nodo::{Clock, Judgement, NodoOutcome, VirtualTime, judge_bounded};
-use collaudo_reports::{CheckRecord, CheckVerdict};
-use collaudo_wire::{Amount, FaultCode, Message, QrCode};
+use collaudo_nodo::nodo::{Forward, Nodo, Passing, standin_answer};
+use collaudo_nodo::standin::{TrafficModel, TrafficShare, Transition, rome_utc_offset_hours};
+use collaudo_nodo::{Clock, Judgement, NodoOutcome, VirtualTime};
+use collaudo_reports::{CheckRecord, CheckVerdict, ExchangeRecord};
+use collaudo_wire::{Amount, Message};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use toml::Spanned;
 
@@ -59,15 +58,12 @@ fn advance_to(clock: &dyn Clock, at: VirtualTime) {
     }
 }
 
-fn monitor<'m>(cx: &'m mut ScenarioCtx<'_>) -> Result<&'m mut StationMonitor, String> {
-    if cx.monitor.is_none() {
-        let m = StationMonitor::new(cx.cfg.standin_rules.clone(), cx.clock.now())
-            .map_err(|e| format!("invalid [standin] rules: {e}"))?;
-        cx.monitor = Some(m);
-    }
-    cx.monitor
-        .as_mut()
-        .ok_or_else(|| "the Stand-In monitor could not be created".to_string())
+/// The case's Nodo, watching the station under test from now on if it was not already.
+fn watching(cx: &mut ScenarioCtx<'_>) -> Result<Arc<Nodo>, String> {
+    let nodo = cx.nodo()?;
+    nodo.watch(cx.station_id())
+        .map_err(|e| format!("invalid [standin] rules: {e}"))?;
+    Ok(nodo)
 }
 
 /// The step's traffic model; a step that does not give one keeps the scenario's current one.
@@ -76,22 +72,11 @@ fn monitor<'m>(cx: &'m mut ScenarioCtx<'_>) -> Result<&'m mut StationMonitor, St
 /// slot's total when the slot closes, so the slot in progress takes the new figure, while the
 /// slots that closed before the step keep the traffic they had (they are still in the range
 /// of the next evaluations, and rewriting them would judge past slots by present traffic).
-fn traffic(
-    cx: &mut ScenarioCtx<'_>,
-    per_slot: Option<&Spanned<u64>>,
-    default: u64,
-) -> TrafficModel {
+fn traffic(nodo: &Nodo, per_slot: Option<&Spanned<u64>>, default: u64) -> TrafficModel {
     if let Some(t) = per_slot {
-        let next = TrafficModel::PerSlot(*t.get_ref());
-        let from = cx.cfg.standin_rules.slot_start(cx.clock.now());
-        cx.traffic = Some(match cx.traffic.take() {
-            Some(before) => before.then_from(from, next),
-            None => next,
-        });
+        nodo.set_traffic(TrafficModel::PerSlot(*t.get_ref()));
     }
-    cx.traffic
-        .get_or_insert_with(|| TrafficModel::PerSlot(default))
-        .clone()
+    nodo.traffic_or(TrafficModel::PerSlot(default))
 }
 
 fn transition_records(
@@ -110,7 +95,8 @@ fn transition_records(
 }
 
 fn expect_standin(
-    cx: &mut ScenarioCtx<'_>,
+    cx: &ScenarioCtx<'_>,
+    nodo: &Nodo,
     expect: &StandInExpect,
     traffic: &TrafficModel,
     checks: &mut Vec<CheckRecord>,
@@ -118,7 +104,9 @@ fn expect_standin(
     let Some(want) = expect.standin else {
         return;
     };
-    let Some(m) = cx.monitor.as_ref() else { return };
+    let Some(m) = nodo.monitor(cx.station_id()) else {
+        return;
+    };
     let got = m.in_stand_in();
     let numbers = m.assess(cx.clock.now(), traffic);
     let detail = if got {
@@ -194,8 +182,12 @@ pub(crate) async fn outage(
         .failing_percent
         .as_ref()
         .map_or(if fault.is_some() { 100 } else { 0 }, |p| *p.get_ref());
+    let nodo = match cx.nodo() {
+        Ok(n) => n,
+        Err(e) => return err(e),
+    };
     let traffic = traffic(
-        cx,
+        &nodo,
         st.nodo_traffic_per_slot.as_ref(),
         u64::from(per_slot) * 10,
     );
@@ -207,9 +199,10 @@ pub(crate) async fn outage(
         Ok(c) => c,
         Err(e) => return err(e),
     };
-    if let Err(e) = monitor(cx) {
+    if let Err(e) = watching(cx) {
         return err(e);
     }
+    let station = cx.station_id().to_string();
     let slot = Duration::from_secs(u64::from(cx.cfg.standin_rules.slot_minutes) * 60);
     let start = cx.clock.now();
     let end = start.plus(duration);
@@ -222,54 +215,70 @@ pub(crate) async fn outage(
     let mut checks = Vec::new();
     let mut exchanges = Vec::new();
     let (mut sent, mut failed) = (0u32, 0u32);
-    let request = client.verify(QrCode {
-        fiscal_code: cx.cfg.caller.id_pa.clone(),
-        notice_number: notice.clone(),
-    });
+    let request = client.verify(cx.qr(&notice));
     let mut slot_start = start;
-    while slot_start < end {
+    'slots: while slot_start < end {
         for i in 0..per_slot {
             let at = slot_start.plus(slot.mul_f64(f64::from(i) / f64::from(per_slot)));
             if at >= end {
                 break;
             }
             advance_to(cx.clock.as_ref(), at);
-            if cx.monitor.as_ref().is_some_and(StationMonitor::in_stand_in) {
-                break;
+            if nodo.in_stand_in(&station) {
+                break 'slots;
             }
             let faulty = i * 100 < failing * per_slot;
-            let ex = client
-                .send(
-                    &request,
-                    if faulty { fault.clone() } else { None },
-                    Some(&cx.scenario_id),
-                    Some(index),
-                )
-                .await;
-            let j = judge_bounded(&ex, &request, &cx.station.backoffice, &cx.cfg.policy).await;
-            cx.journal.update_classification(ex.seq, j.outcome.label());
+            let mut call = Forward::as_written(&cx.cfg.caller.id_pa, Some(&notice), &request);
+            call.fault = if faulty { fault.clone() } else { None };
+            call.scenario = Some(&cx.scenario_id);
+            call.step = Some(index);
+            let f = match nodo.forward(call).await {
+                Ok(f) => f,
+                Err(e) => return err(e.to_string()),
+            };
+            transition_records(&f.transitions, &mut transcript, &mut checks);
             sent += 1;
-            failed += u32::from(j.outcome.is_station_unavailable());
-            if let Some(m) = cx.monitor.as_mut() {
-                m.observe_outcome(ex.virtual_at, &j.outcome);
-            }
+            failed += u32::from(f.judgement.outcome.is_station_unavailable());
             if exchanges.len() < 200 {
-                exchanges.push(exchange_record(&ex, &j.outcome.label()));
+                exchanges.push(exchange_record(&f.exchange, &f.judgement.outcome.label()));
             }
         }
         slot_start = slot_start.plus(slot);
         advance_to(cx.clock.as_ref(), slot_start.min(end));
-        let now = cx.clock.now();
-        if let Some(m) = cx.monitor.as_mut() {
-            let ts = m.evaluate_until(now, &traffic);
-            transition_records(&ts, &mut transcript, &mut checks);
+        let ts = nodo.evaluate(&station);
+        transition_records(&ts, &mut transcript, &mut checks);
+    }
+    if cx.clock.now() < end {
+        // In Stand-In the PSPs' traffic no longer reaches the station; the rest of the outage
+        // passes with the Nodo's own probes, which the station, still down, fails.
+        let passed = nodo
+            .advance_observed(
+                end.since(cx.clock.now()),
+                &Passing {
+                    probe_fault: fault.clone(),
+                    scenario: Some(&cx.scenario_id),
+                    step: Some(index),
+                },
+            )
+            .await;
+        for (ex, ok) in &passed.probes {
+            exchanges.push(exchange_record(ex, probe_label(*ok)));
         }
+        transition_records(&passed.transitions, &mut transcript, &mut checks);
     }
     transcript.push(format!(
         "{sent} verifies reached the Nodo's monitor, {failed} of them counted as the station unavailable"
     ));
-    expect_standin(cx, &st.expect, &traffic, &mut checks);
+    expect_standin(cx, &nodo, &st.expect, &traffic, &mut checks);
     done(index, name, started, checks, exchanges, transcript)
+}
+
+fn probe_label(positive: bool) -> &'static str {
+    if positive {
+        "probe positive"
+    } else {
+        "probe negative"
+    }
 }
 
 /// `call = "recover"`: `duration` of virtual time during which the Nodo probes the station in
@@ -286,69 +295,43 @@ pub(crate) async fn recover(
     let Some(duration) = parse_duration(st.duration.get_ref()) else {
         return err("recover needs a duration".into());
     };
-    let traffic = traffic(cx, st.nodo_traffic_per_slot.as_ref(), 1000);
-    let client = match cx.client() {
-        Ok(c) => c,
+    let nodo = match watching(cx) {
+        Ok(n) => n,
         Err(e) => return err(e),
     };
-    if let Err(e) = monitor(cx) {
-        return err(e);
-    }
-    let fault = fault_of(st.fault.as_ref());
-    let end = cx.clock.now().plus(duration);
-    let step =
-        Duration::from_secs(u64::from(cx.cfg.standin_rules.probe_interval_minutes.max(1)) * 60);
+    let traffic = traffic(&nodo, st.nodo_traffic_per_slot.as_ref(), 1000);
     let mut checks = Vec::new();
     let mut exchanges = Vec::new();
-    let (mut probes, mut positive) = (0u32, 0u32);
-    loop {
-        let now = cx.clock.now();
-        let due = cx
-            .monitor
-            .as_ref()
-            .is_some_and(|m| m.in_stand_in() && m.probe_due(now));
-        if due {
-            // The probe is the Nodo's (mock-nodo::nodo::probe): the same one a Nodo in serve
-            // sends on its own.
-            let (ex, ok) = collaudo_nodo::nodo::probe(
-                &client,
-                fault.clone(),
-                Some(&cx.scenario_id),
-                Some(index),
-            )
-            .await;
-            let label = if ok {
-                "probe positive"
-            } else {
-                "probe negative"
-            };
-            probes += 1;
-            positive += u32::from(ok);
-            if let Some(m) = cx.monitor.as_mut() {
-                m.probe(ex.virtual_at, ok);
-            }
-            exchanges.push(exchange_record(&ex, label));
-        }
-        if let Some(m) = cx.monitor.as_mut() {
-            let ts = m.evaluate_until(cx.clock.now(), &traffic);
-            transition_records(&ts, &mut transcript, &mut checks);
-        }
-        if cx.clock.now() >= end {
-            break;
-        }
-        let next = cx.clock.now().plus(step).min(end);
-        advance_to(cx.clock.as_ref(), next);
+    // The probes are the Nodo's, sent on its own as time passes (the same a Nodo in serve
+    // sends); the step only lets the time pass and says what came of it.
+    let passed = nodo
+        .advance_observed(
+            duration,
+            &Passing {
+                probe_fault: fault_of(st.fault.as_ref()),
+                scenario: Some(&cx.scenario_id),
+                step: Some(index),
+            },
+        )
+        .await;
+    let probes = passed.probes.len();
+    let positive = passed.probes.iter().filter(|(_, ok)| *ok).count();
+    for (ex, ok) in &passed.probes {
+        exchanges.push(exchange_record(ex, probe_label(*ok)));
     }
+    transition_records(&passed.transitions, &mut transcript, &mut checks);
     transcript.push(format!(
         "{probes} technical probes, {positive} positive (HTTP 2xx with SCONOSCIUTO in the body)"
     ));
-    expect_standin(cx, &st.expect, &traffic, &mut checks);
+    expect_standin(cx, &nodo, &st.expect, &traffic, &mut checks);
     done(index, name, started, checks, exchanges, transcript)
 }
 
 /// Whether the Nodo answers this step itself (the station is in Stand-In).
 pub(crate) fn in_stand_in(cx: &ScenarioCtx<'_>) -> bool {
-    cx.monitor.as_ref().is_some_and(StationMonitor::in_stand_in)
+    cx.nodo
+        .as_ref()
+        .is_some_and(|n| n.in_stand_in(cx.station_id()))
 }
 
 fn aca_position(cx: &ScenarioCtx<'_>, notice: &str) -> Option<AcaPosition> {
@@ -356,14 +339,10 @@ fn aca_position(cx: &ScenarioCtx<'_>, notice: &str) -> Option<AcaPosition> {
     standin_answer::position(store, &cx.cfg.caller.id_pa, notice)
 }
 
-/// Why a notice cannot be paid in Stand-In, if it cannot (DOMAIN.md §7.4): the Nodo's rule.
-fn not_payable(cx: &ScenarioCtx<'_>, p: Option<&AcaPosition>) -> Option<String> {
-    standin_answer::not_payable(p, cx.clock.now())
-}
-
-/// A verify or activate answered by the Nodo from ACA, without calling the station.
+/// A verify or activate while the station is in Stand-In: the Nodo answers from ACA without
+/// calling the station; the step judges the Nodo's answer.
 #[allow(clippy::too_many_arguments)]
-pub(crate) fn answer_from_aca(
+pub(crate) async fn answer_from_aca(
     cx: &mut ScenarioCtx<'_>,
     index: usize,
     expect: &SoapExpect,
@@ -376,67 +355,46 @@ pub(crate) fn answer_from_aca(
     if cx.station.aca.is_none() {
         return StepOutcome::Skip("no mock ACA in this run: Stand-In answers come from ACA".into());
     }
-    let since = match cx.monitor.as_ref().map(StationMonitor::state) {
-        Some(s) => s.to_string(),
-        None => String::new(),
+    let nodo = match cx.nodo() {
+        Ok(n) => n,
+        Err(e) => return super::step::error_outcome(index, name, e, started),
     };
+    let since = nodo
+        .monitor(cx.station_id())
+        .map_or(String::new(), |m| m.state().to_string());
     transcript.push(format!(
         "station {since}: the Nodo answers {call} for {notice} from ACA; the station is not called"
     ));
-    let position = aca_position(cx, notice);
-    let refusal = not_payable(cx, position.as_ref());
-    let company = cx
-        .station
-        .backoffice
-        .ec(&cx.cfg.caller.id_pa)
-        .and_then(|e| e.company_name.clone())
-        .unwrap_or_else(|| "Ente creditore".into());
-    let (outcome, message) = match (&refusal, &position) {
-        (Some(why), _) => (
-            NodoOutcome::Nodo {
-                code: FaultCode::PptPagamentoSconosciuto,
-                reason: format!("not payable in Stand-In: {why}"),
-            },
-            None,
-        ),
-        (None, Some(p)) => {
-            // The answers are the Nodo's (mock-nodo::nodo::standin_answer); the engine only
-            // keeps what later steps of the scenario build on.
-            let msg = if call == "verify" {
-                let v = standin_answer::verify(p, &company);
-                if let Some(o) = &v.payment_option {
-                    cx.verified_amounts.insert(notice.to_string(), o.amount);
-                }
-                cx.verifies.insert(notice.to_string(), v.clone());
-                Message::VerifyPaymentNoticeRes(v)
-            } else {
-                // DOMAIN.md §7.5: one transfer of the total to the creating EC, category STAND-IN.
-                let res = standin_answer::activation(p, &company);
-                if let Some(data) = &res.data {
-                    transcript.push(format!(
-                        "Stand-In activation: one transfer of {} to {} (IBAN {}), category STAND-IN",
-                        data.payment_amount,
-                        p.request.pa_fiscal_code,
-                        p.iban.iban.as_deref().unwrap_or("none")
-                    ));
-                    cx.activations.insert(notice.to_string(), data.clone());
-                }
-                cx.standin_notices.insert(notice.to_string());
-                Message::GetPaymentV2Res(res)
-            };
-            (NodoOutcome::Ok, Some(msg))
-        }
-        (None, None) => unreachable_outcome(),
+    let qr = cx.qr(notice);
+    let answer = if call == "verify" {
+        nodo.verify(&qr).await
+    } else {
+        nodo.activate(&qr, nodo.verified_amount(&qr), None).await
     };
-    let explanation = match &outcome {
+    let answer = match answer {
+        Ok(a) => a,
+        Err(e) => return super::step::error_outcome(index, name, e.to_string(), started),
+    };
+    if let Some(Message::GetPaymentRes(r) | Message::GetPaymentV2Res(r)) = &answer.message {
+        if let (Some(data), Some(p)) = (&r.data, aca_position(cx, notice)) {
+            // DOMAIN.md §7.5: one transfer of the total to the creating EC, category STAND-IN.
+            transcript.push(format!(
+                "Stand-In activation: one transfer of {} to {} (IBAN {}), category STAND-IN",
+                data.payment_amount,
+                p.request.pa_fiscal_code,
+                p.iban.iban.as_deref().unwrap_or("none")
+            ));
+        }
+    }
+    let explanation = match &answer.outcome {
         NodoOutcome::Ok => {
             format!("The Nodo answers the PSP OK from ACA (standin=true) for {notice}.")
         }
         other => format!("The Nodo answers the PSP {other}."),
     };
     let j = Judgement {
-        outcome,
-        message,
+        outcome: answer.outcome,
+        message: answer.message,
         violations: Vec::new(),
         checks: Vec::new(),
         hygiene: Vec::new(),
@@ -446,18 +404,6 @@ pub(crate) fn answer_from_aca(
     // (the transcript says so), and a check that cannot fail would read as evidence.
     let checks = vec![super::expect::nodo_outcome(&j, expect)];
     done(index, name, started, checks, Vec::new(), transcript)
-}
-
-fn unreachable_outcome() -> (NodoOutcome, Option<Message>) {
-    // not_payable() returns Some when there is no position, so this arm is never taken; answer
-    // as for a missing position rather than panic.
-    (
-        NodoOutcome::Nodo {
-            code: FaultCode::PptPagamentoSconosciuto,
-            reason: "not payable in Stand-In: the notice is not in ACA".into(),
-        },
-        None,
-    )
 }
 
 /// `call = "aca"`: what ACA holds for the notice, against `aca_*` expectations.
@@ -592,6 +538,10 @@ pub(crate) async fn aca_consistency(
         Ok(c) => c,
         Err(e) => return super::step::error_outcome(index, name, e, started),
     };
+    let nodo = match cx.nodo() {
+        Ok(n) => n,
+        Err(e) => return super::step::error_outcome(index, name, e, started),
+    };
     let mut checks = Vec::new();
     let mut exchanges = Vec::new();
     let roles: Vec<(String, String)> = cx
@@ -602,15 +552,17 @@ pub(crate) async fn aca_consistency(
         .map(|(r, n)| (r.clone(), n.clone()))
         .collect();
     for (role, notice) in roles {
-        let request = client.verify(QrCode {
-            fiscal_code: cx.cfg.caller.id_pa.clone(),
-            notice_number: notice.clone(),
-        });
-        let ex = client
-            .send(&request, None, Some(&cx.scenario_id), Some(index))
-            .await;
-        let j = judge_bounded(&ex, &request, &cx.station.backoffice, &cx.cfg.policy).await;
-        exchanges.push(exchange_record(&ex, &j.outcome.label()));
+        let request = client.verify(cx.qr(&notice));
+        let mut call = Forward::as_written(&cx.cfg.caller.id_pa, Some(&notice), &request);
+        call.scenario = Some(&cx.scenario_id);
+        call.step = Some(index);
+        let j = match nodo.forward(call).await {
+            Ok(f) => {
+                exchanges.push(exchange_record(&f.exchange, &f.judgement.outcome.label()));
+                f.judgement
+            }
+            Err(e) => return super::step::error_outcome(index, name, e.to_string(), started),
+        };
         let name = format!("aca-consistency {role}");
         // A payable notice the station cannot verify cannot be compared: that is a failure of
         // the comparison, not a silent pass.
@@ -698,31 +650,50 @@ pub(crate) async fn aca_consistency(
     done(index, name, started, checks, exchanges, transcript)
 }
 
-/// Before virtual time jumps ahead, let the monitor evaluate every boundary up to the new time
-/// with the traffic model in force, so a later step's model is never applied to earlier slots.
-pub(crate) fn settle_monitor(
+/// Virtual time passes by `d`: through the Nodo when the case has one (its monitor evaluates
+/// every boundary on the way, with the traffic model in force, and it probes a station in
+/// Stand-In as the probes fall due), else the clock alone (nothing watches it yet).
+pub(crate) async fn let_time_pass(
     cx: &mut ScenarioCtx<'_>,
-    until: VirtualTime,
+    d: Duration,
+    index: usize,
     transcript: &mut Vec<String>,
+    exchanges: &mut Vec<ExchangeRecord>,
 ) {
-    let traffic = cx.traffic.clone().unwrap_or(TrafficModel::PerSlot(1000));
-    if let Some(m) = cx.monitor.as_mut() {
-        for t in m.evaluate_until(until, &traffic) {
-            transcript.push(format!("Stand-In monitor: station {t}"));
-        }
+    let Some(nodo) = cx.nodo.clone() else {
+        cx.clock.advance(d);
+        return;
+    };
+    let passed = nodo
+        .advance_observed(
+            d,
+            &Passing {
+                probe_fault: None,
+                scenario: Some(&cx.scenario_id),
+                step: Some(index),
+            },
+        )
+        .await;
+    for (ex, ok) in &passed.probes {
+        exchanges.push(exchange_record(ex, probe_label(*ok)));
+    }
+    for t in &passed.transitions {
+        transcript.push(format!("Stand-In monitor: station {t}"));
     }
 }
 
 /// Move the clock to a local time if the step asks.
-pub(crate) fn apply_local_time(
+pub(crate) async fn apply_local_time(
     cx: &mut ScenarioCtx<'_>,
+    index: usize,
     at_local_time: Option<&Spanned<String>>,
     transcript: &mut Vec<String>,
+    exchanges: &mut Vec<ExchangeRecord>,
 ) {
     if let Some((h, m)) = at_local_time.and_then(|t| parse_local_time(t.get_ref())) {
         let target = target_local(cx.clock.now(), h, m);
-        settle_monitor(cx, target, transcript);
-        cx.clock.advance_to(target);
+        let d = target.since(cx.clock.now());
+        let_time_pass(cx, d, index, transcript, exchanges).await;
         transcript.push(format!(
             "virtual clock moved to {h:02}:{m:02} Italian time ({target})"
         ));

@@ -6,13 +6,17 @@ use super::{EngineConfig, StationInstance, expect, receipt};
 use crate::scenario::{
     EcAction, FaultSpec, ReceiptSpec, SoapExpect, SoapOptions, Step, StepKind, parse_duration,
 };
+use collaudo_nodo::nodo::{
+    EcEntry, Forward, Integration, Nodo, NodoConfig, ReceiptBasis, ReceiptProblem, Registry,
+    StationLink,
+};
 use collaudo_nodo::{
     Clock, Corruption, Exchange, Fault, Journal, Judgement, NodoClient, SoapActionStyle,
-    StationTarget, VirtualClock, judge_bounded,
+    StationTarget, VirtualClock,
 };
 use collaudo_reports::{CheckRecord, CheckVerdict, ExchangeRecord, StepRecord, Verdict};
 use collaudo_wire::ident::STAND_IN_PROBE;
-use collaudo_wire::{Amount, Message, PaymentData, QrCode, TransferType, base64};
+use collaudo_wire::{Message, QrCode, TransferType, base64};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Instant;
@@ -25,19 +29,13 @@ pub(crate) struct ScenarioCtx<'a> {
     pub(crate) journal: Arc<Journal>,
     pub(crate) scenario_id: String,
     pub(crate) captures: BTreeMap<String, String>,
-    /// Notice → (activation data, version used), to build receipts.
-    pub(crate) activations: BTreeMap<String, PaymentData>,
-    /// Notice → amount answered by the last verify (the Nodo passes it on at activation).
-    pub(crate) verified_amounts: BTreeMap<String, Amount>,
-    /// Notice → the last valid verify answer (for receipts built without an activation).
-    pub(crate) verifies: BTreeMap<String, collaudo_wire::VerifyPaymentNoticeRes>,
-    pub(crate) token_counter: &'a mut u64,
-    /// The Nodo's health monitor of the station, once a Stand-In step started it.
-    pub(crate) monitor: Option<collaudo_nodo::standin::StationMonitor>,
-    /// Notices paid in Stand-In (their receipts carry `standIn=true`).
-    pub(crate) standin_notices: std::collections::BTreeSet<String>,
-    /// The Nodo's total traffic model in force (set by outage/recover steps).
-    pub(crate) traffic: Option<collaudo_nodo::standin::TrafficModel>,
+    /// Payment tokens of this case's Nodo start after this many (each case has its own range,
+    /// so tokens are unique in the run whatever order the cases run in).
+    pub(crate) token_base: u64,
+    /// The case's mock Nodo, made by the first step that needs it: it routes the calls, holds
+    /// the Stand-In monitor and what it learnt of each notice (the last verify, the
+    /// activation), answers from ACA in Stand-In and builds the receipts.
+    pub(crate) nodo: Option<Arc<Nodo>>,
     /// The Nodo's client toward the station, made by the case's first call and shared by the
     /// rest: its connection pool is kept between steps, as the Nodo's forwarder keeps its
     /// connections, and a TLS client is not set up again for every step (about 60 µs each,
@@ -46,6 +44,56 @@ pub(crate) struct ScenarioCtx<'a> {
 }
 
 impl ScenarioCtx<'_> {
+    /// The case's Nodo: the EC under test served by the station under test.
+    pub(crate) fn nodo(&mut self) -> Result<Arc<Nodo>, String> {
+        if let Some(n) = &self.nodo {
+            return Ok(n.clone());
+        }
+        let client = self.client()?;
+        let registry = Registry::default()
+            .with_station(StationLink {
+                client,
+                get_payment_v2: self.cfg.get_payment_version == 2,
+                send_rt_v2: self.cfg.send_rt_version == 2,
+            })
+            .with_ec(EcEntry {
+                fiscal_code: self.cfg.caller.id_pa.clone(),
+                integration: Integration::Sync,
+                station: Some(self.cfg.caller.id_station.clone()),
+                broadcast: Vec::new(),
+            });
+        let nodo = Nodo::new(NodoConfig {
+            registry,
+            backoffice: self.station.backoffice.clone(),
+            policy: self.cfg.policy.clone(),
+            retry: self.cfg.retry,
+            standin: self.cfg.standin_rules.clone(),
+            aca: self.station.aca.clone(),
+            gpd: None,
+            clock: self.clock.clone() as Arc<dyn Clock>,
+            journal: self.journal.clone(),
+            seed: self.cfg.seed,
+        })
+        .map_err(|e| e.to_string())?
+        .with_tokens_after(self.token_base);
+        let nodo = Arc::new(nodo);
+        self.nodo = Some(nodo.clone());
+        Ok(nodo)
+    }
+
+    /// The station under test's id in the Nodo's registry.
+    pub(crate) fn station_id(&self) -> &str {
+        &self.cfg.caller.id_station
+    }
+
+    /// A notice of the EC under test.
+    pub(crate) fn qr(&self, notice: &str) -> QrCode {
+        QrCode {
+            fiscal_code: self.cfg.caller.id_pa.clone(),
+            notice_number: notice.to_string(),
+        }
+    }
+
     /// The Nodo's client toward the station under test.
     pub(crate) fn client(&mut self) -> Result<NodoClient, String> {
         if let Some(c) = &self.client {
@@ -188,11 +236,11 @@ pub(crate) async fn run_step(cx: &mut ScenarioCtx<'_>, index: usize, st: &Step) 
             .map_or_else(|| format!("step {}", index + 1), str::to_string)
     });
     let mut transcript = Vec::new();
+    // Time the step lets pass before it acts: the Nodo's own probes meanwhile belong to it.
+    let mut passed = Vec::new();
     if let Some(adv) = &st.advance {
         if let Some(d) = parse_duration(adv.get_ref()) {
-            let until = cx.clock.now().plus(d);
-            super::standin::settle_monitor(cx, until, &mut transcript);
-            cx.clock.advance(d);
+            super::standin::let_time_pass(cx, d, index, &mut transcript, &mut passed).await;
             transcript.push(format!(
                 "virtual clock advanced by {} to {}",
                 adv.get_ref(),
@@ -200,7 +248,34 @@ pub(crate) async fn run_step(cx: &mut ScenarioCtx<'_>, index: usize, st: &Step) 
             ));
         }
     }
-    super::standin::apply_local_time(cx, st.at_local_time.as_ref(), &mut transcript);
+    super::standin::apply_local_time(
+        cx,
+        index,
+        st.at_local_time.as_ref(),
+        &mut transcript,
+        &mut passed,
+    )
+    .await;
+    let outcome = act(cx, index, st, name, started, transcript).await;
+    match outcome {
+        StepOutcome::Done(mut record) if !passed.is_empty() => {
+            passed.append(&mut record.exchanges);
+            record.exchanges = passed;
+            StepOutcome::Done(record)
+        }
+        other => other,
+    }
+}
+
+/// What the step does once its time has come.
+async fn act(
+    cx: &mut ScenarioCtx<'_>,
+    index: usize,
+    st: &Step,
+    name: String,
+    started: Instant,
+    mut transcript: Vec<String>,
+) -> StepOutcome {
     let notice = match resolve_notice(cx, st.kind.notice()) {
         Ok(n) => n,
         Err(e) => return skip_record(index, name, e, started),
@@ -247,7 +322,8 @@ pub(crate) async fn run_step(cx: &mut ScenarioCtx<'_>, index: usize, st: &Step) 
             let call = st.kind.call_name().unwrap_or_default();
             return super::standin::answer_from_aca(
                 cx, index, expect, name, call, &n, started, transcript,
-            );
+            )
+            .await;
         }
         StepKind::Action(a) => {
             return run_action(cx, index, a, name, notice, started, transcript).await;
@@ -262,6 +338,10 @@ pub(crate) async fn run_step(cx: &mut ScenarioCtx<'_>, index: usize, st: &Step) 
 
     let client = match cx.client() {
         Ok(c) => c,
+        Err(e) => return error_record(index, name, e, started),
+    };
+    let nodo = match cx.nodo() {
+        Ok(n) => n,
         Err(e) => return error_record(index, name, e, started),
     };
     let qr = |n: &str| QrCode {
@@ -289,7 +369,8 @@ pub(crate) async fn run_step(cx: &mut ScenarioCtx<'_>, index: usize, st: &Step) 
                     TransferType::Pagopa
                 }
             });
-            let msg = client.get_payment(qr(&n), cx.verified_amounts.get(&n).copied(), v2, tt);
+            // The PSP activates with the amount the verify gave it.
+            let msg = client.get_payment(qr(&n), nodo.verified_amount(&qr(&n)), v2, tt);
             (&a.soap, &a.expect, msg)
         }
         StepKind::SendRt(crate::scenario::SendRt { receipt, .. })
@@ -402,25 +483,31 @@ pub(crate) async fn run_step(cx: &mut ScenarioCtx<'_>, index: usize, st: &Step) 
     let mut exchanges = Vec::new();
     let mut latencies = Vec::new();
     let mut last: Option<(Exchange, Judgement)> = None;
+    let psp_traffic = matches!(st.kind, StepKind::Verify(_) | StepKind::Activate(_));
     for _ in 0..repeat {
-        let ex = client
-            .send_raw(
-                primitive,
-                body.clone(),
-                soap_action.clone(),
-                fault.clone(),
-                Some(&cx.scenario_id),
-                Some(index),
-            )
+        let forwarded = nodo
+            .forward(Forward {
+                ec: &cx.cfg.caller.id_pa,
+                notice: notice.as_deref(),
+                message: &msg,
+                body: body.clone(),
+                soap_action: soap_action.clone(),
+                fault: fault.clone(),
+                psp_traffic,
+                scenario: Some(&cx.scenario_id),
+                step: Some(index),
+            })
             .await;
-        let j = judge_bounded(&ex, &msg, &cx.station.backoffice, &cx.cfg.policy).await;
-        if matches!(st.kind, StepKind::Verify(_) | StepKind::Activate(_)) {
-            if let Some(m) = cx.monitor.as_mut() {
-                m.observe_outcome(ex.virtual_at, &j.outcome);
+        let (ex, j) = match forwarded {
+            Ok(f) => {
+                for t in &f.transitions {
+                    transcript.push(format!("Stand-In monitor: station {t}"));
+                }
+                (f.exchange, f.judgement)
             }
-        }
+            Err(e) => return error_record(index, name, e.to_string(), started),
+        };
         let label = j.outcome.label();
-        cx.journal.update_classification(ex.seq, label.clone());
         transcript.push(format!(
             "→ {} {}{} [SOAPAction {}]",
             primitive,
@@ -480,15 +567,15 @@ pub(crate) async fn run_step(cx: &mut ScenarioCtx<'_>, index: usize, st: &Step) 
     let Some((ex, j)) = last else {
         return error_record(index, name, "no call was made".into(), started);
     };
-    // Remember what later steps need.
+    // The Nodo remembered the verify and the activation; an activation is compared with the
+    // verify before it.
     if let Some(Message::GetPaymentRes(r) | Message::GetPaymentV2Res(r)) = &j.message {
         if let (Some(d), Some(n)) = (&r.data, &notice) {
             if j.outcome.is_ok() {
-                if let Some(v) = cx.verifies.get(n) {
-                    checks.extend(expect::verify_activate_consistent(v, d));
+                if let Some(v) = nodo.verified(&qr(n)) {
+                    checks.extend(expect::verify_activate_consistent(&v, d));
                 }
             }
-            cx.activations.insert(n.clone(), d.clone());
         }
     }
     if matches!(st.kind, StepKind::Activate(_))
@@ -500,12 +587,6 @@ pub(crate) async fn run_step(cx: &mut ScenarioCtx<'_>, index: usize, st: &Step) 
             CheckVerdict::Skip,
             "IBANs registered for their EC and secondary ECs enabled on the Nodo were not checked: add [backoffice] to collaudo.toml with the ECs and IBANs registered in the pagoPA Back Office",
         ));
-    }
-    if let Some(Message::VerifyPaymentNoticeRes(r)) = &j.message {
-        if let (Some(o), Some(n)) = (&r.payment_option, &notice) {
-            cx.verified_amounts.insert(n.clone(), o.amount);
-            cx.verifies.insert(n.clone(), r.clone());
-        }
     }
     checks.extend(expect::fields(&ex, expect, &cx.captures));
     let named_cx = expect::NamedCtx {
@@ -556,16 +637,13 @@ async fn run_action(
         delta_cents: delta,
         amount_cents: notice
             .as_ref()
-            .and_then(|n| cx.verified_amounts.get(n))
+            .and_then(|n| cx.nodo.as_ref()?.verified_amount(&cx.qr(n)))
             .and_then(|a| i64::try_from(a.cents()).ok())
             .map(|a| a + delta),
     };
     let outcome = cx.station.actions.perform(action, &args).await;
-    if let Some(n) = &notice {
-        // The EC changed the notice: the last verify no longer describes it, so the next
-        // activation is compared with the next verify, if any.
-        cx.verifies.remove(n);
-        cx.verified_amounts.remove(n);
+    if let (Some(n), Some(nodo)) = (&notice, &cx.nodo) {
+        nodo.notice_changed(&cx.qr(n));
     }
     match outcome {
         ActionResult::Done(msg) => {
@@ -635,67 +713,55 @@ pub(crate) fn build_receipt(
     notice: &str,
     v2: bool,
 ) -> Result<collaudo_wire::Receipt, ReceiptSource> {
-    *cx.token_counter += 1;
-    let token = receipt::token(cx.cfg.seed, *cx.token_counter);
-    let now = cx.clock.now().to_string();
+    let nodo = cx.nodo().map_err(ReceiptSource::Invalid)?;
     let stand_in = st.stand_in.unwrap_or(false);
-    let mut r = match st
+    let ec = &cx.cfg.caller.id_pa;
+    let from_verify = st
         .receipt_from
         .as_ref()
-        .map_or("activation", |s| s.get_ref().as_str())
-    {
-        "verify" => {
-            let Some(v) = cx.verifies.get(notice) else {
-                return Err(ReceiptSource::Missing(format!(
-                    "no successful verify of {notice} earlier in this scenario to build the receipt from"
-                )));
-            };
-            let ec = &cx.cfg.caller.id_pa;
-            let iban = cx
-                .station
-                .backoffice
-                .ibans
-                .get(ec)
-                .and_then(|l| l.iter().find(|i| !i.postal).or_else(|| l.first()))
-                .map(|i| i.iban.clone())
-                .ok_or_else(|| {
-                    ReceiptSource::Invalid(format!(
-                        "no IBAN registered for EC {ec} in [backoffice] to credit the receipt to"
-                    ))
-                })?;
-            receipt::from_verify(v, notice, ec, &token, v2, &now, &iban, stand_in)
-                .map_err(ReceiptSource::Invalid)?
-        }
-        _ => {
-            let Some(data) = cx.activations.get(notice) else {
-                return Err(ReceiptSource::Missing(format!(
-                    "no successful activation of {notice} earlier in this scenario to build the receipt from"
-                )));
-            };
-            let mut r = receipt::from_activation(
-                data,
-                notice,
-                &cx.cfg.caller.id_pa,
-                &token,
-                v2,
-                &now,
-                "Ente creditore",
-            );
-            let paid_in_stand_in = cx.standin_notices.contains(notice);
-            r.stand_in = Some(stand_in || paid_in_stand_in);
-            if paid_in_stand_in {
-                // The PSP's outcome closes the payment: ACA now holds the position as paid.
-                if let Some(store) = cx.station.aca.as_ref().map(|a| a.store()) {
-                    let _ = store.mark_paid(&cx.cfg.caller.id_pa, &data.creditor_reference_id);
-                }
+        .is_some_and(|s| s.get_ref() == "verify");
+    let iban;
+    let basis = if from_verify {
+        iban = cx
+            .station
+            .backoffice
+            .ibans
+            .get(ec)
+            .and_then(|l| l.iter().find(|i| !i.postal).or_else(|| l.first()))
+            .map(|i| i.iban.clone());
+        match &iban {
+            Some(iban) => ReceiptBasis::Verify { iban },
+            None if nodo.verified(&cx.qr(notice)).is_none() => {
+                return Err(no_verify(notice));
             }
-            r
+            None => {
+                return Err(ReceiptSource::Invalid(format!(
+                    "no IBAN registered for EC {ec} in [backoffice] to credit the receipt to"
+                )));
+            }
         }
+    } else {
+        ReceiptBasis::Activation
     };
+    let mut r = nodo
+        .receipt_for(&cx.qr(notice), basis, v2, stand_in)
+        .map_err(|p| match p {
+            ReceiptProblem::NoVerify => no_verify(notice),
+            ReceiptProblem::NoActivation => ReceiptSource::Missing(format!(
+                "no successful activation of {notice} earlier in this scenario to build the receipt from"
+            )),
+            ReceiptProblem::Invalid(why) => ReceiptSource::Invalid(why),
+        })?;
     if let Some(delta) = st.amount_delta_cents {
         receipt::shift_amount(&mut r, delta).map_err(ReceiptSource::Invalid)?;
     }
     Ok(r)
+}
+
+fn no_verify(notice: &str) -> ReceiptSource {
+    ReceiptSource::Missing(format!(
+        "no successful verify of {notice} earlier in this scenario to build the receipt from"
+    ))
 }
 
 fn resolve_notice(

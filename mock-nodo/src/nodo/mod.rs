@@ -14,6 +14,7 @@
 //! Nothing here knows about scenarios: a scenario engine drives a `Nodo` the way PSPs, the EC
 //! and time would, and observes what the Nodo and the station did.
 
+mod forward;
 pub mod gpd_answer;
 pub mod receipt;
 mod restore;
@@ -35,6 +36,11 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
+
+pub use forward::{Forward, Forwarded, Passed, Passing, ReceiptBasis, ReceiptProblem};
+
+/// The Nodo's total traffic per Stand-In slot when nobody said otherwise.
+const DEFAULT_TRAFFIC: TrafficModel = TrafficModel::PerSlot(1000);
 
 /// One technical probe of a station in Stand-In (DOMAIN.md §7): a verify of
 /// [`PROBE_NOTICE_NUMBER`] for the station's EC, positive when the station answers HTTP 2xx
@@ -248,6 +254,8 @@ struct State {
     /// Station id → faults for its next calls, consumed one per call (verify, activate,
     /// probe; receipts have their own outages).
     faults: BTreeMap<String, std::collections::VecDeque<Fault>>,
+    /// What the Nodo learnt of each notice (EC, notice number) from the answers it routed.
+    notices: BTreeMap<forward::NoticeKey, forward::Seen>,
 }
 
 /// Everything a [`Nodo`] is made of.
@@ -318,6 +326,14 @@ impl Nodo {
             seed: config.seed,
             state: Mutex::new(State::default()),
         })
+    }
+
+    /// Payment tokens continue after `n` tokens already made: several Nodi with one seed
+    /// (one per scenario) keep their tokens apart with distinct ranges.
+    #[must_use]
+    pub fn with_tokens_after(self, n: u64) -> Nodo {
+        self.state().tokens = n;
+        self
     }
 
     fn state(&self) -> MutexGuard<'_, State> {
@@ -461,6 +477,7 @@ impl Nodo {
                         None,
                     )
                 };
+                self.remember(qr, &message, &Route::Gpd);
                 self.record(
                     op,
                     &qr.notice_number,
@@ -511,10 +528,9 @@ impl Nodo {
     fn observe(&self, station: &str, at: VirtualTime, outcome: &NodoOutcome) -> Vec<Transition> {
         let now = self.clock.now();
         let mut st = self.state();
-        let traffic = st
-            .traffic
-            .get_or_insert_with(|| TrafficModel::PerSlot(1000))
-            .clone();
+        // The default is not stored: a scenario that sets the traffic later (an outage) sets
+        // it for the whole range, as if it had been said first.
+        let traffic = st.traffic.clone().unwrap_or(DEFAULT_TRAFFIC);
         let rules = self.standin.clone();
         let monitor = match st.monitors.entry(station.to_string()) {
             std::collections::btree_map::Entry::Occupied(o) => o.into_mut(),
@@ -566,6 +582,7 @@ impl Nodo {
                         None,
                     )
                 };
+                self.remember(qr, &message, &route);
                 self.record(
                     op,
                     &qr.notice_number,
@@ -637,6 +654,9 @@ impl Nodo {
             .update_classification(ex.seq, j.outcome.label());
         let transitions = self.observe(&station, ex.virtual_at, &j.outcome);
         let route = Route::Station(station.clone());
+        if let Some(m) = &j.message {
+            self.remember(qr, m, &route);
+        }
         self.record(
             op,
             &qr.notice_number,
@@ -827,55 +847,11 @@ impl Nodo {
     /// Nodo probes each station in Stand-In whose probe is due (a verify of
     /// [`PROBE_NOTICE_NUMBER`]), then lets its monitor decide. Returns the probe exchanges.
     pub async fn advance(&self, d: Duration) -> Vec<Exchange> {
-        let end = self.clock.now().plus(d);
-        let step = Duration::from_secs(u64::from(self.standin.probe_interval_minutes.max(1)) * 60);
-        let mut probes = Vec::new();
-        loop {
-            let now = self.clock.now();
-            let due: Vec<String> = self
-                .state()
-                .monitors
-                .iter()
-                .filter(|(_, m)| m.in_stand_in() && m.probe_due(now))
-                .map(|(id, _)| id.clone())
-                .collect();
-            for id in due {
-                let Some(link) = self.registry.station(&id) else {
-                    continue;
-                };
-                let fault = self.next_fault(&id);
-                let (ex, positive) = probe(&link.client, fault, None, None).await;
-                if let Some(m) = self.state().monitors.get_mut(&id) {
-                    m.probe(ex.virtual_at, positive);
-                }
-                self.record(
-                    "probe",
-                    PROBE_NOTICE_NUMBER,
-                    Route::Station(id.clone()),
-                    format!(
-                        "station {id} is in Stand-In: technical probe, {}",
-                        if positive { "positive" } else { "negative" }
-                    ),
-                );
-                probes.push(ex);
-            }
-            {
-                let mut st = self.state();
-                let traffic = st
-                    .traffic
-                    .get_or_insert_with(|| TrafficModel::PerSlot(1000))
-                    .clone();
-                let now = self.clock.now();
-                for m in st.monitors.values_mut() {
-                    m.evaluate_until(now, &traffic);
-                }
-            }
-            let now = self.clock.now();
-            if now >= end {
-                break;
-            }
-            self.clock.advance_to(now.plus(step).min(end));
-        }
-        probes
+        self.advance_observed(d, &Passing::default())
+            .await
+            .probes
+            .into_iter()
+            .map(|(ex, _)| ex)
+            .collect()
     }
 }
