@@ -525,3 +525,124 @@ async fn an_asynchronous_ec_is_answered_by_gpd_and_its_receipt_pushed_and_pulled
         again.outcome
     );
 }
+
+// ---- a scenario driving the Nodo: its own bytes, the Nodo's memory, time passing ----
+
+#[tokio::test]
+async fn a_forwarded_call_is_judged_remembered_and_seen_by_the_monitor() {
+    use collaudo_nodo::nodo::{Forward, ReceiptBasis, ReceiptProblem};
+    let w = world(false, StandInRules::default()).await;
+    let id = station_id(&w.primary);
+    let qr = qr(&w.primary, FixtureRole::Payable);
+    let ec = qr.fiscal_code.clone();
+    let client = &w.nodo.registry().station(&id).expect("station").client;
+
+    // Nothing is known of the notice yet: no receipt can be built.
+    assert_eq!(
+        w.nodo
+            .receipt_for(&qr, ReceiptBasis::Activation, true, false)
+            .expect_err("no activation"),
+        ReceiptProblem::NoActivation
+    );
+
+    // A verify the scenario shaped (no SOAPAction header at all): sent as given, judged, and
+    // its amount remembered for the activation a PSP would send next.
+    let verify = client.verify(qr.clone());
+    let mut call = Forward::as_written(&ec, Some(&qr.notice_number), &verify);
+    call.soap_action = None;
+    let f = w.nodo.forward(call).await.expect("forward");
+    assert!(
+        !f.exchange
+            .request_headers
+            .iter()
+            .any(|(k, _)| k.eq_ignore_ascii_case("SOAPAction")),
+        "sent as shaped: {:?}",
+        f.exchange.request_headers
+    );
+    let amount = w.nodo.verified_amount(&qr).expect("the verify's amount");
+    assert!(w.nodo.monitor(&id).is_some(), "the monitor saw the verify");
+
+    // The EC changes the notice: what the verify said no longer holds.
+    w.nodo.notice_changed(&qr);
+    assert_eq!(w.nodo.verified_amount(&qr), None);
+
+    let activate = client.get_payment(qr.clone(), Some(amount), true, None);
+    let f = w
+        .nodo
+        .forward(Forward::as_written(&ec, Some(&qr.notice_number), &activate))
+        .await
+        .expect("forward");
+    assert_eq!(f.judgement.outcome, NodoOutcome::Ok, "{:?}", f.judgement);
+    let data = w.nodo.activation(&qr).expect("the activation remembered");
+    assert!(!w.nodo.activated_in_stand_in(&qr));
+
+    // The receipt is the Nodo's: from the activation, under a fresh token each time.
+    let r1 = w
+        .nodo
+        .receipt_for(&qr, ReceiptBasis::Activation, true, false)
+        .expect("receipt");
+    let r2 = w
+        .nodo
+        .receipt_for(&qr, ReceiptBasis::Activation, true, false)
+        .expect("receipt");
+    assert_eq!(r1.payment_amount, data.payment_amount);
+    assert_eq!(r1.stand_in, Some(false));
+    assert_ne!(r1.receipt_id, r2.receipt_id);
+    assert_eq!(
+        w.nodo
+            .receipt_for(
+                &qr,
+                ReceiptBasis::Verify {
+                    iban: "IT60X0542811101000000123456"
+                },
+                true,
+                false
+            )
+            .expect_err("the verify was forgotten"),
+        ReceiptProblem::NoVerify
+    );
+
+    // An unknown EC is the Nodo's refusal, not a call.
+    let before = w.nodo.journal().len();
+    assert!(
+        w.nodo
+            .forward(Forward::as_written("12345678901", None, &verify))
+            .await
+            .is_err()
+    );
+    assert_eq!(w.nodo.journal().len(), before);
+}
+
+#[tokio::test]
+async fn probes_sent_while_time_passes_carry_the_fault_of_a_station_still_down() {
+    use collaudo_nodo::nodo::Passing;
+    let w = world(true, StandInRules::default()).await;
+    let id = station_id(&w.primary);
+    into_stand_in(&w, 60).await;
+    assert!(w.nodo.in_stand_in(&id));
+
+    // Still down: every probe the Nodo sends fails, and the station stays in Stand-In.
+    let down = w
+        .nodo
+        .advance_observed(
+            Duration::from_secs(40 * 60),
+            &Passing {
+                probe_fault: Some(Fault::Refuse),
+                ..Passing::default()
+            },
+        )
+        .await;
+    assert!(down.probes.len() >= 7, "{} probes", down.probes.len());
+    assert!(down.probes.iter().all(|(_, ok)| !ok));
+    assert!(down.transitions.is_empty(), "{:?}", down.transitions);
+    assert!(w.nodo.in_stand_in(&id));
+
+    // Back up: positive probes, and the Nodo lets it out, saying when.
+    let up = w
+        .nodo
+        .advance_observed(Duration::from_secs(70 * 60), &Passing::default())
+        .await;
+    assert!(up.probes.iter().all(|(_, ok)| *ok));
+    assert!(!w.nodo.in_stand_in(&id));
+    assert_eq!(up.transitions.len(), 1, "{:?}", up.transitions);
+}

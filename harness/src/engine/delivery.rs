@@ -7,14 +7,11 @@ use super::BroadcastStation;
 use super::actions::Actions;
 use super::step::{ScenarioCtx, StepOutcome};
 use crate::scenario::{Deliver, DeliverySpec, parse_duration};
+use collaudo_nodo::nodo::ReceiptDelivery;
 use collaudo_nodo::transport::UnavailableAnswer;
-use collaudo_nodo::{
-    Clock, Delivery, DeliveryResult, Fault, NodoClient, Outage, Recipient, RetryPolicy,
-    SoapActionStyle, StationTarget, deliver,
-};
+use collaudo_nodo::{Delivery, DeliveryResult, Fault, Outage, RetryPolicy};
 use collaudo_reports::{CheckRecord, CheckVerdict, ExchangeRecord, StepRecord, Verdict};
 use collaudo_wire::{Primitive, Receipt};
-use std::sync::Arc;
 use std::time::Instant;
 
 fn check(
@@ -54,30 +51,6 @@ fn fault_named(name: &str) -> Fault {
     }
 }
 
-/// The broadcast stations that get the receipt besides the station that served the notice:
-/// every station flagged broadcast of every EC involved in the payment, the creditor itself
-/// included ("alle stazioni di tutti gli Enti Creditori configurate come broadcast", DOMAIN.md
-/// §6), each station (URL and idStation) once, and never the serving station a second time.
-fn broadcast_targets<'s>(
-    stations: &'s [BroadcastStation],
-    receipt: &Receipt,
-    serving: &StationTarget,
-) -> Vec<&'s BroadcastStation> {
-    let involved = |ec: &str| {
-        ec == receipt.fiscal_code || receipt.transfers.iter().any(|t| t.fiscal_code_pa == ec)
-    };
-    let mut reached = vec![(serving.url.as_str(), serving.caller.id_station.as_str())];
-    let mut out = Vec::new();
-    for b in stations {
-        let key = (b.url.as_str(), b.caller.id_station.as_str());
-        if involved(&b.fiscal_code) && !reached.contains(&key) {
-            reached.push(key);
-            out.push(b);
-        }
-    }
-    out
-}
-
 fn primary_outage(spec: &DeliverySpec) -> Outage {
     let fault = fault_named(
         spec.fault
@@ -111,7 +84,6 @@ pub(crate) async fn run(
     notice: &str,
     receipt: Receipt,
     v2: bool,
-    primary: &NodoClient,
     started: Instant,
     mut transcript: Vec<String>,
 ) -> StepOutcome {
@@ -123,76 +95,68 @@ pub(crate) async fn run(
             .map_or(cx.cfg.retry.max_attempts, |m| *m.get_ref()),
         ..cx.cfg.retry
     };
-    let mut broadcast_clients = Vec::new();
-    // The Nodo presents the same client certificate, trusts the same CAs and crosses the same
-    // proxy toward every station; gateway headers belong to the gateway of the station under
-    // test only.
-    let own = cx.station.connection(cx.cfg);
-    let broadcast_connection = Arc::new(collaudo_nodo::Connection {
-        tls: own.tls.clone(),
-        headers: Vec::new(),
-        proxy: own.proxy.clone(),
-    });
-    if spec.broadcast {
-        for b in broadcast_targets(&cx.station.broadcast, &receipt, primary.target()) {
-            match NodoClient::new(
-                StationTarget {
-                    url: b.url.clone(),
-                    caller: b.caller.clone(),
-                    soap_action_style: SoapActionStyle::Quoted,
-                },
-                broadcast_connection.clone(),
-                cx.cfg.timeouts.clone(),
-                cx.clock.clone() as Arc<dyn Clock>,
-                cx.journal.clone(),
-            ) {
-                Ok(c) => broadcast_clients.push((b, c)),
-                Err(e) => {
-                    return StepOutcome::Done(StepRecord {
-                        index,
-                        name,
-                        verdict: Verdict::Error,
-                        message: Some(format!("broadcast station {}: {e}", b.url)),
-                        duration_ms: started.elapsed().as_secs_f64() * 1e3,
-                        checks: Vec::new(),
-                        exchanges: Vec::new(),
-                        transcript,
-                    });
-                }
+    let nodo = match cx.nodo() {
+        Ok(n) => n,
+        Err(e) => {
+            return StepOutcome::Done(StepRecord {
+                index,
+                name,
+                verdict: Verdict::Error,
+                message: Some(e),
+                duration_ms: started.elapsed().as_secs_f64() * 1e3,
+                checks: Vec::new(),
+                exchanges: Vec::new(),
+                transcript,
+            });
+        }
+    };
+    let ec = cx.cfg.caller.id_pa.clone();
+    // Who gets the receipt is the Nodo's decision; the step only looks at the stations it can
+    // observe (an embedded broadcast station's bookings).
+    let broadcast: Vec<(String, String)> = if spec.broadcast {
+        nodo.broadcast_recipients(&ec, &receipt)
+            .into_iter()
+            .map(|(_, l)| (l.client.target().url.clone(), l.id().to_string()))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    if spec.broadcast && broadcast.is_empty() {
+        return StepOutcome::Skip(format!(
+            "no broadcast station other than the serving one is configured for the ECs of {notice}: add [[broadcast]] entries to collaudo.toml"
+        ));
+    }
+    let observed: Vec<&BroadcastStation> = broadcast
+        .iter()
+        .filter_map(|(url, id)| {
+            cx.station
+                .broadcast
+                .iter()
+                .find(|b| &b.url == url && &b.caller.id_station == id)
+        })
+        .collect();
+    let fault = fault_named(
+        spec.fault
+            .as_ref()
+            .map_or("refuse", |f| f.get_ref().as_str()),
+    );
+    let plan = ReceiptDelivery {
+        ec: &ec,
+        receipt: &receipt,
+        v2,
+        retry: Some(policy),
+        station_outage: primary_outage(spec),
+        broadcast: spec.broadcast,
+        broadcast_outage: spec.broadcast_down_attempts.map_or(Outage::None, |count| {
+            Outage::FirstAttempts {
+                count,
+                fault: fault.clone(),
             }
-        }
-        if broadcast_clients.is_empty() {
-            return StepOutcome::Skip(format!(
-                "no broadcast station other than the serving one is configured for the ECs of {notice}: add [[broadcast]] entries to collaudo.toml"
-            ));
-        }
-    }
-    let mut recipients = vec![Recipient {
-        label: format!("station {}", cx.cfg.caller.id_station),
-        client: primary,
-        message: primary.send_rt(receipt.clone(), v2),
-        outage: primary_outage(spec),
-    }];
-    for (b, client) in &broadcast_clients {
-        recipients.push(Recipient {
-            label: format!(
-                "broadcast station {} of EC {}",
-                b.caller.id_station, b.fiscal_code
-            ),
-            client,
-            message: client.send_rt(receipt.clone(), b.v2),
-            outage: spec.broadcast_down_attempts.map_or(Outage::None, |count| {
-                Outage::FirstAttempts {
-                    count,
-                    fault: fault_named(
-                        spec.fault
-                            .as_ref()
-                            .map_or("refuse", |f| f.get_ref().as_str()),
-                    ),
-                }
-            }),
-        });
-    }
+        }),
+        scenario: Some(&cx.scenario_id),
+        step: Some(index),
+    };
+    let recipients = 1 + broadcast.len();
 
     let times = spec.times.as_ref().map_or(1, |t| *t.get_ref());
     let mut checks = Vec::new();
@@ -206,23 +170,18 @@ pub(crate) async fn run(
         } else {
             Primitive::SendRt
         },
-        recipients.len(),
-        if recipients.len() == 1 { "" } else { "s" },
+        recipients,
+        if recipients == 1 { "" } else { "s" },
         policy.max_attempts,
         policy.interval.as_secs()
     ));
     for round in 1..=times {
-        let start = cx.clock.now();
-        let deliveries = deliver(
-            &recipients,
-            &policy,
-            start,
-            &cx.station.backoffice,
-            &cx.cfg.policy,
-            Some(&cx.scenario_id),
-            Some(index),
-        )
-        .await;
+        let deliveries = match nodo.deliver(&plan).await {
+            Ok(d) => d,
+            Err(e) => {
+                return super::step::error_outcome(index, name, e.to_string(), started);
+            }
+        };
         for d in &deliveries {
             if times > 1 {
                 transcript.push(format!("delivery {round} of {times}:"));
@@ -304,7 +263,7 @@ pub(crate) async fn run(
                         state.clone(),
                     ));
                 }
-                for (b, _) in &broadcast_clients {
+                for b in &observed {
                     if let Some(state) = &b.state {
                         stations.push((
                             format!("broadcast station {}", b.caller.id_station),
@@ -386,86 +345,7 @@ pub(crate) async fn run(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use collaudo_wire::{Caller, Message, Primitive, samples};
-
-    const CREDITOR: &str = "77777777777";
-
-    fn station(ec: &str, url: &str, id_station: &str) -> BroadcastStation {
-        BroadcastStation {
-            fiscal_code: ec.into(),
-            url: url.into(),
-            caller: Caller {
-                id_pa: ec.into(),
-                id_broker_pa: ec.into(),
-                id_station: id_station.into(),
-            },
-            v2: true,
-            state: None,
-        }
-    }
-
-    fn serving() -> StationTarget {
-        StationTarget {
-            url: "http://ec.example/pa".into(),
-            caller: Caller {
-                id_pa: CREDITOR.into(),
-                id_broker_pa: CREDITOR.into(),
-                id_station: format!("{CREDITOR}_01"),
-            },
-            soap_action_style: SoapActionStyle::Quoted,
-        }
-    }
-
-    /// A receipt of the creditor with transfers to it and to 01234567892..5.
-    fn receipt() -> Receipt {
-        match samples::send_rt_v2_request() {
-            Message::SendRtV2Req(r) => r.receipt,
-            other => panic!("unexpected sample {other:?}"),
-        }
-    }
-
-    fn keys(got: &[&BroadcastStation]) -> Vec<(String, String)> {
-        got.iter()
-            .map(|b| (b.url.clone(), b.caller.id_station.clone()))
-            .collect()
-    }
-
-    // The creditor's own broadcast stations used to be skipped: only secondary ECs' got the
-    // receipt. Every involved EC's broadcast stations get it, each station once, and the
-    // serving station (flagged broadcast too, or listed twice) not a second time.
-    #[test]
-    fn broadcast_reaches_every_involved_ec_the_creditor_included_once_per_station() {
-        let stations = [
-            station(CREDITOR, "http://ec.example/pa", "77777777777_01"),
-            station(CREDITOR, "http://ec.example/archive", "77777777777_02"),
-            station("01234567892", "http://prov.example/pa", "01234567892_01"),
-            station("01234567892", "http://prov.example/pa", "01234567892_01"),
-            // Another station behind the serving URL: a different station, by idStation.
-            station("01234567893", "http://ec.example/pa", "01234567893_01"),
-            station("99999999999", "http://other.example/pa", "99999999999_01"),
-        ];
-        let got = broadcast_targets(&stations, &receipt(), &serving());
-        let want = [
-            ("http://ec.example/archive", "77777777777_02"),
-            ("http://prov.example/pa", "01234567892_01"),
-            ("http://ec.example/pa", "01234567893_01"),
-        ]
-        .map(|(u, s)| (u.to_string(), s.to_string()));
-        assert_eq!(keys(&got), want);
-    }
-
-    // The creditor is involved even when no transfer is its own.
-    #[test]
-    fn the_creditor_is_involved_without_a_transfer_of_its_own() {
-        let mut r = receipt();
-        r.transfers.retain(|t| t.fiscal_code_pa != CREDITOR);
-        let stations = [station(
-            CREDITOR,
-            "http://ec.example/archive",
-            "77777777777_02",
-        )];
-        assert_eq!(broadcast_targets(&stations, &r, &serving()).len(), 1);
-    }
+    use collaudo_wire::Primitive;
 
     #[test]
     fn outages_never_deliver_and_lost_answers_do() {

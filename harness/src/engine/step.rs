@@ -50,18 +50,66 @@ impl ScenarioCtx<'_> {
             return Ok(n.clone());
         }
         let client = self.client()?;
-        let registry = Registry::default()
-            .with_station(StationLink {
-                client,
-                get_payment_v2: self.cfg.get_payment_version == 2,
-                send_rt_v2: self.cfg.send_rt_version == 2,
-            })
-            .with_ec(EcEntry {
+        let mut registry = Registry::default().with_station(StationLink {
+            client,
+            get_payment_v2: self.cfg.get_payment_version == 2,
+            send_rt_v2: self.cfg.send_rt_version == 2,
+        });
+        let mut ecs: BTreeMap<String, EcEntry> = BTreeMap::new();
+        ecs.insert(
+            self.cfg.caller.id_pa.clone(),
+            EcEntry {
                 fiscal_code: self.cfg.caller.id_pa.clone(),
                 integration: Integration::Sync,
                 station: Some(self.cfg.caller.id_station.clone()),
                 broadcast: Vec::new(),
+            },
+        );
+        // The Nodo presents the same client certificate, trusts the same CAs and crosses the
+        // same proxy toward every station; gateway headers belong to the gateway of the
+        // station under test only.
+        let own = self.station.connection(self.cfg);
+        let broadcast_connection = Arc::new(collaudo_nodo::Connection {
+            tls: own.tls.clone(),
+            headers: Vec::new(),
+            proxy: own.proxy.clone(),
+        });
+        for b in &self.station.broadcast {
+            if b.caller.id_station == self.cfg.caller.id_station {
+                // The serving station flagged broadcast too: it gets each receipt once. (The
+                // Nodo knows a station by its idStation, as its configuration database does.)
+                continue;
+            }
+            let client = NodoClient::new(
+                StationTarget {
+                    url: b.url.clone(),
+                    caller: b.caller.clone(),
+                    soap_action_style: SoapActionStyle::Quoted,
+                },
+                broadcast_connection.clone(),
+                self.cfg.timeouts.clone(),
+                self.clock.clone() as Arc<dyn Clock>,
+                self.journal.clone(),
+            )
+            .map_err(|e| format!("broadcast station {}: {e}", b.url))?;
+            registry = registry.with_station(StationLink {
+                client,
+                get_payment_v2: false,
+                send_rt_v2: b.v2,
             });
+            let entry = ecs.entry(b.fiscal_code.clone()).or_insert_with(|| EcEntry {
+                fiscal_code: b.fiscal_code.clone(),
+                integration: Integration::Sync,
+                station: None,
+                broadcast: Vec::new(),
+            });
+            if !entry.broadcast.contains(&b.caller.id_station) {
+                entry.broadcast.push(b.caller.id_station.clone());
+            }
+        }
+        for ec in ecs.into_values() {
+            registry = registry.with_ec(ec);
+        }
         let nodo = Nodo::new(NodoConfig {
             registry,
             backoffice: self.station.backoffice.clone(),
@@ -405,7 +453,7 @@ async fn act(
             match &st.kind {
                 StepKind::Deliver(d) => {
                     return super::delivery::run(
-                        cx, index, d, name, &n, r, v2, &client, started, transcript,
+                        cx, index, d, name, &n, r, v2, started, transcript,
                     )
                     .await;
                 }

@@ -14,6 +14,7 @@
 //! Nothing here knows about scenarios: a scenario engine drives a `Nodo` the way PSPs, the EC
 //! and time would, and observes what the Nodo and the station did.
 
+mod delivery;
 mod forward;
 pub mod gpd_answer;
 pub mod receipt;
@@ -37,6 +38,7 @@ use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
+pub use delivery::ReceiptDelivery;
 pub use forward::{Forward, Forwarded, Passed, Passing, ReceiptBasis, ReceiptProblem};
 
 /// The Nodo's total traffic per Stand-In slot when nobody said otherwise.
@@ -789,23 +791,11 @@ impl Nodo {
         }
         // The EC's station, then the broadcast stations of every EC the receipt pays.
         let mut stations: Vec<&StationLink> = link.into_iter().collect();
-        let mut beneficiaries: Vec<&str> = vec![ec.fiscal_code.as_str()];
-        for t in &payment.data.transfers {
-            if !beneficiaries.contains(&t.fiscal_code_pa.as_str()) {
-                beneficiaries.push(&t.fiscal_code_pa);
-            }
-        }
-        for b in beneficiaries {
-            if let Some(entry) = self.registry.ec(b) {
-                for id in &entry.broadcast {
-                    if let Some(l) = self.registry.station(id) {
-                        if !stations.iter().any(|s| s.id() == l.id()) {
-                            stations.push(l);
-                        }
-                    }
-                }
-            }
-        }
+        stations.extend(
+            self.broadcast_recipients(&ec.fiscal_code, &receipt)
+                .into_iter()
+                .map(|(_, l)| l),
+        );
         let recipients: Vec<Recipient<'_>> = stations
             .iter()
             // Each station gets the receipt in its own version, under its own identities.
