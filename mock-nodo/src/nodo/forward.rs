@@ -184,19 +184,35 @@ impl Nodo {
 
     /// Keeps what a PSP would carry from one answer to the next call about the notice.
     pub(super) fn remember(&self, qr: &QrCode, msg: &Message, route: &Route) {
-        let mut st = self.state();
-        match msg {
+        let (verify, activation) = match msg {
             Message::VerifyPaymentNoticeRes(v) if v.payment_option.is_some() => {
-                st.notices.entry(key(qr)).or_default().verify = Some(v.clone());
+                (Some(v.clone()), None)
             }
-            Message::GetPaymentRes(r) | Message::GetPaymentV2Res(r) => {
-                if let Some(data) = &r.data {
-                    let seen = st.notices.entry(key(qr)).or_default();
-                    seen.activation = Some(data.clone());
-                    seen.activated_by = Some(route.clone());
-                }
+            Message::GetPaymentRes(r) | Message::GetPaymentV2Res(r) => match &r.data {
+                Some(data) => (None, Some(data.clone())),
+                None => return,
+            },
+            _ => return,
+        };
+        let mut st = self.state();
+        let k = key(qr);
+        if !st.notices.contains_key(&k) {
+            // Bounded for a Nodo that runs for days: the oldest notice is forgotten first.
+            while st.notices.len() >= super::MAX_REMEMBERED_NOTICES {
+                let Some(old) = st.notice_order.pop_front() else {
+                    break;
+                };
+                st.notices.remove(&old);
             }
-            _ => {}
+            st.notice_order.push_back(k.clone());
+        }
+        let seen = st.notices.entry(k).or_default();
+        if let Some(v) = verify {
+            seen.verify = Some(v);
+        }
+        if let Some(data) = activation {
+            seen.activation = Some(data);
+            seen.activated_by = Some(route.clone());
         }
     }
 
@@ -421,5 +437,104 @@ impl Nodo {
                 Ok(r)
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::{BackOffice, CheckPolicy};
+    use crate::clock::{VirtualClock, VirtualTime};
+    use crate::journal::Journal;
+    use crate::nodo::{NodoConfig, Registry};
+    use crate::receipts::RetryPolicy;
+    use crate::standin::StandInRules;
+    use collaudo_wire::{AmountOption, Outcome, PaymentOption};
+    use std::sync::Arc;
+
+    fn nodo() -> Nodo {
+        Nodo::new(NodoConfig {
+            registry: Registry::default(),
+            backoffice: BackOffice::default(),
+            policy: CheckPolicy::default(),
+            retry: RetryPolicy::default(),
+            standin: StandInRules::default(),
+            aca: None,
+            gpd: None,
+            clock: Arc::new(VirtualClock::new(VirtualTime::EPOCH)),
+            journal: Arc::new(Journal::in_memory()),
+            seed: 1,
+        })
+        .expect("nodo")
+    }
+
+    fn verify_answer(cents: u64) -> Message {
+        Message::VerifyPaymentNoticeRes(VerifyPaymentNoticeRes {
+            outcome: Outcome::Ok,
+            fault: None,
+            payment_option: Some(PaymentOption {
+                amount: Amount::from_cents(cents),
+                options: AmountOption::Eq,
+                due_date: None,
+                detail_description: None,
+                all_ccp: false,
+            }),
+            payment_description: None,
+            fiscal_code_pa: None,
+            company_name: None,
+            office_name: None,
+        })
+    }
+
+    fn qr(n: usize) -> QrCode {
+        QrCode {
+            fiscal_code: "77777777777".into(),
+            notice_number: format!("3{n:017}"),
+        }
+    }
+
+    // `collaudo serve` runs for days: what the Nodo remembers of notices is bounded, and the
+    // oldest notice is the one forgotten.
+    #[test]
+    fn the_memory_of_notices_is_bounded_oldest_first() {
+        let nodo = nodo();
+        let route = Route::Station("s".into());
+        for n in 0..=MAX {
+            nodo.remember(&qr(n), &verify_answer(100), &route);
+        }
+        assert_eq!(
+            nodo.verified_amount(&qr(0)),
+            None,
+            "the oldest is forgotten"
+        );
+        assert_eq!(
+            nodo.verified_amount(&qr(MAX)),
+            Some(Amount::from_cents(100))
+        );
+        assert_eq!(nodo.state().notices.len(), MAX);
+        // A KO verify (no payment option) is not remembered and takes no room.
+        let ko = Message::VerifyPaymentNoticeRes(VerifyPaymentNoticeRes {
+            payment_option: None,
+            ..match verify_answer(1) {
+                Message::VerifyPaymentNoticeRes(v) => v,
+                _ => unreachable!(),
+            }
+        });
+        nodo.remember(&qr(MAX + 1), &ko, &route);
+        assert_eq!(nodo.state().notice_order.len(), MAX);
+    }
+
+    const MAX: usize = crate::nodo::MAX_REMEMBERED_NOTICES;
+
+    #[test]
+    fn the_decision_log_is_bounded_oldest_first() {
+        let nodo = nodo();
+        let max = crate::nodo::MAX_DECISIONS;
+        for n in 0..=max {
+            nodo.record("verify", &n.to_string(), Route::Refused, String::new());
+        }
+        let d = nodo.decisions();
+        assert_eq!(d.len(), max);
+        assert_eq!(d[0].notice, "1");
     }
 }

@@ -41,6 +41,12 @@ use std::time::Duration;
 pub use delivery::ReceiptDelivery;
 pub use forward::{Forward, Forwarded, Passed, Passing, ReceiptBasis, ReceiptProblem};
 
+/// Decisions a Nodo keeps (the oldest go first): `collaudo serve` runs for days.
+pub const MAX_DECISIONS: usize = 10_000;
+
+/// Notices a Nodo remembers the last verify and activation of (the oldest go first).
+pub const MAX_REMEMBERED_NOTICES: usize = 100_000;
+
 /// The Nodo's total traffic per Stand-In slot when nobody said otherwise.
 const DEFAULT_TRAFFIC: TrafficModel = TrafficModel::PerSlot(1000);
 
@@ -252,12 +258,14 @@ struct State {
     traffic: Option<TrafficModel>,
     payments: BTreeMap<String, Payment>,
     tokens: u64,
-    decisions: Vec<Decision>,
+    decisions: std::collections::VecDeque<Decision>,
     /// Station id → faults for its next calls, consumed one per call (verify, activate,
     /// probe; receipts have their own outages).
     faults: BTreeMap<String, std::collections::VecDeque<Fault>>,
     /// What the Nodo learnt of each notice (EC, notice number) from the answers it routed.
     notices: BTreeMap<forward::NoticeKey, forward::Seen>,
+    /// The order notices were first remembered in, to forget the oldest first.
+    notice_order: std::collections::VecDeque<forward::NoticeKey>,
 }
 
 /// Everything a [`Nodo`] is made of.
@@ -358,8 +366,9 @@ impl Nodo {
     }
 
     /// Every decision so far, in order.
+    /// A long-running Nodo keeps the last [`MAX_DECISIONS`].
     pub fn decisions(&self) -> Vec<Decision> {
-        self.state().decisions.clone()
+        self.state().decisions.iter().cloned().collect()
     }
 
     /// The Nodo's total payment traffic per Stand-In slot (all stations), from now on.
@@ -407,7 +416,11 @@ impl Nodo {
 
     fn record(&self, operation: &'static str, notice: &str, route: Route, why: String) {
         let at = self.clock.now();
-        self.state().decisions.push(Decision {
+        let mut st = self.state();
+        if st.decisions.len() >= MAX_DECISIONS {
+            st.decisions.pop_front();
+        }
+        st.decisions.push_back(Decision {
             at,
             operation,
             notice: notice.to_string(),
