@@ -8,6 +8,8 @@
 //! * **deliveries** and **attempts**: each receipt's recipients, where their delivery stands
 //!   (delivered, pending with the time of the next retry, stuck) and every attempt;
 //! * **transitions**: the Stand-In transitions of every station;
+//! * **gpd_positions** and **gpd_receipts**: the mock GPD's debt positions (as stored, their
+//!   status included) and the receipts its receipts API serves;
 //! * **journal**: one line per call the Nodo made or answered itself (verify, activate, probe);
 //! * **meta**: the schema version and the clock offset.
 //!
@@ -19,6 +21,7 @@
 
 use collaudo_nodo::VirtualTime;
 use collaudo_nodo::aca::{AcaStore, HistoryAction, HistoryEntry, PositionStatus, ResolvedIban};
+use collaudo_nodo::gpd::GpdStore;
 use collaudo_wire::aca::NewDebtPositionRequest;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
@@ -85,6 +88,19 @@ CREATE TABLE IF NOT EXISTS transitions (
     from_state TEXT NOT NULL,
     to_state TEXT NOT NULL,
     reason TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS gpd_positions (
+    org TEXT NOT NULL,
+    iupd TEXT NOT NULL,
+    status TEXT NOT NULL,
+    record TEXT NOT NULL,
+    PRIMARY KEY (org, iupd)
+);
+CREATE TABLE IF NOT EXISTS gpd_receipts (
+    org TEXT NOT NULL,
+    iuv TEXT NOT NULL,
+    record TEXT NOT NULL,
+    PRIMARY KEY (org, iuv)
 );
 CREATE TABLE IF NOT EXISTS journal (
     id INTEGER PRIMARY KEY,
@@ -305,6 +321,26 @@ pub enum Write {
     Journal(JournalRow),
     /// The clock's offset, in milliseconds.
     ClockOffset(i64),
+    /// The mock GPD's position (`org`, `iupd`) changed: the writer stores `store`'s current
+    /// copy of it when the batch is written (or deletes the row once the position is gone),
+    /// so concurrent changes of one position always leave the latest in the file.
+    GpdPosition {
+        /// The mock GPD's store.
+        store: GpdStore,
+        /// The organisation.
+        org: String,
+        /// The position.
+        iupd: String,
+    },
+    /// The mock GPD took a receipt for notice `iuv` of `org` (read from `store` when written).
+    GpdReceipt {
+        /// The mock GPD's store.
+        store: GpdStore,
+        /// The organisation.
+        org: String,
+        /// The paid notice's IUV.
+        iuv: String,
+    },
 }
 
 /// What the file held at start.
@@ -320,6 +356,10 @@ pub struct Loaded {
     pub pending: Vec<(DeliveryRow, String)>,
     /// Stations whose last transition put them in Stand-In.
     pub in_stand_in: Vec<String>,
+    /// The mock GPD's positions, as stored (JSON), in the order first stored.
+    pub gpd_positions: Vec<String>,
+    /// The mock GPD's receipts (JSON), in the order stored.
+    pub gpd_receipts: Vec<String>,
 }
 
 fn sqlite(path: &Path) -> impl Fn(rusqlite::Error) -> DbError + '_ {
@@ -465,6 +505,18 @@ fn load(conn: &Connection, path: &Path) -> Result<Loaded, DbError> {
         .map_err(&e)?;
     for row in rows {
         out.pending.push(row.map_err(&e)?);
+    }
+    for (table, into) in [
+        ("gpd_positions", &mut out.gpd_positions),
+        ("gpd_receipts", &mut out.gpd_receipts),
+    ] {
+        let mut st = conn
+            .prepare(&format!("SELECT record FROM {table} ORDER BY rowid"))
+            .map_err(&e)?;
+        let rows = st.query_map([], |r| r.get::<_, String>(0)).map_err(&e)?;
+        for row in rows {
+            into.push(row.map_err(&e)?);
+        }
     }
     let mut st = conn
         .prepare(
@@ -759,6 +811,32 @@ fn apply(tx: &rusqlite::Transaction<'_>, store: &AcaStore, w: &Write) -> rusqlit
                  ON CONFLICT (key) DO UPDATE SET value = ?1",
             )?
             .execute(params![ms.to_string()])?;
+        }
+        Write::GpdPosition { store, org, iupd } => match store.stored(org, iupd) {
+            Some(p) => {
+                let json = serde_json::to_string(&p)
+                    .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
+                tx.prepare_cached(
+                    "INSERT INTO gpd_positions (org, iupd, status, record) VALUES (?1, ?2, ?3, ?4)
+                     ON CONFLICT (org, iupd) DO UPDATE SET status = ?3, record = ?4",
+                )?
+                .execute(params![org, iupd, p.status.to_string(), json])?;
+            }
+            None => {
+                tx.prepare_cached("DELETE FROM gpd_positions WHERE org = ?1 AND iupd = ?2")?
+                    .execute(params![org, iupd])?;
+            }
+        },
+        Write::GpdReceipt { store, org, iuv } => {
+            if let Some(r) = store.receipt(org, iuv) {
+                let json = serde_json::to_string(&r)
+                    .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
+                tx.prepare_cached(
+                    "INSERT INTO gpd_receipts (org, iuv, record) VALUES (?1, ?2, ?3)
+                     ON CONFLICT (org, iuv) DO UPDATE SET record = ?3",
+                )?
+                .execute(params![org, iuv, json])?;
+            }
         }
     }
     Ok(())

@@ -141,8 +141,7 @@ pub struct ServeConfig {
     pub listen: SocketAddr,
     /// The mock ACA.
     pub aca: AcaSettings,
-    /// The mock GPD, if served. Its positions live in memory only: unlike the ACA's, they are
-    /// not in the SQLite file yet.
+    /// The mock GPD, if served. Its positions and receipts are kept in the SQLite file.
     pub gpd: Option<GpdSettings>,
     /// The station.
     pub station: StationChoice,
@@ -234,6 +233,8 @@ pub struct Server {
 pub struct Restored {
     /// Positions loaded back into the mock ACA.
     pub positions: usize,
+    /// Debt positions loaded back into the mock GPD (with its receipts).
+    pub gpd_positions: usize,
     /// Open payments handed back to the Nodo.
     pub open_payments: usize,
     /// Receipt deliveries with retries still due.
@@ -321,6 +322,75 @@ async fn persist_aca(State(p): State<AcaPersist>, request: Request, next: Next) 
             if let Err(e) = p.writer.commit(vec![write]).await {
                 return problem(&format!(
                     "the position was applied but not persisted ({e}); send it again"
+                ));
+            }
+        }
+        drop(guard);
+        Response::from_parts(parts, axum::body::Body::from(bytes))
+    });
+    task.await
+        .unwrap_or_else(|_| problem("the call failed inside collaudo"))
+}
+
+#[derive(Clone)]
+struct GpdPersist {
+    writer: Arc<Writer>,
+    inflight: Arc<tokio::sync::RwLock<()>>,
+    store: collaudo_nodo::gpd::GpdStore,
+}
+
+/// The organisation and, when the path names one, the position of a GPD debt-positions call:
+/// `…/organizations/{org}/debtpositions[/{iupd}[/publish|/invalidate]]`.
+fn gpd_target(path: &str) -> Option<(String, Option<String>)> {
+    let mut parts = path.split('/').filter(|p| !p.is_empty());
+    parts.find(|p| *p == "organizations")?;
+    let org = parts.next()?.to_string();
+    if parts.next()? != "debtpositions" {
+        return None;
+    }
+    Some((org, parts.next().map(str::to_string)))
+}
+
+/// Around the mock GPD: a change it accepted (2xx to POST, PUT or DELETE on a debt position)
+/// is committed to the file before its answer leaves, on a task of its own, as for the ACA.
+async fn persist_gpd(State(p): State<GpdPersist>, request: Request, next: Next) -> Response {
+    #[derive(serde::Deserialize)]
+    struct Created {
+        iupd: String,
+    }
+    let mutating = matches!(
+        *request.method(),
+        axum::http::Method::POST | axum::http::Method::PUT | axum::http::Method::DELETE
+    );
+    let target = gpd_target(request.uri().path()).filter(|_| mutating);
+    let Some((org, iupd)) = target else {
+        return next.run(request).await;
+    };
+    let guard = p.inflight.clone().read_owned().await;
+    let task = tokio::spawn(async move {
+        let response = next.run(request).await;
+        if !response.status().is_success() {
+            return response;
+        }
+        let (parts, body) = response.into_parts();
+        let Ok(bytes) = axum::body::to_bytes(body, 16 * 1024 * 1024).await else {
+            return problem("the answer could not be read back to persist it");
+        };
+        // A create names its IUPD in the body; the answer carries it back.
+        let iupd = iupd.or_else(|| {
+            serde_json::from_slice::<Created>(&bytes)
+                .ok()
+                .map(|c| c.iupd)
+        });
+        if let Some(iupd) = iupd {
+            let write = Write::GpdPosition {
+                store: p.store.clone(),
+                org,
+                iupd,
+            };
+            if let Err(e) = p.writer.commit(vec![write]).await {
+                return problem(&format!(
+                    "the change was applied but not persisted ({e}); send it again"
                 ));
             }
         }
@@ -484,12 +554,35 @@ pub async fn start(config: ServeConfig) -> Result<Server, ServeError> {
             // A long-running server: the call log would only grow.
             gpd_config.retain_calls = false;
             let state = Arc::new(collaudo_nodo::gpd::GpdState::new(gpd_config));
+            for json in &loaded.gpd_positions {
+                match serde_json::from_str(json)
+                    .map_err(|e| e.to_string())
+                    .and_then(|p| state.store().restore(p))
+                {
+                    Ok(()) => restored.gpd_positions += 1,
+                    Err(e) => restored.problems.push(format!("mock GPD position: {e}")),
+                }
+            }
+            for json in &loaded.gpd_receipts {
+                match serde_json::from_str(json) {
+                    Ok(r) => state.store().restore_receipt(r),
+                    Err(e) => restored.problems.push(format!("mock GPD receipt: {e}")),
+                }
+            }
             let listener = bind("mock GPD", g.listen).await?;
             let addr = listener
                 .local_addr()
                 .map_err(|e| ServeError::Start(e.to_string()))?;
             gpd_url = Some(client_url(addr));
-            let router = collaudo_nodo::gpd::app(state.clone());
+            let router =
+                collaudo_nodo::gpd::app(state.clone()).layer(axum::middleware::from_fn_with_state(
+                    GpdPersist {
+                        writer: writer.clone(),
+                        inflight: inflight.clone(),
+                        store: state.store().clone(),
+                    },
+                    persist_gpd,
+                ));
             let limits = state.config().limits;
             let rx = stopped.clone();
             tasks.push(tokio::spawn(async move {
@@ -880,7 +973,8 @@ pub async fn serve(
     if let Some(gpd) = &server.gpd_url {
         let _ = writeln!(
             out,
-            "mock GPD: {gpd}/gpd/debt-positions-service/v1 (v3, and the receipts API at /gpd/payments-receipts-service/v1; OpenAPI at {gpd}/openapi.json); positions in memory only"
+            "mock GPD: {gpd}/gpd/debt-positions-service/v1 (v3, and the receipts API at /gpd/payments-receipts-service/v1; OpenAPI at {gpd}/openapi.json); {} positions restored",
+            r.gpd_positions
         );
     }
     let _ = writeln!(
@@ -906,4 +1000,30 @@ pub async fn serve(
     let _ = writeln!(out, "stopped");
     let _ = out.flush();
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::gpd_target;
+
+    #[test]
+    fn a_gpd_call_names_its_organisation_and_position() {
+        let v1 = "/gpd/debt-positions-service/v1/organizations/80000000001/debtpositions";
+        assert_eq!(gpd_target(v1), Some(("80000000001".into(), None)));
+        assert_eq!(
+            gpd_target(&format!("{v1}/IUPD-1/publish")),
+            Some(("80000000001".into(), Some("IUPD-1".into())))
+        );
+        assert_eq!(
+            gpd_target(
+                "/gpd/debt-positions-service/v3/organizations/80000000001/debtpositions/IUPD-2"
+            ),
+            Some(("80000000001".into(), Some("IUPD-2".into())))
+        );
+        assert_eq!(
+            gpd_target("/gpd/payments-receipts-service/v1/payments/80000000001/receipts"),
+            None
+        );
+        assert_eq!(gpd_target("/openapi.json"), None);
+    }
 }

@@ -493,6 +493,23 @@ impl Service {
                 iuv: closed.receipt.creditor_reference_id.clone(),
             });
         }
+        if let Some(gpd) = self.nodo.gpd() {
+            // GPD-Payments closed the installment in the mock GPD: the position's new status
+            // and the receipt the receipts API serves go to the file too.
+            let org = &closed.receipt.fiscal_code;
+            if let Some((iupd, iuv)) = gpd.store().locate(org, &closed.receipt.notice_number) {
+                writes.push(Write::GpdPosition {
+                    store: gpd.store().clone(),
+                    org: org.clone(),
+                    iupd,
+                });
+                writes.push(Write::GpdReceipt {
+                    store: gpd.store().clone(),
+                    org: org.clone(),
+                    iuv,
+                });
+            }
+        }
         let mut out = Vec::new();
         let mut pending = Vec::new();
         for d in &closed.deliveries {

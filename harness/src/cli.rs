@@ -285,7 +285,7 @@ when the run ends (no stale file survives); any other non-empty folder is refuse
         journal: Option<PathBuf>,
         /// Also serve a mock GPD here (port 0: any free port), for ECs on the asynchronous
         /// integration: their debt positions are created there, and the Nodo answers their
-        /// notices from it (GPD-Payments). Its positions live in memory only.
+        /// notices from it (GPD-Payments). Its positions and receipts are kept in --db.
         #[arg(long, value_name = "ADDR")]
         gpd_listen: Option<std::net::SocketAddr>,
         /// The subscription key the mock GPD accepts.

@@ -731,6 +731,78 @@ fn an_asynchronous_ecs_notice_is_paid_from_the_mock_gpd() {
     assert_eq!(status, 200, "{text}");
     let got: Value = serde_json::from_str(&text).expect("JSON");
     assert_eq!(got["status"], json!("PAID"), "{got}");
+
+    // A draft and a deleted position, then a restart on the same file: the mock GPD's
+    // positions, their statuses and the receipt come back; the deleted one does not.
+    let draft = |iupd: &str, iuv: &str| {
+        let mut p = position.clone();
+        p["iupd"] = json!(iupd);
+        p["paymentOption"][0]["iuv"] = json!(iuv);
+        p
+    };
+    for (iupd, iuv) in [
+        ("IUPD-ASYNC-2", "01000000000000002"),
+        ("IUPD-ASYNC-3", "01000000000000003"),
+    ] {
+        let (status, text) = http("POST", &positions, &key, &draft(iupd, iuv).to_string());
+        assert_eq!(status, 201, "{text}");
+    }
+    let (status, text) = http("DELETE", &format!("{positions}/IUPD-ASYNC-3"), &key, "");
+    assert_eq!(status, 200, "{text}");
+    serve.stop_cleanly();
+
+    let serve = Serve::start(
+        &db,
+        &[
+            "--gpd-listen",
+            "127.0.0.1:0",
+            "--gpd-key",
+            KEY,
+            "--async-ec",
+            EC,
+        ],
+    );
+    assert!(
+        serve
+            .lines
+            .iter()
+            .any(|l| l.contains("mock GPD:") && l.contains("2 positions restored")),
+        "{:?}",
+        serve.lines
+    );
+    let gpd = serve
+        .lines
+        .last()
+        .and_then(|l| l.split(' ').find_map(|w| w.strip_prefix("gpd=")))
+        .expect("gpd=")
+        .to_string();
+    let positions = format!("{gpd}/gpd/debt-positions-service/v1/organizations/{EC}/debtpositions");
+    let status_of = |iupd: &str| {
+        let (status, text) = http("GET", &format!("{positions}/{iupd}"), &key, "");
+        if status != 200 {
+            return format!("HTTP {status}");
+        }
+        let v: Value = serde_json::from_str(&text).expect("JSON");
+        v["status"].as_str().unwrap_or_default().to_string()
+    };
+    assert_eq!(status_of("IUPD-ASYNC-1"), "PAID");
+    assert_eq!(status_of("IUPD-ASYNC-2"), "DRAFT");
+    assert_eq!(status_of("IUPD-ASYNC-3"), "HTTP 404");
+    let (status, text) = http(
+        "GET",
+        &format!("{gpd}/gpd/payments-receipts-service/v1/payments/{EC}/receipts/01000000000000001"),
+        &key,
+        "",
+    );
+    assert_eq!(status, 200, "the pull receipt after the restart: {text}");
+    // The IUVs stay taken: a new position cannot reuse the paid one's.
+    let (status, text) = http(
+        "POST",
+        &positions,
+        &key,
+        &draft("IUPD-ASYNC-4", "01000000000000001").to_string(),
+    );
+    assert_eq!(status, 409, "{text}");
     serve.stop_cleanly();
 }
 

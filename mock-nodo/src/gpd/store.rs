@@ -833,6 +833,67 @@ impl GpdStore {
         Ok(status)
     }
 
+    /// The position `iupd` of `org` exactly as stored (its stored status, not the one at a
+    /// given time): what a file that keeps the store across restarts saves.
+    pub fn stored(&self, org: &str, iupd: &str) -> Option<Position> {
+        let data = self.read();
+        data.orgs
+            .get(org)
+            .and_then(|o| o.slot_of_iupd(iupd).and_then(|s| o.position(s)))
+            .cloned()
+    }
+
+    /// The IUPD and the IUV of the position notice `notice` (IUV, NAV or notice number) of
+    /// `org` belongs to.
+    pub fn locate(&self, org: &str, notice: &str) -> Option<(String, String)> {
+        let data = self.read();
+        let o = data.orgs.get(org)?;
+        let (slot, iuv) = o.find_notice(notice)?;
+        Some((o.position(slot)?.iupd.clone(), iuv))
+    }
+
+    /// Put back a position saved with [`GpdStore::stored`], indexed as at its creation.
+    ///
+    /// # Errors
+    /// Its IUPD, an IUV or a NAV is already held for the organisation.
+    pub fn restore(&self, p: Position) -> Result<(), String> {
+        let mut data = self.write();
+        let org = data
+            .orgs
+            .entry(p.organization_fiscal_code.clone())
+            .or_default();
+        if org.by_iupd.contains_key(&p.iupd) {
+            return Err(format!(
+                "position {}/{}: IUPD held twice",
+                p.organization_fiscal_code, p.iupd
+            ));
+        }
+        if let Some(what) = org.clash(&p, None) {
+            return Err(format!(
+                "position {}/{}: {what} held twice",
+                p.organization_fiscal_code, p.iupd
+            ));
+        }
+        let slot = u32::try_from(org.slots.len()).map_err(|_| "store full".to_string())?;
+        org.by_iupd.insert(p.iupd.clone(), slot);
+        org.index(&p, slot);
+        org.summaries.push(Summary::of(&p));
+        org.slots.push(Some(p));
+        org.live += 1;
+        Ok(())
+    }
+
+    /// Put back a receipt saved from [`GpdStore::receipt`].
+    pub fn restore_receipt(&self, r: Receipt) {
+        let mut data = self.write();
+        let org = data
+            .orgs
+            .entry(r.organization_fiscal_code.clone())
+            .or_default();
+        org.receipt_by_iuv.insert(r.iuv.clone(), org.receipts.len());
+        org.receipts.push(r);
+    }
+
     /// The position `iupd` of `org` and its status at `now`.
     pub fn position(
         &self,

@@ -355,6 +355,11 @@ impl Nodo {
         &self.registry
     }
 
+    /// The GPD GPD-Payments answers from for asynchronous ECs, if the Nodo has one.
+    pub fn gpd(&self) -> Option<&Arc<GpdState>> {
+        self.gpd.as_ref()
+    }
+
     /// The Nodo's clock.
     pub fn clock(&self) -> &Arc<dyn Clock> {
         &self.clock
