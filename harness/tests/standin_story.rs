@@ -193,3 +193,45 @@ async fn the_traffic_share_rule_is_read_from_the_configuration() {
         "{report}"
     );
 }
+
+/// The station enters Stand-In, then a plain pause of 20 minutes: the Nodo probes it on its
+/// own while the time passes (every 5 minutes), not only inside a `recover` step, and the
+/// probes belong to the pause step. The station, back up, answers them positively.
+const TIME_PASSES: &str = r#"
+id = "SIN-902"
+title = "The Nodo probes a station in Stand-In whenever time passes"
+class = "OBB"
+requires = ["payable"]
+
+[[step]]
+name = "35 minutes of timeouts by day"
+call = "outage"
+at_local_time = "10:00"
+duration = "35m"
+requests_per_slot = 20
+nodo_traffic_per_slot = 200
+fault = { kind = "timeout" }
+[step.expect]
+standin = true
+
+[[step]]
+name = "20 minutes pass"
+advance = "20m"
+"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_nodo_probes_a_station_in_stand_in_whenever_time_passes() {
+    let (code, log, report) = own_scenario("SIN-902", TIME_PASSES, None).await;
+    assert_eq!(code, 0, "{log}\n{report}");
+    let report: serde_json::Value = serde_json::from_str(&report).expect("JSON");
+    let steps = report["cases"][0]["steps"].as_array().expect("steps");
+    let probes = |step: &serde_json::Value, outcome: &str| {
+        step["exchanges"]
+            .as_array()
+            .map_or(0, |e| e.iter().filter(|x| x["outcome"] == outcome).count())
+    };
+    // The rest of the outage after entry: probes the station, still down, fails.
+    assert!(probes(&steps[0], "probe negative") >= 1, "{:#}", steps[0]);
+    // The pause: four probes, 5 minutes apart, all positive.
+    assert_eq!(probes(&steps[1], "probe positive"), 4, "{:#}", steps[1]);
+}
