@@ -87,15 +87,24 @@ impl AcaTarget {
 pub struct GpdTarget {
     /// The v1 base URL, e.g. `http://127.0.0.1:PORT/gpd/debt-positions-service/v1`.
     pub url: String,
+    /// The receipts API base URL (pull), e.g.
+    /// `http://127.0.0.1:PORT/gpd/payments-receipts-service/v1`.
+    pub receipts_url: String,
     /// Sent as the `Ocp-Apim-Subscription-Key` header.
     pub subscription_key: String,
 }
 
 impl GpdTarget {
-    /// A target from its base URL and subscription key.
+    /// A target from its v1 base URL and subscription key; the receipts API is taken to be
+    /// beside it, as in production (`…/gpd/payments-receipts-service/v1`).
     pub fn new(url: impl Into<String>, subscription_key: impl Into<String>) -> Self {
+        let url = url.into();
         GpdTarget {
-            url: url.into(),
+            receipts_url: url.replace(
+                "/gpd/debt-positions-service/v1",
+                "/gpd/payments-receipts-service/v1",
+            ),
+            url,
             subscription_key: subscription_key.into(),
         }
     }

@@ -209,6 +209,18 @@ impl GpdClient {
         self.call("deletePosition", self.http.delete(url)).await
     }
 
+    /// `getReceiptByIUV` of the receipts API: the pull of a paid notice's receipt.
+    ///
+    /// # Errors
+    /// When GPD could not be reached.
+    pub async fn receipt(&self, ec: &str, iuv: &str) -> Result<GpdAnswer, String> {
+        let url = format!(
+            "{}/payments/{ec}/receipts/{iuv}",
+            self.target.receipts_url.trim_end_matches('/')
+        );
+        self.call("getReceiptByIUV", self.http.get(url)).await
+    }
+
     async fn call(
         &self,
         operation: &'static str,
@@ -329,6 +341,7 @@ mod tests {
             409,
             "not updatable when INVALID"
         );
+        assert_eq!(call("pull-receipt", false).await, 404, "nothing paid");
         assert_eq!(call("delete", false).await, 200);
         assert_eq!(status(&gpd), None);
         let _ = gpd.shutdown().await;

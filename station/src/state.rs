@@ -335,6 +335,7 @@ impl StationState {
             "publish" => client.publish(ec, &position.iupd).await,
             "invalidate" => client.invalidate(ec, &position.iupd).await,
             "delete" => client.delete(ec, &position.iupd).await,
+            "pull-receipt" => client.receipt(ec, &position.iuv).await,
             other => Err(format!("unknown GPD operation `{other}`")),
         }
     }

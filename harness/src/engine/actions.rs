@@ -16,6 +16,18 @@ pub struct ActionArgs {
     /// The amount the action leaves on the position, when known (the last verify's amount plus
     /// `delta_cents`).
     pub amount_cents: Option<i64>,
+    /// For the GPD actions (`gpd-*`): the position acted on.
+    pub gpd: Option<GpdArgs>,
+}
+
+/// The position a GPD action (`gpd-*`) is about: identifiers the harness chose for the case,
+/// which the EC uses to create it and to find it again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GpdArgs {
+    /// The position's `iupd`.
+    pub iupd: String,
+    /// The IUV of its one payment option (the notice number is `3` + IUV).
+    pub iuv: String,
 }
 
 /// What performing an action gave.
@@ -62,6 +74,29 @@ fn describe(action: &str, args: &ActionArgs) -> String {
             "record notice {} as paid outside pagoPA in your EC system (ACA gets amount 0)",
             args.notice
         ),
+        gpd if gpd.starts_with("gpd-") => {
+            let (iupd, iuv) = args
+                .gpd
+                .as_ref()
+                .map_or(("", ""), |g| (g.iupd.as_str(), g.iuv.as_str()));
+            let amount = args
+                .amount_cents
+                .map_or(String::new(), |a| format!(", amount {a} cents"));
+            let what = match gpd {
+                "gpd-create" => "create in GPD, not published (toPublish=false),",
+                "gpd-create-published" => "create in GPD with toPublish=true",
+                "gpd-publish" => "publish in GPD",
+                "gpd-update" => "update in GPD (toPublish=false)",
+                "gpd-delete" => "delete from GPD",
+                "gpd-invalidate" => "invalidate in GPD",
+                "gpd-pull-receipt" => "fetch from GPD's receipts API the receipt of",
+                _ => "act in GPD on",
+            };
+            format!(
+                "{what} the debt position iupd {iupd} (IUV {iuv}, notice {}{amount})",
+                args.notice
+            )
+        }
         other => format!("perform `{other}` on notice {}", args.notice),
     }
 }
@@ -112,9 +147,15 @@ impl Actions {
                             args.notice
                         ));
                     }
+                    let iuv = args
+                        .gpd
+                        .as_ref()
+                        .map_or(args.notice.get(1..).unwrap_or(""), |g| g.iuv.as_str());
+                    let iupd = args.gpd.as_ref().map_or("", |g| g.iupd.as_str());
                     let cmd = template
                         .replace("{notice}", &args.notice)
-                        .replace("{iuv}", args.notice.get(1..).unwrap_or(""))
+                        .replace("{iupd}", iupd)
+                        .replace("{iuv}", iuv)
                         .replace("{delta_cents}", &args.delta_cents.to_string())
                         .replace(
                             "{amount_cents}",
@@ -176,10 +217,42 @@ async fn embedded(state: &StationState, action: &str, args: &ActionArgs) -> Acti
             .close_paid_elsewhere(&args.notice)
             .await
             .map(|_| format!("{} closed: paid outside pagoPA", args.notice)),
+        gpd if gpd.starts_with("gpd-") => return embedded_gpd(state, gpd, args).await,
         other => return ActionResult::NotAvailable(format!("unknown EC action `{other}`")),
     };
     match r {
         Ok(msg) => ActionResult::Done(msg),
         Err(e) => ActionResult::Failed(e.to_string()),
+    }
+}
+
+/// A GPD action on the embedded station, as the back office of an asynchronous EC does it: one
+/// call to GPD. A refusal by GPD (4xx) is what the EC met, not a failure of the action: the
+/// `gpd` step that follows judges it.
+async fn embedded_gpd(state: &StationState, action: &str, args: &ActionArgs) -> ActionResult {
+    let Some(gpd) = &args.gpd else {
+        return ActionResult::Failed(format!("{action} names no GPD position"));
+    };
+    let (operation, publish) = match action {
+        "gpd-create" => ("create", false),
+        "gpd-create-published" => ("create", true),
+        "gpd-publish" => ("publish", false),
+        "gpd-update" => ("update", false),
+        "gpd-delete" => ("delete", false),
+        "gpd-invalidate" => ("invalidate", false),
+        "gpd-pull-receipt" => ("pull-receipt", false),
+        other => return ActionResult::NotAvailable(format!("unknown EC action `{other}`")),
+    };
+    let position = collaudo_station::gpd::GpdPosition {
+        iupd: gpd.iupd.clone(),
+        iuv: gpd.iuv.clone(),
+        amount_cents: args.amount_cents.unwrap_or(1),
+    };
+    match state.gpd_call(operation, &position, publish).await {
+        Ok(a) => ActionResult::Done(format!(
+            "{} of {} answered HTTP {}",
+            a.operation, gpd.iupd, a.status
+        )),
+        Err(e) => ActionResult::Failed(e),
     }
 }

@@ -252,6 +252,9 @@ pub(crate) async fn run_step(cx: &mut ScenarioCtx<'_>, index: usize, st: &Step) 
         StepKind::Action(a) => {
             return run_action(cx, index, a, name, notice, started, transcript).await;
         }
+        kind @ (StepKind::Gpd(_) | StepKind::Checkout(_) | StepKind::GpdAction(_)) => {
+            return super::gpd::run(cx, index, kind, name, started, transcript).await;
+        }
         StepKind::Verify(_)
         | StepKind::Activate(_)
         | StepKind::SendRt(_)
@@ -559,6 +562,7 @@ async fn run_action(
             .and_then(|n| cx.verified_amounts.get(n))
             .and_then(|a| i64::try_from(a.cents()).ok())
             .map(|a| a + delta),
+        gpd: None,
     };
     let outcome = cx.station.actions.perform(action, &args).await;
     if let Some(n) = &notice {
