@@ -28,6 +28,9 @@ pub struct GpdArgs {
     pub iupd: String,
     /// The IUV of its one payment option (the notice number is `3` + IUV).
     pub iuv: String,
+    /// The mock GPD the EC is to call, `http://ADDRESS` (its APIs under their production
+    /// paths, e.g. `/gpd/debt-positions-service/v1`).
+    pub url: String,
 }
 
 /// What performing an action gave.
@@ -152,9 +155,11 @@ impl Actions {
                         .as_ref()
                         .map_or(args.notice.get(1..).unwrap_or(""), |g| g.iuv.as_str());
                     let iupd = args.gpd.as_ref().map_or("", |g| g.iupd.as_str());
+                    let gpd_url = args.gpd.as_ref().map_or("", |g| g.url.as_str());
                     let cmd = template
                         .replace("{notice}", &args.notice)
                         .replace("{iupd}", iupd)
+                        .replace("{gpd_url}", gpd_url)
                         .replace("{iuv}", iuv)
                         .replace("{delta_cents}", &args.delta_cents.to_string())
                         .replace(

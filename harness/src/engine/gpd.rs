@@ -147,6 +147,12 @@ async fn action(
         gpd: Some(GpdArgs {
             iupd: iupd.clone(),
             iuv: iuv.clone(),
+            url: cx.station.gpd.as_ref().map_or(String::new(), |g| {
+                g.url
+                    .strip_suffix(collaudo_nodo::gpd::Api::DebtPositionsV1.base())
+                    .unwrap_or(&g.url)
+                    .to_string()
+            }),
         }),
     };
     let before = cx
