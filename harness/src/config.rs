@@ -686,6 +686,27 @@ mod tests {
     }
 
     #[test]
+    fn gpd_section_errors_point_at_the_line() {
+        let cfg = parse(
+            "c.toml",
+            "[gpd]\nlisten = \"127.0.0.1:9092\"\nsubscription_key = \"k\"\n",
+        )
+        .unwrap();
+        let g = cfg.gpd.unwrap();
+        assert_eq!((g.listen.port(), g.subscription_key.as_str()), (9092, "k"));
+        let e = parse(
+            "c.toml",
+            "[gpd]\nlisten = \"localhost\"\nsubscription_key = \"k\"\n",
+        )
+        .unwrap_err();
+        assert_eq!(e.position.map(|p| p.0), Some(2), "{e:?}");
+        let e = parse("c.toml", "[gpd]\nlisten = \"127.0.0.1:1\"\nkey = \"k\"\n").unwrap_err();
+        assert_eq!(e.position.map(|p| p.0), Some(3), "{e:?}");
+        let e = parse("c.toml", "[gpd]\nlisten = \"127.0.0.1:1\"\n").unwrap_err();
+        assert!(e.title.contains("subscription_key"), "{e:?}");
+    }
+
+    #[test]
     fn environment_overrides_the_file() {
         let mut cfg = parse("c.toml", "[station]\nurl = \"http://a\"\n").unwrap();
         apply_env(&mut cfg, |k| {

@@ -261,3 +261,51 @@ async fn embedded_gpd(state: &StationState, action: &str, args: &ActionArgs) -> 
         Err(e) => ActionResult::Failed(e),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn gpd_args() -> ActionArgs {
+        ActionArgs {
+            notice: "301234567890123456".into(),
+            delta_cents: 0,
+            amount_cents: Some(12_000),
+            gpd: Some(GpdArgs {
+                iupd: "COLLAUDO-GPD-001-1".into(),
+                iuv: "01234567890123456".into(),
+                url: "http://127.0.0.1:1".into(),
+            }),
+        }
+    }
+
+    fn hooks(action: &str, template: &str) -> Actions {
+        Actions::Hooks {
+            hooks: [(action.to_string(), template.to_string())].into(),
+            interactive: false,
+        }
+    }
+
+    #[tokio::test]
+    async fn gpd_hooks_get_the_position_and_the_mock_gpd() {
+        let ok = hooks(
+            "gpd-create",
+            r#"test "{iupd}|{iuv}|{notice}|{amount_cents}|{gpd_url}" = "COLLAUDO-GPD-001-1|01234567890123456|301234567890123456|12000|http://127.0.0.1:1""#,
+        );
+        let r = ok.perform("gpd-create", &gpd_args()).await;
+        assert!(matches!(r, ActionResult::Done(_)), "{r:?}");
+        let wrong = hooks("gpd-create", r#"test "{iuv}" = "1234567890123456""#);
+        let r = wrong.perform("gpd-create", &gpd_args()).await;
+        assert!(matches!(r, ActionResult::Failed(_)), "{r:?}");
+        let r = ok.perform("gpd-publish", &gpd_args()).await;
+        assert!(
+            matches!(&r, ActionResult::NotAvailable(w) if w.contains("gpd-publish")),
+            "{r:?}"
+        );
+        let text = describe("gpd-create-published", &gpd_args());
+        assert!(
+            text.contains("toPublish=true") && text.contains("COLLAUDO-GPD-001-1"),
+            "{text}"
+        );
+    }
+}

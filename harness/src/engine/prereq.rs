@@ -167,3 +167,26 @@ pub(crate) fn check(
         Err(why.join("; "))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gpd_cases_need_the_mock_gpd_and_run_alone_against_a_shared_station() {
+        let (s, problems) = crate::scenario::load_str(
+            "g.toml",
+            "id = \"GPD-001\"\ntitle = \"t\"\n[[step]]\naction = \"gpd-create\"\n[[step]]\ncall = \"gpd\"\n",
+        );
+        let s = s.unwrap_or_else(|| panic!("{problems:?}"));
+        let n = needs(&s);
+        assert!(n.gpd && n.actions && !n.aca && !n.broadcast, "{n:?}");
+        assert!(n.exclusive());
+        let (s, _) = crate::scenario::load_str(
+            "c.toml",
+            "id = \"GPD-006a\"\ntitle = \"t\"\n[[step]]\ncall = \"checkout\"\n",
+        );
+        let n = s.map(|s| needs(&s)).unwrap_or_default();
+        assert!(n.gpd && !n.actions && n.exclusive(), "{n:?}");
+    }
+}

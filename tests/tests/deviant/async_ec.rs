@@ -45,6 +45,15 @@ esac
 
 /// Run `cases` against the back office with `deviation`; the verdict of each case.
 async fn run(deviation: &str, cases: &[&str]) -> Vec<(String, Verdict, Option<String>)> {
+    run_with(deviation, cases, true).await
+}
+
+/// [`run`], with or without the `[gpd]` section.
+async fn run_with(
+    deviation: &str,
+    cases: &[&str],
+    gpd: bool,
+) -> Vec<(String, Verdict, Option<String>)> {
     assert!(
         std::process::Command::new("curl")
             .arg("--version")
@@ -80,6 +89,13 @@ gpd-create-published = "{run} create-published {{gpd_url}} {{iupd}} {{iuv}} {{am
 gpd-pull-receipt = "{run} pull-receipt {{gpd_url}} {{iupd}} {{iuv}}"
 "#
     );
+    if !gpd {
+        c = c.replace(
+            &format!("[gpd]\nlisten = \"127.0.0.1:0\"\nsubscription_key = \"{KEY}\"\n"),
+            "",
+        );
+        assert!(!c.contains("[gpd]"), "{c}");
+    }
     let cfg = dir.path().join("collaudo.toml");
     std::fs::write(&cfg, c).unwrap_or_else(|e| panic!("write config: {e}"));
     let out = dir.path().join("out");
@@ -150,4 +166,14 @@ async fn a_back_office_whose_transfers_do_not_add_up_fails() {
     assert!(why.contains("absent") || why.contains("400"), "{why}");
     let (v, why) = verdict_of(&got, "GPD-006b");
     assert_eq!(v, Verdict::Fail, "{why}");
+}
+
+#[tokio::test]
+async fn without_gpd_the_cases_are_skipped_saying_what_to_add() {
+    let got = run_with("none", CASES, false).await;
+    for id in CASES {
+        let (v, why) = verdict_of(&got, id);
+        assert_eq!(v, Verdict::Skipped, "{id}: {why}");
+        assert!(why.contains("add a [gpd] section"), "{id}: {why}");
+    }
 }
