@@ -39,16 +39,21 @@ fn iupd_prefix(scenario: &str) -> String {
 /// (reproducible), different between cases and labels. The IUV has 17 digits, segregation
 /// code `01`; the notice number is `3` + IUV.
 pub(crate) fn position_ids(scenario: &str, label: &str) -> (String, String) {
-    // FNV-1a: small, stable across platforms and Rust versions.
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in scenario.bytes().chain([b'/']).chain(label.bytes()) {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0000_0100_0000_01b3);
-    }
+    let h = fnv(scenario, label);
     (
         format!("{}{label}", iupd_prefix(scenario)),
         format!("01{:015}", h % 1_000_000_000_000_000),
     )
+}
+
+/// FNV-1a of `a/b`: small, stable across platforms and Rust versions.
+fn fnv(a: &str, b: &str) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in a.bytes().chain([b'/']).chain(b.bytes()) {
+        h ^= u64::from(byte);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h
 }
 
 /// The GPD calls about the position `iupd` / `iuv` of organisation `ec`.
@@ -391,7 +396,10 @@ async fn checkout(
         gpd: Some(link.state.clone()),
         clock: cx.clock.clone() as Arc<dyn Clock>,
         journal: cx.journal.clone(),
-        seed: cx.cfg.seed,
+        // Payment tokens (receipt ids) unique in the run: the run's seed, mixed with the case
+        // and the step, so two carts never mint the same receiptId for an EC that lives
+        // through the run.
+        seed: cx.cfg.seed ^ fnv(&cx.scenario_id, &format!("checkout-{index}")),
     }) {
         Ok(n) => n,
         Err(e) => return super::step::error_outcome(index, name, e.to_string(), started),
