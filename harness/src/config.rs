@@ -51,6 +51,10 @@ pub struct ConfigFile {
     /// `[aca]`: the mock ACA your EC system calls during the run (external stations).
     #[serde(default)]
     pub aca: Option<AcaSection>,
+    /// `[gpd]`: the mock GPD your EC system calls during the run, when it is on the
+    /// asynchronous integration (external stations; GPD-* cases).
+    #[serde(default)]
+    pub gpd: Option<GpdSection>,
 }
 
 /// The notice numbers of one fixture role: `payable = "…"` or `payable = ["…", "…"]`.
@@ -98,6 +102,19 @@ pub struct AcaSection {
     /// EC → default Stand-In IBAN (DOMAIN.md §7.5).
     #[serde(default)]
     pub standin_ibans: BTreeMap<String, String>,
+}
+
+/// `[gpd]`: where collaudo serves the mock GPD for an EC on the asynchronous integration.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GpdSection {
+    /// Address to listen on, e.g. `127.0.0.1:9092`; point your EC's GPD client at
+    /// `http://ADDRESS/gpd/debt-positions-service/v1` (receipts:
+    /// `http://ADDRESS/gpd/payments-receipts-service/v1`).
+    pub listen: std::net::SocketAddr,
+    /// The `Ocp-Apim-Subscription-Key` your EC sends; the mock accepts it for `[station]
+    /// id_pa` only.
+    pub subscription_key: String,
 }
 
 /// `[receipts]`. The sources disagree on the schedule (DOMAIN.md §15 item 3); the default is
@@ -666,6 +683,27 @@ mod tests {
         assert_eq!(e.help.as_deref(), Some("did you mean `payable`?"));
         let e = parse("c.toml", "[fixtures]\npayable = \"30100\"\n").unwrap_err();
         assert!(e.title.contains("18-digit"));
+    }
+
+    #[test]
+    fn gpd_section_errors_point_at_the_line() {
+        let cfg = parse(
+            "c.toml",
+            "[gpd]\nlisten = \"127.0.0.1:9092\"\nsubscription_key = \"k\"\n",
+        )
+        .unwrap();
+        let g = cfg.gpd.unwrap();
+        assert_eq!((g.listen.port(), g.subscription_key.as_str()), (9092, "k"));
+        let e = parse(
+            "c.toml",
+            "[gpd]\nlisten = \"localhost\"\nsubscription_key = \"k\"\n",
+        )
+        .unwrap_err();
+        assert_eq!(e.position.map(|p| p.0), Some(2), "{e:?}");
+        let e = parse("c.toml", "[gpd]\nlisten = \"127.0.0.1:1\"\nkey = \"k\"\n").unwrap_err();
+        assert_eq!(e.position.map(|p| p.0), Some(3), "{e:?}");
+        let e = parse("c.toml", "[gpd]\nlisten = \"127.0.0.1:1\"\n").unwrap_err();
+        assert!(e.title.contains("subscription_key"), "{e:?}");
     }
 
     #[test]

@@ -127,6 +127,7 @@ struct Embedded {
 struct EmbeddedLease {
     stations: Vec<StationHandle>,
     aca: Option<collaudo_nodo::aca::AcaHandle>,
+    gpd: Option<collaudo_nodo::gpd::GpdHandle>,
 }
 
 /// Throw-away certificates with which the embedded station serves CON-001 over HTTPS with
@@ -220,6 +221,10 @@ fn default_jobs_embedded() -> usize {
 /// The key the embedded station uses toward the mock ACA.
 const EMBEDDED_ACA_KEY: &str = "collaudo-embedded-station";
 
+/// The key the embedded station uses toward the mock GPD (scoped to its EC, as a real EC's
+/// subscription key is).
+const EMBEDDED_GPD_KEY: &str = "collaudo-embedded-gpd";
+
 /// The Nodo's view of a reference station's back office (ECs and IBANs).
 pub(crate) fn backoffice_of(bo: &collaudo_station::BackOffice) -> BackOffice {
     let mut out = BackOffice::default();
@@ -264,6 +269,34 @@ impl Embedded {
     }
 }
 
+impl Embedded {
+    /// The mock GPD of one case, on the case's clock, accepting the embedded station's key for
+    /// its EC only and the IBANs of its back office. Started before the station, which is
+    /// pointed at it.
+    async fn start_gpd(
+        &self,
+        clock: std::sync::Arc<collaudo_nodo::VirtualClock>,
+    ) -> Result<collaudo_nodo::gpd::GpdHandle, String> {
+        let probe_state = collaudo_station::StationState::new(self.config.clone())
+            .map_err(|e| format!("cannot seed the embedded station: {e}"))?;
+        let config =
+            collaudo_nodo::gpd::GpdConfig::new(clock as std::sync::Arc<dyn collaudo_nodo::Clock>)
+                .with_scoped_key(EMBEDDED_GPD_KEY, [self.config.id_pa.clone()])
+                .with_backoffice(backoffice_of(probe_state.back_office()));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .map_err(|e| format!("cannot bind 127.0.0.1 for the mock GPD: {e}"))?;
+        collaudo_nodo::gpd::start(config, listener)
+            .await
+            .map_err(|e| {
+                format!(
+                    "cannot start the mock GPD: {}",
+                    crate::diagnostic::chain(&e)
+                )
+            })
+    }
+}
+
 impl StationProvider for Embedded {
     type Lease = EmbeddedLease;
 
@@ -275,6 +308,16 @@ impl StationProvider for Embedded {
         // Only what the case uses is started: a case that never looks at ACA does not pay for
         // the mock ACA and the station's start-up registrations, nor one without broadcast
         // receipts for the second station.
+        let gpd = if needs.gpd {
+            Some(self.start_gpd(clock.clone()).await?)
+        } else {
+            None
+        };
+        let gpd_link = gpd.as_ref().map(|g| engine::GpdLink {
+            state: g.state().clone(),
+            url: g.base_url(collaudo_nodo::gpd::Api::DebtPositionsV1),
+            key: EMBEDDED_GPD_KEY.to_string(),
+        });
         let aca = if needs.aca {
             Some(self.start_aca(clock).await?)
         } else {
@@ -298,6 +341,9 @@ impl StationProvider for Embedded {
                     retry_backoff: Duration::from_millis(1),
                     ..collaudo_station::AcaTarget::new(aca.endpoint(), EMBEDDED_ACA_KEY)
                 }),
+                gpd: gpd_link
+                    .as_ref()
+                    .map(|g| collaudo_station::GpdTarget::new(g.url.clone(), g.key.clone())),
                 ..self.config.clone()
             },
             tls.map(|t| t.server.clone()),
@@ -354,12 +400,14 @@ impl StationProvider for Embedded {
             broadcast,
             aca: aca.as_ref().map(|a| a.state().clone()),
             connection,
+            gpd: gpd_link,
         };
         Ok((
             inst,
             EmbeddedLease {
                 stations: current,
                 aca,
+                gpd,
             },
         ))
     }
@@ -370,6 +418,9 @@ impl StationProvider for Embedded {
         }
         if let Some(a) = lease.aca {
             let _ = a.shutdown().await;
+        }
+        if let Some(g) = lease.gpd {
+            let _ = g.shutdown().await;
         }
     }
 
@@ -382,6 +433,7 @@ impl StationProvider for Embedded {
 struct External {
     instance: StationInstance,
     _aca: Option<collaudo_nodo::aca::AcaHandle>,
+    _gpd: Option<collaudo_nodo::gpd::GpdHandle>,
 }
 
 impl StationProvider for External {
@@ -937,6 +989,37 @@ pub async fn run(args: RunArgs, env: impl Fn(&str) -> Option<String>, err: &mut 
                     }
                 }
             };
+            let gpd = match &cfg.gpd {
+                None => None,
+                Some(g) => {
+                    // The run's one mock GPD, on the wall clock as the EC's own is, for the EC
+                    // under test only, knowing the IBANs of [backoffice] when given.
+                    let mut config = collaudo_nodo::gpd::GpdConfig::default()
+                        .with_scoped_key(g.subscription_key.clone(), [caller.id_pa.clone()]);
+                    match &cfg.backoffice {
+                        Some(bo) => config = config.with_backoffice(bo.clone()),
+                        None => config.check_iban = false,
+                    }
+                    match collaudo_nodo::gpd::bind(config, g.listen).await {
+                        Ok(h) => {
+                            let _ = writeln!(
+                                err,
+                                "mock GPD listening on {}",
+                                h.base_url(collaudo_nodo::gpd::Api::DebtPositionsV1)
+                            );
+                            Some(h)
+                        }
+                        Err(e) => {
+                            let _ = writeln!(
+                                err,
+                                "error: cannot serve the mock GPD: {}",
+                                crate::diagnostic::chain(&e)
+                            );
+                            return exit::HARNESS;
+                        }
+                    }
+                }
+            };
             let pool: BTreeMap<String, Vec<String>> = cfg
                 .fixtures
                 .iter()
@@ -976,8 +1059,18 @@ pub async fn run(args: RunArgs, env: impl Fn(&str) -> Option<String>, err: &mut 
                         .collect(),
                     aca: aca.as_ref().map(|h| h.state().clone()),
                     connection: None,
+                    gpd: gpd.as_ref().map(|h| engine::GpdLink {
+                        state: h.state().clone(),
+                        url: h.base_url(collaudo_nodo::gpd::Api::DebtPositionsV1),
+                        key: cfg
+                            .gpd
+                            .as_ref()
+                            .map(|g| g.subscription_key.clone())
+                            .unwrap_or_default(),
+                    }),
                 },
                 _aca: aca,
+                _gpd: gpd,
             };
             engine::run(&engine_cfg, &selected, &provider, &schedule, &mut reporters).await
         }

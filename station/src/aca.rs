@@ -151,7 +151,7 @@ struct AcaClient {
 
 /// A TLS configuration that trusts nothing, for clients that only speak plain HTTP: reqwest
 /// wants one, and an empty one costs nothing to build.
-fn plain_http_tls() -> &'static rustls::ClientConfig {
+pub(crate) fn plain_http_tls() -> &'static rustls::ClientConfig {
     static CONFIG: std::sync::OnceLock<rustls::ClientConfig> = std::sync::OnceLock::new();
     CONFIG.get_or_init(|| {
         rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(

@@ -43,6 +43,10 @@ pub struct StationConfig {
     /// The ACA `paCreatePosition` service the station keeps up to date (DOMAIN.md §8), if any.
     /// `None` (the default): the station never calls ACA, as before ACA support existed.
     pub aca: Option<AcaTarget>,
+    /// The GPD debt-position service the station's back office calls as an EC on the
+    /// asynchronous integration (DOMAIN.md §9; see [`crate::gpd`]), if any. `None` (the
+    /// default): the EC actions that create positions in GPD are not available.
+    pub gpd: Option<GpdTarget>,
     /// How many notices each fixture role gets (1 to [`crate::positions::MAX_COPIES`]): a
     /// station that lives through a whole run needs one per case that pays the role.
     pub copies: usize,
@@ -78,6 +82,34 @@ impl AcaTarget {
     }
 }
 
+/// Where and how the station calls GPD (v1 debt positions).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GpdTarget {
+    /// The v1 base URL, e.g. `http://127.0.0.1:PORT/gpd/debt-positions-service/v1`.
+    pub url: String,
+    /// The receipts API base URL (pull), e.g.
+    /// `http://127.0.0.1:PORT/gpd/payments-receipts-service/v1`.
+    pub receipts_url: String,
+    /// Sent as the `Ocp-Apim-Subscription-Key` header.
+    pub subscription_key: String,
+}
+
+impl GpdTarget {
+    /// A target from its v1 base URL and subscription key; the receipts API is taken to be
+    /// beside it, as in production (`…/gpd/payments-receipts-service/v1`).
+    pub fn new(url: impl Into<String>, subscription_key: impl Into<String>) -> Self {
+        let url = url.into();
+        GpdTarget {
+            receipts_url: url.replace(
+                "/gpd/debt-positions-service/v1",
+                "/gpd/payments-receipts-service/v1",
+            ),
+            url,
+            subscription_key: subscription_key.into(),
+        }
+    }
+}
+
 impl Default for StationConfig {
     fn default() -> Self {
         StationConfig {
@@ -91,6 +123,7 @@ impl Default for StationConfig {
             flaky_receipt_failures: DEFAULT_FLAKY_RECEIPT_FAILURES,
             seed: 0,
             aca: None,
+            gpd: None,
             copies: 1,
             limits: collaudo_serve::Limits::default(),
         }

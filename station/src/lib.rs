@@ -18,6 +18,7 @@ pub mod aca;
 mod config;
 mod date;
 mod error;
+pub mod gpd;
 pub mod handler;
 pub mod positions;
 pub mod profiles;
@@ -26,7 +27,7 @@ mod state;
 #[cfg(test)]
 mod test_support;
 
-pub use config::{AcaTarget, DEFAULT_SLOW_DELAY, StationConfig};
+pub use config::{AcaTarget, DEFAULT_SLOW_DELAY, GpdTarget, StationConfig};
 pub use error::StationError;
 pub use handler::{CONTENT_TYPE_XML, StationReply, handle};
 pub use positions::{

@@ -26,6 +26,9 @@ pub struct StationState {
     positions: PositionStore,
     profile_memory: ProfileMemory,
     aca: AcaLink,
+    /// The GPD client of the asynchronous back office, when [`StationConfig::gpd`] is set
+    /// (`Err`: it could not be built, with why).
+    gpd: Option<Result<crate::gpd::GpdClient, String>>,
 }
 
 impl StationState {
@@ -51,6 +54,7 @@ impl StationState {
             fixtures: seeded.fixtures,
             back_office,
             aca: AcaLink::new(config.aca.as_ref()),
+            gpd: config.gpd.as_ref().map(crate::gpd::GpdClient::new),
             config,
             profile_memory: ProfileMemory::default(),
         })
@@ -299,6 +303,40 @@ impl StationState {
                     e.company_name.as_str()
                 }),
             back_office: &self.back_office,
+        }
+    }
+
+    /// EC back-office action of an EC on the asynchronous integration (DOMAIN.md §9): one
+    /// call to GPD about `position` of the primary EC — `create` (published at once with
+    /// `publish`), `publish`, `update` (the amount of `position`; `publish` as for create),
+    /// `invalidate` or `delete` — answering what GPD said.
+    ///
+    /// # Errors
+    /// No GPD is configured, the client could not be built, the operation is unknown, or GPD
+    /// could not be reached.
+    pub async fn gpd_call(
+        &self,
+        operation: &str,
+        position: &crate::gpd::GpdPosition,
+        publish: bool,
+    ) -> Result<crate::gpd::GpdAnswer, String> {
+        let client = match &self.gpd {
+            None => return Err("the station has no GPD configured".into()),
+            Some(Err(e)) => return Err(e.clone()),
+            Some(Ok(c)) => c,
+        };
+        let ec = self.config.id_pa.as_str();
+        let body = || {
+            crate::gpd::position_body(position, ec, &self.config.company_name, &self.back_office)
+        };
+        match operation {
+            "create" => client.create(ec, &body(), publish).await,
+            "update" => client.update(ec, &position.iupd, &body(), publish).await,
+            "publish" => client.publish(ec, &position.iupd).await,
+            "invalidate" => client.invalidate(ec, &position.iupd).await,
+            "delete" => client.delete(ec, &position.iupd).await,
+            "pull-receipt" => client.receipt(ec, &position.iuv).await,
+            other => Err(format!("unknown GPD operation `{other}`")),
         }
     }
 }

@@ -16,6 +16,21 @@ pub struct ActionArgs {
     /// The amount the action leaves on the position, when known (the last verify's amount plus
     /// `delta_cents`).
     pub amount_cents: Option<i64>,
+    /// For the GPD actions (`gpd-*`): the position acted on.
+    pub gpd: Option<GpdArgs>,
+}
+
+/// The position a GPD action (`gpd-*`) is about: identifiers the harness chose for the case,
+/// which the EC uses to create it and to find it again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GpdArgs {
+    /// The position's `iupd`.
+    pub iupd: String,
+    /// The IUV of its one payment option (the notice number is `3` + IUV).
+    pub iuv: String,
+    /// The mock GPD the EC is to call, `http://ADDRESS` (its APIs under their production
+    /// paths, e.g. `/gpd/debt-positions-service/v1`).
+    pub url: String,
 }
 
 /// What performing an action gave.
@@ -62,6 +77,29 @@ fn describe(action: &str, args: &ActionArgs) -> String {
             "record notice {} as paid outside pagoPA in your EC system (ACA gets amount 0)",
             args.notice
         ),
+        gpd if gpd.starts_with("gpd-") => {
+            let (iupd, iuv) = args
+                .gpd
+                .as_ref()
+                .map_or(("", ""), |g| (g.iupd.as_str(), g.iuv.as_str()));
+            let amount = args
+                .amount_cents
+                .map_or(String::new(), |a| format!(", amount {a} cents"));
+            let what = match gpd {
+                "gpd-create" => "create in GPD, not published (toPublish=false),",
+                "gpd-create-published" => "create in GPD with toPublish=true",
+                "gpd-publish" => "publish in GPD",
+                "gpd-update" => "update in GPD (toPublish=false)",
+                "gpd-delete" => "delete from GPD",
+                "gpd-invalidate" => "invalidate in GPD",
+                "gpd-pull-receipt" => "fetch from GPD's receipts API the receipt of",
+                _ => "act in GPD on",
+            };
+            format!(
+                "{what} the debt position iupd {iupd} (IUV {iuv}, notice {}{amount})",
+                args.notice
+            )
+        }
         other => format!("perform `{other}` on notice {}", args.notice),
     }
 }
@@ -112,9 +150,17 @@ impl Actions {
                             args.notice
                         ));
                     }
+                    let iuv = args
+                        .gpd
+                        .as_ref()
+                        .map_or(args.notice.get(1..).unwrap_or(""), |g| g.iuv.as_str());
+                    let iupd = args.gpd.as_ref().map_or("", |g| g.iupd.as_str());
+                    let gpd_url = args.gpd.as_ref().map_or("", |g| g.url.as_str());
                     let cmd = template
                         .replace("{notice}", &args.notice)
-                        .replace("{iuv}", args.notice.get(1..).unwrap_or(""))
+                        .replace("{iupd}", iupd)
+                        .replace("{gpd_url}", gpd_url)
+                        .replace("{iuv}", iuv)
                         .replace("{delta_cents}", &args.delta_cents.to_string())
                         .replace(
                             "{amount_cents}",
@@ -176,10 +222,90 @@ async fn embedded(state: &StationState, action: &str, args: &ActionArgs) -> Acti
             .close_paid_elsewhere(&args.notice)
             .await
             .map(|_| format!("{} closed: paid outside pagoPA", args.notice)),
+        gpd if gpd.starts_with("gpd-") => return embedded_gpd(state, gpd, args).await,
         other => return ActionResult::NotAvailable(format!("unknown EC action `{other}`")),
     };
     match r {
         Ok(msg) => ActionResult::Done(msg),
         Err(e) => ActionResult::Failed(e.to_string()),
+    }
+}
+
+/// A GPD action on the embedded station, as the back office of an asynchronous EC does it: one
+/// call to GPD. A refusal by GPD (4xx) is what the EC met, not a failure of the action: the
+/// `gpd` step that follows judges it.
+async fn embedded_gpd(state: &StationState, action: &str, args: &ActionArgs) -> ActionResult {
+    let Some(gpd) = &args.gpd else {
+        return ActionResult::Failed(format!("{action} names no GPD position"));
+    };
+    let (operation, publish) = match action {
+        "gpd-create" => ("create", false),
+        "gpd-create-published" => ("create", true),
+        "gpd-publish" => ("publish", false),
+        "gpd-update" => ("update", false),
+        "gpd-delete" => ("delete", false),
+        "gpd-invalidate" => ("invalidate", false),
+        "gpd-pull-receipt" => ("pull-receipt", false),
+        other => return ActionResult::NotAvailable(format!("unknown EC action `{other}`")),
+    };
+    let position = collaudo_station::gpd::GpdPosition {
+        iupd: gpd.iupd.clone(),
+        iuv: gpd.iuv.clone(),
+        amount_cents: args.amount_cents.unwrap_or(1),
+    };
+    match state.gpd_call(operation, &position, publish).await {
+        Ok(a) => ActionResult::Done(format!(
+            "{} of {} answered HTTP {}",
+            a.operation, gpd.iupd, a.status
+        )),
+        Err(e) => ActionResult::Failed(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn gpd_args() -> ActionArgs {
+        ActionArgs {
+            notice: "301234567890123456".into(),
+            delta_cents: 0,
+            amount_cents: Some(12_000),
+            gpd: Some(GpdArgs {
+                iupd: "COLLAUDO-GPD-001-1".into(),
+                iuv: "01234567890123456".into(),
+                url: "http://127.0.0.1:1".into(),
+            }),
+        }
+    }
+
+    fn hooks(action: &str, template: &str) -> Actions {
+        Actions::Hooks {
+            hooks: [(action.to_string(), template.to_string())].into(),
+            interactive: false,
+        }
+    }
+
+    #[tokio::test]
+    async fn gpd_hooks_get_the_position_and_the_mock_gpd() {
+        let ok = hooks(
+            "gpd-create",
+            r#"test "{iupd}|{iuv}|{notice}|{amount_cents}|{gpd_url}" = "COLLAUDO-GPD-001-1|01234567890123456|301234567890123456|12000|http://127.0.0.1:1""#,
+        );
+        let r = ok.perform("gpd-create", &gpd_args()).await;
+        assert!(matches!(r, ActionResult::Done(_)), "{r:?}");
+        let wrong = hooks("gpd-create", r#"test "{iuv}" = "1234567890123456""#);
+        let r = wrong.perform("gpd-create", &gpd_args()).await;
+        assert!(matches!(r, ActionResult::Failed(_)), "{r:?}");
+        let r = ok.perform("gpd-publish", &gpd_args()).await;
+        assert!(
+            matches!(&r, ActionResult::NotAvailable(w) if w.contains("gpd-publish")),
+            "{r:?}"
+        );
+        let text = describe("gpd-create-published", &gpd_args());
+        assert!(
+            text.contains("toPublish=true") && text.contains("COLLAUDO-GPD-001-1"),
+            "{text}"
+        );
     }
 }

@@ -5,6 +5,7 @@
 mod actions;
 mod delivery;
 mod expect;
+mod gpd;
 mod prereq;
 pub use prereq::Needs;
 // The receipt is the Nodo's: it builds it from what the station answered (mock-nodo).
@@ -51,6 +52,20 @@ pub struct StationInstance {
     /// [`EngineConfig::connection`]: the embedded station serves CON-001 over TLS with
     /// throw-away certificates that only this instance's clients trust.
     pub connection: Option<std::sync::Arc<collaudo_nodo::Connection>>,
+    /// The mock GPD the EC's back office calls when it is on the asynchronous integration,
+    /// when the run has one (GPD-001..007).
+    pub gpd: Option<GpdLink>,
+}
+
+/// A mock GPD and how the EC reaches it.
+#[derive(Debug, Clone)]
+pub struct GpdLink {
+    /// Its state: positions, calls, receipts; GPD-Payments answers the Nodo from it.
+    pub state: Arc<collaudo_nodo::gpd::GpdState>,
+    /// Its v1 debt-positions base URL (`http://ADDRESS/gpd/debt-positions-service/v1`).
+    pub url: String,
+    /// The subscription key the EC sends (the receipts API is pulled with it too).
+    pub key: String,
 }
 
 impl StationInstance {

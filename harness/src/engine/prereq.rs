@@ -17,15 +17,17 @@ pub struct Needs {
     pub tls: bool,
     /// A step asks the EC for a back-office action (a hook, or the person at the terminal).
     pub actions: bool,
+    /// A step uses the mock GPD (an EC on the asynchronous integration).
+    pub gpd: bool,
 }
 
 impl Needs {
     /// Whether the case must run alone against a station that lives through the run: an EC
     /// action may change the EC's state for everyone (and a person can answer one question at
-    /// a time), the run has one mock ACA whose faults and outages are global, and the
-    /// broadcast stations are shared.
+    /// a time), the run has one mock ACA whose faults and outages are global, one mock GPD
+    /// whose position count a case may check, and the broadcast stations are shared.
     pub fn exclusive(self) -> bool {
-        self.actions || self.aca || self.broadcast
+        self.actions || self.aca || self.broadcast || self.gpd
     }
 }
 
@@ -35,7 +37,8 @@ pub(crate) fn needs(s: &Scenario) -> Needs {
     for st in &s.steps {
         n.aca |= st.kind.uses_aca();
         n.tls |= st.kind.is_tls();
-        n.actions |= matches!(st.kind, StepKind::Action(_));
+        n.actions |= matches!(st.kind, StepKind::Action(_) | StepKind::GpdAction(_));
+        n.gpd |= st.kind.uses_gpd();
         n.broadcast |= st.kind.delivery().is_some_and(DeliverySpec::uses_broadcast);
     }
     n
@@ -75,6 +78,19 @@ pub(crate) fn check(
                     ));
                 }
             }
+        }
+        if let StepKind::GpdAction(action) = &st.kind {
+            if let Actions::Hooks { hooks, interactive } = &station.actions {
+                if !hooks.contains_key(action.action.as_str()) && !interactive {
+                    push(format!(
+                        "the EC action `{a}` has no hook: add `{a} = \"<command>\"` under [ec.actions] in collaudo.toml (variables {{iupd}}, {{iuv}}, {{notice}}, {{amount_cents}}), or run in a terminal without --non-interactive to be asked",
+                        a = action.action.as_str()
+                    ));
+                }
+            }
+        }
+        if st.kind.uses_gpd() && station.gpd.is_none() {
+            push("this case needs the mock GPD (your EC is on the asynchronous integration and keeps its debt positions in GPD): add a [gpd] section to collaudo.toml with `listen` and the `subscription_key` your EC sends, and point your EC's GPD client at http://LISTEN/gpd/debt-positions-service/v1".into());
         }
         if st.kind.uses_aca() && station.aca.is_none() {
             push("this case needs the mock ACA (Stand-In answers and ACA checks come from what your EC loaded with paCreatePosition): add an [aca] section to collaudo.toml with `listen` and the `subscription_key` your EC sends, and point your EC's ACA client at it".into());
@@ -149,5 +165,28 @@ pub(crate) fn check(
         Ok(())
     } else {
         Err(why.join("; "))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gpd_cases_need_the_mock_gpd_and_run_alone_against_a_shared_station() {
+        let (s, problems) = crate::scenario::load_str(
+            "g.toml",
+            "id = \"GPD-001\"\ntitle = \"t\"\n[[step]]\naction = \"gpd-create\"\n[[step]]\ncall = \"gpd\"\n",
+        );
+        let s = s.unwrap_or_else(|| panic!("{problems:?}"));
+        let n = needs(&s);
+        assert!(n.gpd && n.actions && !n.aca && !n.broadcast, "{n:?}");
+        assert!(n.exclusive());
+        let (s, _) = crate::scenario::load_str(
+            "c.toml",
+            "id = \"GPD-006a\"\ntitle = \"t\"\n[[step]]\ncall = \"checkout\"\n",
+        );
+        let n = s.map(|s| needs(&s)).unwrap_or_default();
+        assert!(n.gpd && !n.actions && n.exclusive(), "{n:?}");
     }
 }

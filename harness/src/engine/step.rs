@@ -376,6 +376,9 @@ async fn act(
         StepKind::Action(a) => {
             return run_action(cx, index, a, name, notice, started, transcript).await;
         }
+        kind @ (StepKind::Gpd(_) | StepKind::Checkout(_) | StepKind::GpdAction(_)) => {
+            return super::gpd::run(cx, index, kind, name, started, transcript).await;
+        }
         StepKind::Verify(_)
         | StepKind::Activate(_)
         | StepKind::SendRt(_)
@@ -688,6 +691,7 @@ async fn run_action(
             .and_then(|n| cx.nodo.as_ref()?.verified_amount(&cx.qr(n)))
             .and_then(|a| i64::try_from(a.cents()).ok())
             .map(|a| a + delta),
+        gpd: None,
     };
     let outcome = cx.station.actions.perform(action, &args).await;
     if let (Some(n), Some(nodo)) = (&notice, &cx.nodo) {

@@ -160,6 +160,11 @@ pub fn parse_local_time(s: &str) -> Option<(u8, u8)> {
     (h < 24 && m < 60).then_some((h, m))
 }
 
+/// A label naming one of a case's GPD positions: 1 to 8 ASCII letters or digits.
+pub(crate) fn is_position_label(s: &str) -> bool {
+    (1..=8).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphanumeric())
+}
+
 fn is_notice_literal(s: &str) -> bool {
     s.len() == 18 && s.bytes().all(|b| b.is_ascii_digit())
 }
@@ -408,6 +413,46 @@ fn check_values(cx: &mut Ctx<'_>, st: &RawStep) {
     }
     if let Some(d) = &st.delivery {
         check_delivery(cx, d);
+    }
+    for p in st
+        .position
+        .iter()
+        .chain(st.positions.iter().flat_map(|l| l.get_ref()))
+    {
+        if !is_position_label(p.get_ref()) {
+            cx.error(
+                p,
+                format!("`{}` is not a GPD position label", p.get_ref()),
+                Some("use 1 to 8 letters or digits, e.g. \"1\" or \"b\"".into()),
+            );
+        }
+    }
+    if let Some(l) = &st.positions {
+        if !(1..=5).contains(&l.get_ref().len()) {
+            cx.error(
+                l,
+                format!(
+                    "a Checkout cart holds 1 to 5 notices, not {}",
+                    l.get_ref().len()
+                ),
+                None,
+            );
+        }
+    }
+    if let Some(a) = &st.amount_cents {
+        if !(1..=99_999_999_999).contains(a.get_ref()) {
+            cx.error(
+                a,
+                format!("amount_cents must be at least 1, not {}", a.get_ref()),
+                None,
+            );
+        }
+    }
+    if let Some(v) = &expect.gpd_status {
+        cx.one_of("GPD status", v, GPD_STATUSES);
+    }
+    if let Some(v) = &expect.gpd_operation {
+        cx.one_of("GPD operation", v, GPD_OPERATIONS);
     }
     if let Some(r) = &st.repeat {
         if *r.get_ref() == 0 || *r.get_ref() > 10_000 {
@@ -782,12 +827,58 @@ fn call_kind(cx: &mut Ctx<'_>, call: &Spanned<String>, raw: &mut RawStep) -> Opt
             StepKind::TlsLegacy(TlsLegacy { tls_version })
         }
         "tls-without-client-cert" => StepKind::TlsWithoutClientCert,
+        "gpd" => {
+            let e = raw.expect_mut();
+            let expect = GpdExpect {
+                gpd_status: e.gpd_status.take(),
+                gpd_operation: e.gpd_operation.take(),
+                gpd_http_status: e.gpd_http_status.take(),
+                gpd_positions: e.gpd_positions.take().map(Spanned::into_inner),
+            };
+            StepKind::Gpd(GpdCheck {
+                position: raw.position.take(),
+                expect,
+            })
+        }
+        "checkout" => {
+            let e = raw.expect_mut();
+            let expect = CheckoutExpect {
+                paid: e.paid.take().map(Spanned::into_inner),
+                fault_code: e
+                    .fault_code
+                    .take()
+                    .map(Spanned::into_inner)
+                    .unwrap_or_default(),
+                delivered: e.delivered.take().map(Spanned::into_inner),
+                pulled: e.pulled.take().map(Spanned::into_inner),
+            };
+            StepKind::Checkout(Checkout {
+                positions: raw
+                    .positions
+                    .take()
+                    .map(Spanned::into_inner)
+                    .unwrap_or_default(),
+                expect,
+            })
+        }
         _ => return None,
     })
 }
 
 fn action_kind(cx: &mut Ctx<'_>, a: &Spanned<String>, raw: &mut RawStep) -> Option<StepKind> {
     let name = a.get_ref().as_str();
+    if let Some(action) = GpdActionKind::parse(name) {
+        let amount_cents = if action.takes_amount() {
+            raw.amount_cents.take()
+        } else {
+            None
+        };
+        return Some(StepKind::GpdAction(GpdAction {
+            action,
+            position: raw.position.take(),
+            amount_cents,
+        }));
+    }
     let action = match name {
         "change-amount" => {
             let delta = required(

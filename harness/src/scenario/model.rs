@@ -16,7 +16,7 @@
 //! positions, reads the same TOML as before for every file whose options all apply to their
 //! calls (the whole built-in suite), and still makes an option that does not apply to a call
 //! a `collaudo check` error. Expectations are split the same way (`SoapExpect`,
-//! `DeliveryExpect`, `StandInExpect`, `AcaExpect`): each is read by one part of the engine. [`KINDS`] describes the variants'
+//! `DeliveryExpect`, `StandInExpect`, `AcaExpect`, `GpdExpect`, `CheckoutExpect`): each is read by one part of the engine. [`KINDS`] describes the variants'
 //! keys for the messages and for docs/scenarios.md; a unit test holds the conversion to it.
 
 use serde::Deserialize;
@@ -99,6 +99,14 @@ pub enum StepKind {
     TlsWithoutClientCert,
     /// `action = "..."`: an EC back-office action instead of a call.
     Action(EcAction),
+    /// `call = "gpd"`: what reached the mock GPD, and the state of a position there.
+    Gpd(GpdCheck),
+    /// `call = "checkout"`: Checkout pays 1 to 5 GPD notices of the EC, on the asynchronous
+    /// integration (GPD-Payments answers the Nodo).
+    Checkout(Checkout),
+    /// `action = "gpd-..."`: the back office of an EC on the asynchronous integration acts on
+    /// one of the case's GPD positions.
+    GpdAction(GpdAction),
     /// A step with neither: it only moves the virtual clock (`advance`).
     Wait,
 }
@@ -275,6 +283,123 @@ pub struct EcAction {
     pub action: ActionKind,
     /// The notice the EC acts on.
     pub notice: Spanned<String>,
+}
+
+/// `call = "gpd"`.
+#[derive(Debug, Clone)]
+pub struct GpdCheck {
+    /// The case's position looked at (a label, default `"1"`).
+    pub position: Option<Spanned<String>>,
+    /// What the mock GPD must hold and have seen.
+    pub expect: GpdExpect,
+}
+
+/// What the mock GPD must hold and have seen, for a `gpd` step.
+#[derive(Debug, Clone, Default)]
+pub struct GpdExpect {
+    /// The position's status now (`DRAFT` … `REPORTED`, or `absent`).
+    pub gpd_status: Option<Spanned<String>>,
+    /// The operation (`createPosition`, `publishPosition`…) whose last call about the position
+    /// `gpd_http_status` judges; it must have been called.
+    pub gpd_operation: Option<Spanned<String>>,
+    /// The HTTP status GPD answered the last call of `gpd_operation` about the position (of
+    /// any operation, without `gpd_operation`).
+    pub gpd_http_status: Option<Spanned<u16>>,
+    /// How many positions the EC holds in GPD.
+    pub gpd_positions: Option<u32>,
+}
+
+/// `call = "checkout"`.
+#[derive(Debug, Clone)]
+pub struct Checkout {
+    /// The case's positions in the cart, in order (labels; default `["1"]`; 1 to 5).
+    pub positions: Vec<Spanned<String>>,
+    /// How the cart must end.
+    pub expect: CheckoutExpect,
+}
+
+/// How a Checkout cart must end.
+#[derive(Debug, Clone, Default)]
+pub struct CheckoutExpect {
+    /// Every notice paid (true, the default) or the cart refused (false).
+    pub paid: Option<bool>,
+    /// When refused: the fault codes accepted (the first is the preferred one).
+    pub fault_code: Vec<Spanned<String>>,
+    /// Every receipt pushed to the station under test (the EC's broadcast station) and
+    /// accepted.
+    pub delivered: Option<bool>,
+    /// Every receipt served by GPD's receipts API (pull).
+    pub pulled: Option<bool>,
+}
+
+/// `action = "gpd-..."`.
+#[derive(Debug, Clone)]
+pub struct GpdAction {
+    /// Which action.
+    pub action: GpdActionKind,
+    /// The case's position acted on (a label, default `"1"`).
+    pub position: Option<Spanned<String>>,
+    /// For `gpd-create`, `gpd-create-published` and `gpd-update`: the position's amount in
+    /// cents (default 10000 on create, 15000 on update).
+    pub amount_cents: Option<Spanned<i64>>,
+}
+
+/// What the back office of an asynchronous EC can be asked to do in GPD.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GpdActionKind {
+    /// `gpd-create`: create the position, not published (DRAFT).
+    Create,
+    /// `gpd-create-published`: create it with `toPublish=true` (VALID at once).
+    CreatePublished,
+    /// `gpd-publish`: publish it.
+    Publish,
+    /// `gpd-update`: change its amount.
+    Update,
+    /// `gpd-delete`: delete it.
+    Delete,
+    /// `gpd-invalidate`: invalidate it.
+    Invalidate,
+    /// `gpd-pull-receipt`: fetch its receipt from GPD's receipts API.
+    PullReceipt,
+}
+
+impl GpdActionKind {
+    /// Every action, in the order of [`GPD_ACTIONS`].
+    pub const ALL: [GpdActionKind; 7] = [
+        GpdActionKind::Create,
+        GpdActionKind::CreatePublished,
+        GpdActionKind::Publish,
+        GpdActionKind::Update,
+        GpdActionKind::Delete,
+        GpdActionKind::Invalidate,
+        GpdActionKind::PullReceipt,
+    ];
+
+    /// The name in the scenario file, and of the `[ec.actions]` hook.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GpdActionKind::Create => "gpd-create",
+            GpdActionKind::CreatePublished => "gpd-create-published",
+            GpdActionKind::Publish => "gpd-publish",
+            GpdActionKind::Update => "gpd-update",
+            GpdActionKind::Delete => "gpd-delete",
+            GpdActionKind::Invalidate => "gpd-invalidate",
+            GpdActionKind::PullReceipt => "gpd-pull-receipt",
+        }
+    }
+
+    /// The action named `name`.
+    pub fn parse(name: &str) -> Option<GpdActionKind> {
+        GpdActionKind::ALL.into_iter().find(|a| a.as_str() == name)
+    }
+
+    /// Whether the action takes `amount_cents`.
+    pub fn takes_amount(self) -> bool {
+        matches!(
+            self,
+            GpdActionKind::Create | GpdActionKind::CreatePublished | GpdActionKind::Update
+        )
+    }
 }
 
 /// The EC back-office actions a step can request.
@@ -466,13 +591,60 @@ pub const CALLS: &[&str] = &[
     "tls-handshake",
     "tls-legacy",
     "tls-without-client-cert",
+    "gpd",
+    "checkout",
 ];
 /// The legacy TLS versions `tls-legacy` can offer.
 pub const LEGACY_TLS_VERSIONS: &[&str] = &["1.0", "1.1"];
 /// ACA position statuses a scenario can expect.
 pub const ACA_STATUSES: &[&str] = &["VALID", "INVALID", "PAID", "EXPIRED", "absent"];
 /// The EC actions a step can request.
-pub const ACTIONS: &[&str] = &["change-amount", "cancel-position", "close-position"];
+pub const ACTIONS: &[&str] = &[
+    "change-amount",
+    "cancel-position",
+    "close-position",
+    "gpd-create",
+    "gpd-create-published",
+    "gpd-publish",
+    "gpd-update",
+    "gpd-delete",
+    "gpd-invalidate",
+    "gpd-pull-receipt",
+];
+/// The GPD actions (`action = "gpd-..."`), in the order of [`GpdActionKind::ALL`].
+pub const GPD_ACTIONS: &[&str] = &[
+    "gpd-create",
+    "gpd-create-published",
+    "gpd-publish",
+    "gpd-update",
+    "gpd-delete",
+    "gpd-invalidate",
+    "gpd-pull-receipt",
+];
+/// GPD position statuses a scenario can expect (DOMAIN.md §9.4), and `absent`.
+pub const GPD_STATUSES: &[&str] = &[
+    "DRAFT",
+    "PUBLISHED",
+    "VALID",
+    "INVALID",
+    "EXPIRED",
+    "PARTIALLY_PAID",
+    "PAID",
+    "REPORTED",
+    "absent",
+];
+/// GPD operations (the contracts' operation ids) a `gpd` step can look at.
+pub const GPD_OPERATIONS: &[&str] = &[
+    "createPosition",
+    "getOrganizationDebtPositionByIUPD",
+    "getOrganizationDebtPositions",
+    "updatePosition",
+    "publishPosition",
+    "invalidatePosition",
+    "deletePosition",
+    "getReceiptByIUV",
+    "getOrganizationReceipts",
+];
 /// Fault kinds.
 pub const FAULT_KINDS: &[&str] = &["latency", "timeout", "refuse", "corrupt", "http-status"];
 /// Corruptions.
@@ -766,6 +938,83 @@ pub static KINDS: &[KindInfo] = &[
     },
     KindInfo {
         with: None,
+        selector: r#"call = "gpd""#,
+        what: "what reached the mock GPD about one of the case's positions, and its state there",
+        options: &["position"],
+        required: 0,
+        expect: &[
+            "gpd_status",
+            "gpd_operation",
+            "gpd_http_status",
+            "gpd_positions",
+        ],
+    },
+    KindInfo {
+        with: None,
+        selector: r#"call = "checkout""#,
+        what: "Checkout pays 1 to 5 of the case's GPD positions through the Nodo (GPD-Payments answers for the asynchronous EC; paymentNote = cart id)",
+        options: &["positions"],
+        required: 0,
+        expect: &["paid", "fault_code", "delivered", "pulled"],
+    },
+    KindInfo {
+        with: None,
+        selector: r#"action = "gpd-create""#,
+        what: "the asynchronous EC creates the position in GPD, not published (DRAFT)",
+        options: &["position", "amount_cents"],
+        required: 0,
+        expect: &[],
+    },
+    KindInfo {
+        with: None,
+        selector: r#"action = "gpd-create-published""#,
+        what: "the asynchronous EC creates the position in GPD with `toPublish=true`",
+        options: &["position", "amount_cents"],
+        required: 0,
+        expect: &[],
+    },
+    KindInfo {
+        with: None,
+        selector: r#"action = "gpd-publish""#,
+        what: "the asynchronous EC publishes the position",
+        options: &["position"],
+        required: 0,
+        expect: &[],
+    },
+    KindInfo {
+        with: None,
+        selector: r#"action = "gpd-update""#,
+        what: "the asynchronous EC changes the position's amount (`toPublish=false`)",
+        options: &["position", "amount_cents"],
+        required: 0,
+        expect: &[],
+    },
+    KindInfo {
+        with: None,
+        selector: r#"action = "gpd-delete""#,
+        what: "the asynchronous EC deletes the position",
+        options: &["position"],
+        required: 0,
+        expect: &[],
+    },
+    KindInfo {
+        with: None,
+        selector: r#"action = "gpd-invalidate""#,
+        what: "the asynchronous EC invalidates the position",
+        options: &["position"],
+        required: 0,
+        expect: &[],
+    },
+    KindInfo {
+        with: None,
+        selector: r#"action = "gpd-pull-receipt""#,
+        what: "the asynchronous EC fetches the position's receipt from GPD's receipts API (pull)",
+        options: &["position"],
+        required: 0,
+        expect: &[],
+    },
+    KindInfo {
+        with: None,
         selector: "",
         what: "a pause: only the virtual clock moves (`advance`, which is then required)",
         options: &[],
@@ -829,7 +1078,15 @@ impl StepKind {
                 ActionKind::CancelPosition => 15,
                 ActionKind::ClosePosition => 16,
             },
-            StepKind::Wait => 17,
+            StepKind::Gpd(_) => 17,
+            StepKind::Checkout(_) => 18,
+            StepKind::GpdAction(a) => {
+                19 + GpdActionKind::ALL
+                    .iter()
+                    .position(|k| *k == a.action)
+                    .unwrap_or(0)
+            }
+            StepKind::Wait => 26,
         };
         &KINDS[i]
     }
@@ -851,6 +1108,9 @@ impl StepKind {
             StepKind::TlsLegacy(_) => "tls-legacy",
             StepKind::TlsWithoutClientCert => "tls-without-client-cert",
             StepKind::Action(a) => a.action.as_str(),
+            StepKind::Gpd(_) => "gpd",
+            StepKind::Checkout(_) => "checkout",
+            StepKind::GpdAction(a) => a.action.as_str(),
             StepKind::Wait => return None,
         })
     }
@@ -890,6 +1150,14 @@ impl StepKind {
                 | StepKind::Aca(_)
                 | StepKind::AcaConsistency
                 | StepKind::AcaFault(_)
+        )
+    }
+
+    /// Whether the step uses the mock GPD (the EC is on the asynchronous integration).
+    pub fn uses_gpd(&self) -> bool {
+        matches!(
+            self,
+            StepKind::Gpd(_) | StepKind::Checkout(_) | StepKind::GpdAction(_)
         )
     }
 
@@ -943,6 +1211,11 @@ impl Scenario {
                 StepKind::Demand(_) => add("demand".into()),
                 k if k.is_tls() => add("https station".into()),
                 StepKind::Action(a) => add(format!("ec.actions {}", a.action.as_str())),
+                StepKind::GpdAction(a) => {
+                    add("gpd".into());
+                    add(format!("ec.actions {}", a.action.as_str()));
+                }
+                k if k.uses_gpd() => add("gpd".into()),
                 _ => {}
             }
             if st.kind.delivery().is_some_and(DeliverySpec::uses_broadcast) {

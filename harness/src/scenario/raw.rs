@@ -91,6 +91,12 @@ pub(crate) struct RawStep {
     #[serde(default)]
     pub(crate) tls_version: Option<Spanned<String>>,
     #[serde(default)]
+    pub(crate) position: Option<Spanned<String>>,
+    #[serde(default)]
+    pub(crate) positions: Option<Spanned<Vec<Spanned<String>>>>,
+    #[serde(default)]
+    pub(crate) amount_cents: Option<Spanned<i64>>,
+    #[serde(default)]
     pub(crate) capture: Option<Spanned<BTreeMap<String, Spanned<String>>>>,
     #[serde(default)]
     pub(crate) expect: Option<Spanned<RawExpect>>,
@@ -132,6 +138,18 @@ pub(crate) struct RawExpect {
     pub(crate) aca_pay_stand_in: Option<Spanned<bool>>,
     #[serde(default)]
     pub(crate) aca_pa_fiscal_code: Option<Spanned<String>>,
+    #[serde(default)]
+    pub(crate) gpd_status: Option<Spanned<String>>,
+    #[serde(default)]
+    pub(crate) gpd_operation: Option<Spanned<String>>,
+    #[serde(default)]
+    pub(crate) gpd_http_status: Option<Spanned<u16>>,
+    #[serde(default)]
+    pub(crate) gpd_positions: Option<Spanned<u32>>,
+    #[serde(default)]
+    pub(crate) paid: Option<Spanned<bool>>,
+    #[serde(default)]
+    pub(crate) pulled: Option<Spanned<bool>>,
 }
 
 /// `(key, span)` for each of the named fields that is still set. The names are the fields'
@@ -179,6 +197,9 @@ impl RawStep {
             aca_fault_status,
             aca_fault_count,
             tls_version,
+            position,
+            positions,
+            amount_cents,
             capture,
         );
         if let Some(e) = &self.expect {
@@ -203,6 +224,12 @@ impl RawStep {
                 aca_history,
                 aca_pay_stand_in,
                 aca_pa_fiscal_code,
+                gpd_status,
+                gpd_operation,
+                gpd_http_status,
+                gpd_positions,
+                paid,
+                pulled,
             );
         }
         out.sort_by_key(|(_, span)| span.start);

@@ -46,6 +46,15 @@ const SAMPLES: &[(&str, &str)] = &[
     ("expect.aca_history", r#"["created"]"#),
     ("expect.aca_pay_stand_in", "true"),
     ("expect.aca_pa_fiscal_code", r#""${id_pa}""#),
+    ("position", r#""b""#),
+    ("positions", r#"["1", "b"]"#),
+    ("amount_cents", "12000"),
+    ("expect.gpd_status", r#""VALID""#),
+    ("expect.gpd_operation", r#""createPosition""#),
+    ("expect.gpd_http_status", "201"),
+    ("expect.gpd_positions", "1"),
+    ("expect.paid", "true"),
+    ("expect.pulled", "true"),
 ];
 
 fn sample(key: &str, kind: &KindInfo) -> String {

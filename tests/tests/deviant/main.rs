@@ -19,6 +19,7 @@
 //! `cargo test -p collaudo-tests --test deviant -- --nocapture` prints, per row, every case
 //! with its expected and actual verdict, the harness's reason and warnings.
 
+mod async_ec;
 mod ident;
 mod runner;
 mod station;

@@ -71,10 +71,21 @@ const NONE: &[(&str, Failure)] = &[];
 /// SIN-008 and SIN-009 the Nodo answers from ACA while the station is in Stand-In. CON-001
 /// looks at the TLS endpoint only: its handshake and legacy hellos never reach SOAP, and its
 /// call without a client certificate is refused by the TLS layer before any answer is made.
+/// The GPD cases but GPD-006a and GPD-006c talk to the mock GPD only (the EC is on the
+/// asynchronous integration: GPD-Payments answers the Nodo, and the receipt is pulled).
 const NO_SOAP_CALL: &[&str] = &[
-    "ACA-003", "ACA-004", "ACA-006", "CON-001", "SIN-002", "SIN-002N", "SIN-003", "SIN-008",
-    "SIN-009",
+    "ACA-003", "ACA-004", "ACA-006", "CON-001", "GPD-001", "GPD-002", "GPD-003", "GPD-004",
+    "GPD-006b", "GPD-007", "SIN-002", "SIN-002N", "SIN-003", "SIN-008", "SIN-009",
 ];
+
+/// GPD-006a and GPD-006c push their receipts (paSendRTV2) to the station under test as the
+/// asynchronous EC's broadcast station: under a profile that breaks every SOAP answer the
+/// Nodo's delivery never succeeds, and the payment itself (answered by GPD) still does.
+const RECEIPT_NOT_PUSHED: Failure = Failure {
+    check: "receipt-pushed",
+    nodo: None,
+    reason: "did not accept every paSendRTV2",
+};
 
 /// ACA-008 under the profiles where no verify of a payable notice gets a usable OK (`slow`,
 /// `dead`, `malformed-xml`, `qualified-children`, `no-payment-list`,
@@ -237,6 +248,8 @@ const STAND_IN_RECOVERY_AND_ACA_008: &[(&str, Failure)] = &[
     ("SIN-006", STAND_IN_STUCK),
     ("SIN-007", STAND_IN_STUCK),
     ("SIN-010", STAND_IN_STUCK),
+    ("GPD-006a", RECEIPT_NOT_PUSHED),
+    ("GPD-006c", RECEIPT_NOT_PUSHED),
 ];
 /// The EC never registered the position in ACA (DOMAIN.md §8: every position must be loaded).
 const ACA_ABSENT: Failure = check("aca-status", ": absent");
@@ -279,7 +292,11 @@ pub(crate) const EXPECTED: &[Expectation] = &[
         timeout_ms: Some(200),
         failing: Failing::All {
             failure: nodo(TIMEOUT, "did not answer within the Nodo's timeout"),
-            except: &[("ACA-008", ACA_008_NOTHING_TO_COMPARE)],
+            except: &[
+                ("ACA-008", ACA_008_NOTHING_TO_COMPARE),
+                ("GPD-006a", RECEIPT_NOT_PUSHED),
+                ("GPD-006c", RECEIPT_NOT_PUSHED),
+            ],
             passing: NO_SOAP_CALL,
         },
         errors: &[],
@@ -458,6 +475,8 @@ pub(crate) const EXPECTED: &[Expectation] = &[
                 ("SIN-005M", delivery("element must be unqualified")),
                 ("SIN-006", delivery("element must be unqualified")),
                 ("SIN-010", delivery("element must be unqualified")),
+                ("GPD-006a", RECEIPT_NOT_PUSHED),
+                ("GPD-006c", RECEIPT_NOT_PUSHED),
             ],
             passing: NO_SOAP_CALL,
         },
@@ -581,6 +600,8 @@ pub(crate) const EXPECTED: &[Expectation] = &[
             ("CON-002", QUOTED_REFUSED),
             ("DEM-001", QUOTED_REFUSED),
             ("FLT-001", QUOTED_REFUSED_CODE),
+            ("GPD-006a", RECEIPT_NOT_PUSHED),
+            ("GPD-006c", RECEIPT_NOT_PUSHED),
             ("IUV-001", QUOTED_REFUSED),
             ("IUV-002", QUOTED_REFUSED),
             ("RT-001", QUOTED_REFUSED),
