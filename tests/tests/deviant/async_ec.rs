@@ -9,7 +9,9 @@
 //! * `unpublished`: never publishes (`toPublish=false` even when asked to publish), so its
 //!   positions stay DRAFT, invisible to the Nodo;
 //! * `sum-mismatch`: its single transfer is one cent short of the option amount, which GPD
-//!   refuses (Σ transfer.amount must equal the option amount).
+//!   refuses (Σ transfer.amount must equal the option amount);
+//! * `no-update`, `no-delete`, `no-invalidate`: the back office records the change locally and
+//!   never calls GPD for it (the position in GPD stays as it was).
 //!
 //! Expected verdicts come from the spec: GPD-001 and GPD-007 need the published creation to
 //! be accepted (201) and VALID; GPD-006b needs a payable position.
@@ -37,6 +39,18 @@ case $op in
     publish=true
     if [ "$DEVIATION" = unpublished ]; then publish=false; fi
     call -X POST -H 'Content-Type: application/json' -d "$body" "$positions?toPublish=$publish" ;;
+  publish)
+    if [ "$DEVIATION" = unpublished ]; then exit 0; fi
+    call -X POST "$positions/$iupd/publish" ;;
+  update)
+    if [ "$DEVIATION" = no-update ]; then exit 0; fi
+    call -X PUT -H 'Content-Type: application/json' -d "$body" "$positions/$iupd?toPublish=false" ;;
+  delete)
+    if [ "$DEVIATION" = no-delete ]; then exit 0; fi
+    call -X DELETE "$positions/$iupd" ;;
+  invalidate)
+    if [ "$DEVIATION" = no-invalidate ]; then exit 0; fi
+    call -X POST "$positions/$iupd/invalidate" ;;
   pull-receipt)
     call "$gpd/gpd/payments-receipts-service/v1/payments/$EC/receipts/$iuv" ;;
   *) echo "unknown operation $op" >&2; exit 2 ;;
@@ -86,6 +100,10 @@ subscription_key = "{KEY}"
 [ec.actions]
 gpd-create = "{run} create {{gpd_url}} {{iupd}} {{iuv}} {{amount_cents}}"
 gpd-create-published = "{run} create-published {{gpd_url}} {{iupd}} {{iuv}} {{amount_cents}}"
+gpd-publish = "{run} publish {{gpd_url}} {{iupd}} {{iuv}}"
+gpd-update = "{run} update {{gpd_url}} {{iupd}} {{iuv}} {{amount_cents}}"
+gpd-delete = "{run} delete {{gpd_url}} {{iupd}} {{iuv}}"
+gpd-invalidate = "{run} invalidate {{gpd_url}} {{iupd}} {{iuv}}"
 gpd-pull-receipt = "{run} pull-receipt {{gpd_url}} {{iupd}} {{iuv}}"
 "#
     );
@@ -133,10 +151,15 @@ fn verdict_of<'a>(got: &'a [(String, Verdict, Option<String>)], id: &str) -> (Ve
 
 const CASES: &[&str] = &["GPD-001", "GPD-006b", "GPD-007"];
 
+/// Every GPD case that needs no station of the EC (the receipt is pulled, not pushed).
+const ALL: &[&str] = &[
+    "GPD-001", "GPD-002", "GPD-003", "GPD-004", "GPD-006b", "GPD-007",
+];
+
 #[tokio::test]
 async fn a_correct_async_back_office_passes_through_hooks() {
-    let got = run("none", CASES).await;
-    for id in CASES {
+    let got = run("none", ALL).await;
+    for id in ALL {
         let (v, why) = verdict_of(&got, id);
         assert_eq!(v, Verdict::Pass, "{id}: {why}");
     }
@@ -154,6 +177,27 @@ async fn a_back_office_that_never_publishes_fails() {
     let (v, why) = verdict_of(&got, "GPD-007");
     assert_eq!(v, Verdict::Fail, "{why}");
     assert!(why.contains("DRAFT, not VALID"), "{why}");
+    // Its publish call is never made either: the draft stays a draft.
+    let got = run("unpublished", &["GPD-002"]).await;
+    let (v, why) = verdict_of(&got, "GPD-002");
+    assert_eq!(v, Verdict::Fail, "{why}");
+}
+
+/// A change the back office keeps to itself is not in GPD: the case about that change fails,
+/// the others pass.
+#[tokio::test]
+async fn a_back_office_that_does_not_send_a_change_fails_that_case() {
+    for (deviation, case) in [
+        ("no-update", "GPD-003"),
+        ("no-delete", "GPD-004"),
+        ("no-invalidate", "GPD-004"),
+    ] {
+        let got = run(deviation, &["GPD-001", case]).await;
+        let (v, why) = verdict_of(&got, case);
+        assert_eq!(v, Verdict::Fail, "{deviation}: {case}: {why}");
+        let (v, why) = verdict_of(&got, "GPD-001");
+        assert_eq!(v, Verdict::Pass, "{deviation}: GPD-001: {why}");
+    }
 }
 
 #[tokio::test]
