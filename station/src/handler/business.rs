@@ -300,9 +300,8 @@ fn receipt(state: &StationState, r: &SendRtReq, primitive: Primitive) -> Result<
     let book_again = profile.books_duplicate_receipts();
     state.positions().with(|s| {
         let seen = s
-            .bookings
-            .iter()
-            .any(|b| b.receipt_id == rc.receipt_id && b.notice_number == rc.notice_number);
+            .bookings_of(&rc.notice_number)
+            .any(|b| b.receipt_id == rc.receipt_id);
         if seen && !book_again {
             if let Some(code) = profile.duplicate_receipt_fault() {
                 return Err(Ko::new(
@@ -325,7 +324,7 @@ fn receipt(state: &StationState, r: &SendRtReq, primitive: Primitive) -> Result<
                 };
             }
         }
-        s.bookings.push(Booking {
+        s.book(Booking {
             receipt_id: rc.receipt_id.clone(),
             notice_number: rc.notice_number.clone(),
             fiscal_code: rc.fiscal_code.clone(),

@@ -9,7 +9,7 @@ use super::fixtures::FixtureRole;
 use collaudo_wire::ident::NoticeNumber;
 use collaudo_wire::{Amount, MapEntry, MarcaDaBollo, Primitive, Subject};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, PoisonError};
 use thiserror::Error;
 
@@ -224,17 +224,37 @@ pub enum AdminError {
 #[derive(Debug)]
 pub(crate) struct StoreInner {
     pub(crate) positions: BTreeMap<String, Position>,
-    pub(crate) bookings: Vec<Booking>,
+    /// Every booked receipt, in arrival order (append only: [`StoreInner::book`]).
+    bookings: Vec<Booking>,
+    /// Notice number → indexes into `bookings`: a station that lives for days (serve) books
+    /// tens of thousands of receipts, and every paSendRT asks whether its receipt is a
+    /// duplicate.
+    bookings_by_notice: HashMap<String, Vec<usize>>,
     /// Next IUV base for positions created by paDemandPaymentNotice.
     pub(crate) next_demand_base: u64,
 }
 
 impl StoreInner {
     pub(crate) fn booking_count(&self, notice: &str) -> usize {
-        self.bookings
-            .iter()
-            .filter(|b| b.notice_number == notice)
-            .count()
+        self.bookings_by_notice.get(notice).map_or(0, Vec::len)
+    }
+
+    /// The receipts booked for the notice, in arrival order.
+    pub(crate) fn bookings_of<'s>(&'s self, notice: &str) -> impl Iterator<Item = &'s Booking> {
+        self.bookings_by_notice
+            .get(notice)
+            .into_iter()
+            .flatten()
+            .filter_map(|&i| self.bookings.get(i))
+    }
+
+    /// Book a receipt.
+    pub(crate) fn book(&mut self, booking: Booking) {
+        self.bookings_by_notice
+            .entry(booking.notice_number.clone())
+            .or_default()
+            .push(self.bookings.len());
+        self.bookings.push(booking);
     }
 
     fn view(&self, p: &Position) -> PositionView {
@@ -258,9 +278,7 @@ impl StoreInner {
             receipt_id,
             booking_count: self.booking_count(notice),
             receipt_ids: self
-                .bookings
-                .iter()
-                .filter(|b| b.notice_number == notice)
+                .bookings_of(notice)
                 .map(|b| b.receipt_id.clone())
                 .collect(),
         }
@@ -283,6 +301,7 @@ impl PositionStore {
             inner: Arc::new(Mutex::new(StoreInner {
                 positions,
                 bookings: Vec::new(),
+                bookings_by_notice: HashMap::new(),
                 next_demand_base,
             })),
         }
@@ -470,5 +489,42 @@ impl PositionStore {
             p.state = PositionState::Paid { receipt_id: None };
             Ok(p.clone())
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn booking(receipt: &str, notice: &str) -> Booking {
+        Booking {
+            receipt_id: receipt.into(),
+            notice_number: notice.into(),
+            fiscal_code: "77777777777".into(),
+            id_pa: "77777777777".into(),
+            amount_cents: 100,
+            primitive: Primitive::SendRtV2,
+            stand_in: false,
+            known_position: true,
+        }
+    }
+
+    // The index answers what the scan of every booking answered: per notice, in arrival order.
+    #[test]
+    fn bookings_are_found_by_notice_in_arrival_order() {
+        let store = PositionStore::new(Vec::new(), 0);
+        store.with(|s| {
+            s.book(booking("r1", "301"));
+            s.book(booking("r2", "302"));
+            s.book(booking("r3", "301"));
+        });
+        assert_eq!(store.booking_count("301"), 2);
+        assert_eq!(store.booking_count("302"), 1);
+        assert_eq!(store.booking_count("303"), 0);
+        let ids: Vec<String> =
+            store.with(|s| s.bookings_of("301").map(|b| b.receipt_id.clone()).collect());
+        assert_eq!(ids, ["r1", "r3"]);
+        let all: Vec<String> = store.bookings().into_iter().map(|b| b.receipt_id).collect();
+        assert_eq!(all, ["r1", "r2", "r3"]);
     }
 }
