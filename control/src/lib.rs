@@ -294,34 +294,32 @@ fn problem(detail: &str) -> Response {
     r
 }
 
-/// Around the mock ACA: an accepted call (HTTP 200, a `DebtPositionResponse`) is committed to
-/// the file before its answer leaves. The call runs on a task of its own, so a client that
-/// hangs up cannot leave a change applied in memory and missing from the file.
-async fn persist_aca(State(p): State<AcaPersist>, request: Request, next: Next) -> Response {
-    #[derive(serde::Deserialize)]
-    #[serde(rename_all = "camelCase")]
-    struct Key {
-        pa_fiscal_code: String,
-        iuv: String,
-    }
-    let guard = p.inflight.clone().read_owned().await;
+/// Runs the call on a task of its own and, when `accepted` says its status is a change the
+/// server applied, commits what `write_of` reads in the answer before the answer leaves. A
+/// client that hangs up cannot leave a change applied in memory and missing from the file, and
+/// shutdown waits for the call (`inflight`).
+async fn commit_before_answering(
+    writer: Arc<Writer>,
+    inflight: Arc<tokio::sync::RwLock<()>>,
+    request: Request,
+    next: Next,
+    accepted: fn(StatusCode) -> bool,
+    write_of: impl FnOnce(&[u8]) -> Option<Write> + Send + 'static,
+) -> Response {
+    let guard = inflight.read_owned().await;
     let task = tokio::spawn(async move {
         let response = next.run(request).await;
-        if response.status() != StatusCode::OK {
+        if !accepted(response.status()) {
             return response;
         }
         let (parts, body) = response.into_parts();
         let Ok(bytes) = axum::body::to_bytes(body, 16 * 1024 * 1024).await else {
             return problem("the answer could not be read back to persist it");
         };
-        if let Ok(key) = serde_json::from_slice::<Key>(&bytes) {
-            let write = Write::Position {
-                pa_fiscal_code: key.pa_fiscal_code,
-                iuv: key.iuv,
-            };
-            if let Err(e) = p.writer.commit(vec![write]).await {
+        if let Some(write) = write_of(&bytes) {
+            if let Err(e) = writer.commit(vec![write]).await {
                 return problem(&format!(
-                    "the position was applied but not persisted ({e}); send it again"
+                    "the change was applied but not persisted ({e}); send it again"
                 ));
             }
         }
@@ -330,6 +328,33 @@ async fn persist_aca(State(p): State<AcaPersist>, request: Request, next: Next) 
     });
     task.await
         .unwrap_or_else(|_| problem("the call failed inside collaudo"))
+}
+
+/// Around the mock ACA: an accepted call (HTTP 200, a `DebtPositionResponse`) is committed to
+/// the file before its answer leaves.
+async fn persist_aca(State(p): State<AcaPersist>, request: Request, next: Next) -> Response {
+    #[derive(serde::Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Key {
+        pa_fiscal_code: String,
+        iuv: String,
+    }
+    commit_before_answering(
+        p.writer,
+        p.inflight,
+        request,
+        next,
+        |status| status == StatusCode::OK,
+        |bytes| {
+            serde_json::from_slice::<Key>(bytes)
+                .ok()
+                .map(|key| Write::Position {
+                    pa_fiscal_code: key.pa_fiscal_code,
+                    iuv: key.iuv,
+                })
+        },
+    )
+    .await
 }
 
 #[derive(Clone)]
@@ -352,7 +377,7 @@ fn gpd_target(path: &str) -> Option<(String, Option<String>)> {
 }
 
 /// Around the mock GPD: a change it accepted (2xx to POST, PUT or DELETE on a debt position)
-/// is committed to the file before its answer leaves, on a task of its own, as for the ACA.
+/// is committed to the file before its answer leaves, as for the ACA.
 async fn persist_gpd(State(p): State<GpdPersist>, request: Request, next: Next) -> Response {
     #[derive(serde::Deserialize)]
     struct Created {
@@ -366,39 +391,24 @@ async fn persist_gpd(State(p): State<GpdPersist>, request: Request, next: Next) 
     let Some((org, iupd)) = target else {
         return next.run(request).await;
     };
-    let guard = p.inflight.clone().read_owned().await;
-    let task = tokio::spawn(async move {
-        let response = next.run(request).await;
-        if !response.status().is_success() {
-            return response;
-        }
-        let (parts, body) = response.into_parts();
-        let Ok(bytes) = axum::body::to_bytes(body, 16 * 1024 * 1024).await else {
-            return problem("the answer could not be read back to persist it");
-        };
-        // A create names its IUPD in the body; the answer carries it back.
-        let iupd = iupd.or_else(|| {
-            serde_json::from_slice::<Created>(&bytes)
-                .ok()
-                .map(|c| c.iupd)
-        });
-        if let Some(iupd) = iupd {
-            let write = Write::GpdPosition {
-                store: p.store.clone(),
-                org,
-                iupd,
-            };
-            if let Err(e) = p.writer.commit(vec![write]).await {
-                return problem(&format!(
-                    "the change was applied but not persisted ({e}); send it again"
-                ));
-            }
-        }
-        drop(guard);
-        Response::from_parts(parts, axum::body::Body::from(bytes))
-    });
-    task.await
-        .unwrap_or_else(|_| problem("the call failed inside collaudo"))
+    let store = p.store.clone();
+    commit_before_answering(
+        p.writer,
+        p.inflight,
+        request,
+        next,
+        |status| status.is_success(),
+        move |bytes| {
+            // A create names its IUPD in the body; the answer carries it back.
+            let iupd = iupd.or_else(|| {
+                serde_json::from_slice::<Created>(bytes)
+                    .ok()
+                    .map(|c| c.iupd)
+            })?;
+            Some(Write::GpdPosition { store, org, iupd })
+        },
+    )
+    .await
 }
 
 fn link(

@@ -10,7 +10,7 @@ use crate::scenario::{Deliver, DeliverySpec, parse_duration};
 use collaudo_nodo::nodo::ReceiptDelivery;
 use collaudo_nodo::transport::UnavailableAnswer;
 use collaudo_nodo::{Delivery, DeliveryResult, Fault, Outage, RetryPolicy};
-use collaudo_reports::{CheckRecord, CheckVerdict, ExchangeRecord, StepRecord, Verdict};
+use collaudo_reports::{CheckRecord, CheckVerdict, StepRecord, Verdict};
 use collaudo_wire::{Primitive, Receipt};
 use std::time::Instant;
 
@@ -187,19 +187,12 @@ pub(crate) async fn run(
                 transcript.push(format!("delivery {round} of {times}:"));
             }
             transcript.extend(d.timeline());
-            for a in &d.attempts {
-                exchanges.push(ExchangeRecord {
-                    seq: a.seq,
-                    primitive: if v2 { "paSendRTV2" } else { "paSendRT" }.into(),
-                    url: String::new(),
-                    request_bytes: 0,
-                    response_status: a.status,
-                    latency_ms: a.latency_ms,
-                    virtual_time: Some(a.virtual_at.to_string()),
-                    outcome: a.outcome.to_string(),
-                    attempt: Some(a.n),
-                });
-            }
+            let primitive = if v2 { "paSendRTV2" } else { "paSendRT" };
+            exchanges.extend(
+                d.attempts
+                    .iter()
+                    .map(|a| super::step::attempt_record(a, primitive, "")),
+            );
             let want = st.expect.delivered.unwrap_or(true);
             let got = d.result == DeliveryResult::Delivered;
             let summary = match d.result {

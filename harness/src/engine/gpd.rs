@@ -15,7 +15,7 @@ use collaudo_nodo::gpd::GpdCall;
 use collaudo_nodo::nodo::{EcEntry, Integration, Nodo, NodoConfig, Registry, StationLink};
 use collaudo_nodo::receipts::DeliveryResult;
 use collaudo_nodo::{Clock, SoapActionStyle, StationTarget};
-use collaudo_reports::{CheckRecord, CheckVerdict, ExchangeRecord, StepRecord, Verdict};
+use collaudo_reports::{CheckRecord, CheckVerdict, StepRecord, Verdict};
 use collaudo_wire::QrCode;
 use std::sync::Arc;
 use std::time::Instant;
@@ -474,19 +474,9 @@ async fn checkout(
                         pushed_any = true;
                         pushed_ok &= d.result == DeliveryResult::Delivered;
                         transcript.extend(d.timeline());
-                        for a in &d.attempts {
-                            exchanges.push(ExchangeRecord {
-                                seq: a.seq,
-                                primitive: "paSendRTV2".into(),
-                                url: cx.station.url.clone(),
-                                request_bytes: 0,
-                                response_status: a.status,
-                                latency_ms: a.latency_ms,
-                                virtual_time: Some(a.virtual_at.to_string()),
-                                outcome: a.outcome.to_string(),
-                                attempt: Some(a.n),
-                            });
-                        }
+                        exchanges.extend(d.attempts.iter().map(|a| {
+                            super::step::attempt_record(a, "paSendRTV2", &cx.station.url)
+                        }));
                     }
                 }
                 Err(e) => return super::step::error_outcome(index, name, e.to_string(), started),

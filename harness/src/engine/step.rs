@@ -262,6 +262,26 @@ fn corrupt_request(body: String, how: &str) -> String {
     }
 }
 
+/// The report's record of one receipt delivery attempt (its exchange is in the journal under
+/// `seq`).
+pub(crate) fn attempt_record(
+    a: &collaudo_nodo::Attempt,
+    primitive: &str,
+    url: &str,
+) -> ExchangeRecord {
+    ExchangeRecord {
+        seq: a.seq,
+        primitive: primitive.into(),
+        url: url.into(),
+        request_bytes: 0,
+        response_status: a.status,
+        latency_ms: a.latency_ms,
+        virtual_time: Some(a.virtual_at.to_string()),
+        outcome: a.outcome.to_string(),
+        attempt: Some(a.n),
+    }
+}
+
 pub(crate) fn exchange_record(ex: &Exchange, outcome: &str) -> ExchangeRecord {
     ExchangeRecord {
         seq: ex.seq,
