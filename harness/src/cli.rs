@@ -226,6 +226,11 @@ when the run ends (no stale file survives); any other non-empty folder is refuse
         /// slow as a real back end, to rehearse `collaudo run --jobs` or a timeout budget.
         #[arg(long, value_name = "MS", default_value_t = 0)]
         latency_ms: u64,
+        /// Threads that answer. One by default: on one machine with the load generator (or
+        /// collaudo run) beside it, a second thread costs more in wake-ups between threads
+        /// than it gives (BENCHMARKS.md); give more on a larger machine under heavy load.
+        #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=256))]
+        threads: u16,
         /// Serve HTTPS with this PEM certificate chain (leaf first); needs --tls-key.
         #[arg(long, value_name = "FILE", requires = "tls_key")]
         tls_cert: Option<PathBuf>,
@@ -777,6 +782,7 @@ pub fn dispatch(cli: Cli) -> i32 {
             copies,
             print_config,
             latency_ms,
+            threads,
             tls_cert,
             tls_key,
             client_ca,
@@ -813,7 +819,19 @@ pub fn dispatch(cli: Cli) -> i32 {
                     &mut std::io::stdout().lock(),
                 );
             }
-            match runtime(Flavour::PerCore) {
+            let rt = if threads == 1 {
+                runtime(Flavour::SingleThread)
+            } else {
+                tokio::runtime::Builder::new_multi_thread()
+                    .worker_threads(usize::from(threads))
+                    .enable_all()
+                    .build()
+                    .map_err(|e| {
+                        eprintln!("error: cannot start the async runtime: {e}");
+                        crate::exit::HARNESS
+                    })
+            };
+            match rt {
                 Ok(rt) => rt.block_on(crate::station_cmd::serve(
                     listen,
                     profile,

@@ -414,3 +414,12 @@ fn init_writes_a_config_that_run_accepts() {
     assert_eq!(code(&out), 0, "{}", transcript(&out));
     assert!(dir.path().join("report/report.json").is_file());
 }
+
+// ---- station ----
+
+#[test]
+fn station_threads_must_be_at_least_one() {
+    let out = run(collaudo().args(["station", "--threads", "0"]));
+    assert_eq!(code(&out), 2, "{}", transcript(&out));
+    assert!(stderr(&out).contains("--threads"), "{}", transcript(&out));
+}
