@@ -699,6 +699,11 @@ fn write_group(conn: &mut Connection, store: &AcaStore, jobs: &[Job]) -> rusqlit
     tx.commit()
 }
 
+/// A record as the JSON a column holds.
+fn to_json(v: &impl Serialize) -> rusqlite::Result<String> {
+    serde_json::to_string(v).map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))
+}
+
 fn apply(tx: &rusqlite::Transaction<'_>, store: &AcaStore, w: &Write) -> rusqlite::Result<()> {
     match w {
         Write::Position {
@@ -714,8 +719,7 @@ fn apply(tx: &rusqlite::Transaction<'_>, store: &AcaStore, w: &Write) -> rusqlit
                 status: p.status,
                 history: p.history.clone(),
             };
-            let json = serde_json::to_string(&record)
-                .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
+            let json = to_json(&record)?;
             tx.prepare_cached(
                 "INSERT INTO positions (iupd, pa_fiscal_code, iuv, nav, status, amount_cents, record)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
@@ -814,8 +818,7 @@ fn apply(tx: &rusqlite::Transaction<'_>, store: &AcaStore, w: &Write) -> rusqlit
         }
         Write::GpdPosition { store, org, iupd } => match store.stored(org, iupd) {
             Some(p) => {
-                let json = serde_json::to_string(&p)
-                    .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
+                let json = to_json(&p)?;
                 tx.prepare_cached(
                     "INSERT INTO gpd_positions (org, iupd, status, record) VALUES (?1, ?2, ?3, ?4)
                      ON CONFLICT (org, iupd) DO UPDATE SET status = ?3, record = ?4",
@@ -829,8 +832,7 @@ fn apply(tx: &rusqlite::Transaction<'_>, store: &AcaStore, w: &Write) -> rusqlit
         },
         Write::GpdReceipt { store, org, iuv } => {
             if let Some(r) = store.receipt(org, iuv) {
-                let json = serde_json::to_string(&r)
-                    .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
+                let json = to_json(&r)?;
                 tx.prepare_cached(
                     "INSERT INTO gpd_receipts (org, iuv, record) VALUES (?1, ?2, ?3)
                      ON CONFLICT (org, iuv) DO UPDATE SET record = ?3",

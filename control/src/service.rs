@@ -13,7 +13,7 @@ use crate::db::{
     AttemptRow, DbError, DeliveryRow, JournalRow, PaymentRow, TransitionRow, Write, Writer,
 };
 use collaudo_nodo::aca::AcaState;
-use collaudo_nodo::nodo::{Answer, Nodo, NodoError, Route};
+use collaudo_nodo::nodo::{Answer, Nodo, NodoError, Route, probe_label};
 use collaudo_nodo::receipts::{Attempt, DeliveryResult};
 use collaudo_nodo::standin::{PROBE_NOTICE_NUMBER, StandInState, probe_is_positive};
 use collaudo_nodo::{
@@ -817,9 +817,8 @@ impl Service {
             status,
             latency_ms: Some(ex.latency_ms),
             outcome: match &ex.transport_error {
-                Some(e) => format!("probe negative: {}", e.message),
-                None if positive => "probe positive".into(),
-                None => "probe negative".into(),
+                Some(e) => format!("{}: {}", probe_label(false), e.message),
+                None => probe_label(positive).into(),
             },
         }
     }

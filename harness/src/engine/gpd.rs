@@ -10,11 +10,11 @@
 use super::actions::{ActionArgs, ActionResult, GpdArgs};
 use super::step::{ScenarioCtx, StepOutcome, check, finish};
 use crate::scenario::{Checkout, GpdActionKind, GpdCheck, StepKind};
+use collaudo_nodo::Clock;
 use collaudo_nodo::checks::NodoOutcome;
 use collaudo_nodo::gpd::GpdCall;
 use collaudo_nodo::nodo::{EcEntry, Integration, Nodo, NodoConfig, Registry, StationLink};
 use collaudo_nodo::receipts::DeliveryResult;
-use collaudo_nodo::{Clock, SoapActionStyle, StationTarget};
 use collaudo_reports::{CheckRecord, CheckVerdict, StepRecord, Verdict};
 use collaudo_wire::QrCode;
 use std::sync::Arc;
@@ -359,19 +359,10 @@ async fn checkout(
     let mut registry = Registry::default();
     let mut broadcast = Vec::new();
     if c.expect.delivered.is_some() {
-        let station_client = match collaudo_nodo::NodoClient::new(
-            StationTarget {
-                url: cx.station.url.clone(),
-                caller: cx.cfg.caller.clone(),
-                soap_action_style: SoapActionStyle::Quoted,
-            },
-            cx.station.connection(cx.cfg).clone(),
-            cx.cfg.timeouts.clone(),
-            cx.clock.clone() as Arc<dyn Clock>,
-            cx.journal.clone(),
-        ) {
+        // The case's client toward the station under test (its connection pool is shared).
+        let station_client = match cx.client() {
             Ok(cl) => cl,
-            Err(e) => return super::step::error_outcome(index, name, e.to_string(), started),
+            Err(e) => return super::step::error_outcome(index, name, e, started),
         };
         broadcast.push(cx.cfg.caller.id_station.clone());
         registry = registry.with_station(StationLink {

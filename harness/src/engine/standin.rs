@@ -9,7 +9,7 @@ use crate::scenario::{
     parse_local_time,
 };
 use collaudo_nodo::aca::{AcaPosition, PositionStatus};
-use collaudo_nodo::nodo::{Forward, Nodo, Passing, standin_answer};
+use collaudo_nodo::nodo::{Forward, Nodo, Passing, probe_label, standin_answer};
 use collaudo_nodo::standin::{TrafficModel, TrafficShare, Transition, rome_utc_offset_hours};
 use collaudo_nodo::{Clock, Judgement, NodoOutcome, VirtualTime};
 use collaudo_reports::{CheckRecord, CheckVerdict, ExchangeRecord};
@@ -271,14 +271,6 @@ pub(crate) async fn outage(
     ));
     expect_standin(cx, &nodo, &st.expect, &traffic, &mut checks);
     done(index, name, started, checks, exchanges, transcript)
-}
-
-fn probe_label(positive: bool) -> &'static str {
-    if positive {
-        "probe positive"
-    } else {
-        "probe negative"
-    }
 }
 
 /// `call = "recover"`: `duration` of virtual time during which the Nodo probes the station in

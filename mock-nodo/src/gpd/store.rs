@@ -857,30 +857,11 @@ impl GpdStore {
     /// # Errors
     /// Its IUPD, an IUV or a NAV is already held for the organisation.
     pub fn restore(&self, p: Position) -> Result<(), String> {
-        let mut data = self.write();
-        let org = data
-            .orgs
-            .entry(p.organization_fiscal_code.clone())
-            .or_default();
-        if org.by_iupd.contains_key(&p.iupd) {
-            return Err(format!(
-                "position {}/{}: IUPD held twice",
-                p.organization_fiscal_code, p.iupd
-            ));
-        }
-        if let Some(what) = org.clash(&p, None) {
-            return Err(format!(
-                "position {}/{}: {what} held twice",
-                p.organization_fiscal_code, p.iupd
-            ));
-        }
-        let slot = u32::try_from(org.slots.len()).map_err(|_| "store full".to_string())?;
-        org.by_iupd.insert(p.iupd.clone(), slot);
-        org.index(&p, slot);
-        org.summaries.push(Summary::of(&p));
-        org.slots.push(Some(p));
-        org.live += 1;
-        Ok(())
+        let key = format!("{}/{}", p.organization_fiscal_code, p.iupd);
+        // A creation without publishing stores the position as given, with its indexes.
+        self.create(p, false, PublishTiming::default(), |_, _| Vec::new())
+            .map(drop)
+            .map_err(|problem| format!("position {key}: {}", problem.detail))
     }
 
     /// Put back a receipt saved from [`GpdStore::receipt`].

@@ -70,15 +70,19 @@ pub async fn probe(
             .response
             .as_ref()
             .is_some_and(|r| probe_is_positive(r.status, &String::from_utf8_lossy(&r.body)));
-    client.journal().update_classification(
-        ex.seq,
-        if positive {
-            "probe positive"
-        } else {
-            "probe negative"
-        },
-    );
+    client
+        .journal()
+        .update_classification(ex.seq, probe_label(positive));
     (ex, positive)
+}
+
+/// How the journal and the reports classify a probe.
+pub fn probe_label(positive: bool) -> &'static str {
+    if positive {
+        "probe positive"
+    } else {
+        "probe negative"
+    }
 }
 
 /// How an EC is integrated with pagoPA.
@@ -661,31 +665,34 @@ impl Nodo {
     /// Calls the station with `msg` and judges the answer; the monitor sees the outcome.
     async fn call_station(
         &self,
-        op: &'static str,
         link: &StationLink,
         qr: &QrCode,
         msg: &Message,
-    ) -> Answer {
-        let station = link.id().to_string();
-        let fault = self.next_fault(&station);
-        let ex = link.client.send(msg, fault, None, None).await;
-        let j = crate::checks::judge_bounded(&ex, msg, &self.backoffice, &self.policy).await;
-        self.journal
-            .update_classification(ex.seq, j.outcome.label());
-        let transitions = self.observe(&station, ex.virtual_at, &j.outcome);
-        let route = Route::Station(station.clone());
-        if let Some(m) = &j.message {
-            self.remember(qr, m, &route);
-        }
-        self.record(
-            op,
-            &qr.notice_number,
-            route.clone(),
-            format!(
-                "station {station} is not in Stand-In: the Nodo calls it ({})",
-                j.outcome.label()
-            ),
-        );
+    ) -> Result<Answer, NodoError> {
+        let (primitive, _) = msg.kind();
+        let Forwarded {
+            exchange,
+            judgement: j,
+            transitions,
+        } = self
+            .forward(Forward {
+                ec: &qr.fiscal_code,
+                notice: Some(&qr.notice_number),
+                message: msg,
+                body: msg.to_xml(),
+                soap_action: Some(
+                    link.client
+                        .target()
+                        .soap_action_style
+                        .header_value(primitive),
+                ),
+                fault: self.next_fault(link.id()),
+                psp_traffic: true,
+                scenario: None,
+                step: None,
+            })
+            .await?;
+        let route = Route::Station(link.id().to_string());
         let token = match (&j.outcome, &j.message) {
             (NodoOutcome::Ok, Some(Message::GetPaymentRes(r) | Message::GetPaymentV2Res(r))) => r
                 .data
@@ -693,15 +700,15 @@ impl Nodo {
                 .map(|data| self.open_payment(qr, route.clone(), data)),
             _ => None,
         };
-        Answer {
+        Ok(Answer {
             route,
             outcome: j.outcome.clone(),
             message: j.message.clone(),
-            exchange: Some(ex),
+            exchange: Some(exchange),
             judgement: Some(j),
             token,
             transitions,
-        }
+        })
     }
 
     /// A PSP's `verifyPaymentNotice`: the Nodo asks the EC's station, or answers from ACA while
@@ -714,7 +721,7 @@ impl Nodo {
             }
             (_, Some(link)) => {
                 let msg = link.client.verify(qr.clone());
-                Ok(self.call_station("verify", link, qr, &msg).await)
+                self.call_station(link, qr, &msg).await
             }
         }
     }
@@ -752,7 +759,7 @@ impl Nodo {
                 if let Message::GetPaymentReq(r) | Message::GetPaymentV2Req(r) = &mut msg {
                     r.payment_note = payment_note;
                 }
-                Ok(self.call_station("activate", link, qr, &msg).await)
+                self.call_station(link, qr, &msg).await
             }
         }
     }
