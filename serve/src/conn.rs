@@ -1,17 +1,17 @@
 //! One connection: the TLS handshake when the server speaks HTTPS, then hyper's HTTP/1.1 state
 //! machine, watched for idleness, eviction and server shutdown.
 
+use crate::App;
 use crate::Limits;
-use crate::cut::{Cut, CuttableStream};
+use crate::cut::{Cut, CutFlag, CuttableStream};
 use crate::registry::{Registry, Slot};
-use axum::Router;
+use crate::timer::LazyTimer;
 use hyper::body::Incoming;
-use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::rt::TokioIo;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
-use tokio::sync::watch;
 use tokio::time::Instant;
 use tokio_rustls::TlsAcceptor;
 use tokio_rustls::server::TlsStream;
@@ -35,20 +35,19 @@ impl Drop for InFlight {
 pub(crate) async fn run(
     stream: TcpStream,
     tls: Option<TlsAcceptor>,
-    router: Router,
+    router: impl App,
     limits: Limits,
     slot: Arc<Slot>,
     registry: Arc<Registry>,
-    mut stop: watch::Receiver<bool>,
 ) {
     match tls {
-        None => drive(stream, router, limits, &slot, None, stop).await,
+        None => drive(stream, router, limits, &slot, None).await,
         Some(acceptor) => {
             // The handshake and the first request head share one header-read timeout, so a
             // TLS client gets no longer than a plain one to say what it wants.
             let first_head_by = Instant::now() + limits.header_read_timeout;
-            if let Some(stream) = handshake(acceptor, stream, limits, &slot, &mut stop).await {
-                drive(stream, router, limits, &slot, Some(first_head_by), stop).await;
+            if let Some(stream) = handshake(acceptor, stream, limits, &slot).await {
+                drive(stream, router, limits, &slot, Some(first_head_by)).await;
             }
         }
     }
@@ -64,7 +63,6 @@ async fn handshake(
     stream: TcpStream,
     limits: Limits,
     slot: &Slot,
-    stop: &mut watch::Receiver<bool>,
 ) -> Option<TlsStream<TcpStream>> {
     let peer = stream.peer_addr().ok();
     let accept = tokio::time::timeout(limits.header_read_timeout, acceptor.accept(stream));
@@ -80,9 +78,7 @@ async fn handshake(
                 None
             }
         },
-        () = slot.evicted() => None,
-        // An error means the server is gone: stop as well.
-        _ = stop.wait_for(|stopping| *stopping) => None,
+        () = slot.close_requested() => None,
     }
 }
 
@@ -90,34 +86,38 @@ async fn handshake(
 /// arrived (set for TLS, whose handshake already used part of the header-read timeout).
 async fn drive<S>(
     stream: S,
-    router: Router,
+    router: impl App,
     limits: Limits,
     slot: &Arc<Slot>,
     mut first_head_by: Option<Instant>,
-    mut stop: watch::Receiver<bool>,
 ) where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
-    let cut = Cut::default();
+    let cut = CutFlag::default();
     let io = TokioIo::new(CuttableStream {
         inner: stream,
         cut: cut.clone(),
     });
     let service_slot = Arc::clone(slot);
-    let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
-        request.extensions_mut().insert(cut.clone());
+    let service = hyper::service::service_fn(move |request: hyper::Request<Incoming>| {
         service_slot.begin_request();
         let guard = InFlight(Arc::clone(&service_slot));
         let router = router.clone();
+        let cut = cut.clone();
         async move {
-            let response = router.oneshot(request.map(axum::body::Body::new)).await;
+            let response = router.oneshot(request).await;
             drop(guard);
+            if let Ok(response) = &response {
+                if response.extensions().get::<Cut>().is_some() {
+                    cut.now();
+                }
+            }
             response
         }
     });
     let mut builder = hyper::server::conn::http1::Builder::new();
     builder
-        .timer(TokioTimer::new())
+        .timer(LazyTimer)
         .header_read_timeout(limits.header_read_timeout)
         .keep_alive(true);
     let connection = builder.serve_connection(io, service);
@@ -127,7 +127,10 @@ async fn drive<S>(
     let mut closing: Option<tokio::time::Instant> = None;
     loop {
         let deadline = closing.map(|at| at + CLOSE_GRACE);
+        // Biased: the connection is what wakes this task almost every time, so it is polled
+        // first and no random branch order is drawn per wake-up.
         tokio::select! {
+            biased;
             result = connection.as_mut() => {
                 if let Err(e) = result {
                     // A client that breaks off, times out or sends garbage ends here: normal.
@@ -135,15 +138,9 @@ async fn drive<S>(
                 }
                 break;
             }
-            () = slot.evicted(), if closing.is_none() => {
+            () = slot.close_requested(), if closing.is_none() => {
                 connection.as_mut().graceful_shutdown();
                 closing = Some(Instant::now());
-            }
-            changed = stop.changed(), if closing.is_none() => {
-                if changed.is_err() || *stop.borrow() {
-                    connection.as_mut().graceful_shutdown();
-                    closing = Some(Instant::now());
-                }
             }
             () = &mut idle, if closing.is_none() => {
                 let due = slot.last_active() + limits.idle_timeout;

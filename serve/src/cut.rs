@@ -1,9 +1,13 @@
 //! Connections a request handler can cut without answering.
 //!
 //! axum handlers always produce a response, but a station profile must be able to close the
-//! connection with no reply at all, as a crashed station does. Each connection carries a
-//! [`Cut`] flag, put in every request's extensions; once it is set the stream refuses to
-//! write, so hyper gives up on the response and drops the connection.
+//! connection with no reply at all, as a crashed station does. A handler puts [`Cut`] in its
+//! response's extensions; the connection then sets its [`CutFlag`], its stream refuses to
+//! write, and hyper gives up on the response and drops the connection.
+//!
+//! The marker travels on the response, not as a flag handed in with every request: inserting
+//! into a request's extensions allocates, and the reference station answers tens of thousands
+//! of requests a second (issue 9, "Performance").
 
 use std::io;
 use std::pin::Pin;
@@ -12,13 +16,17 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
-/// The flag that cuts one connection (found in every request's extensions).
-#[derive(Debug, Clone, Default)]
-pub struct Cut(Arc<AtomicBool>);
+/// Put this in a response's extensions to drop the connection without writing the response.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Cut;
 
-impl Cut {
+/// The flag that cuts one connection.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct CutFlag(Arc<AtomicBool>);
+
+impl CutFlag {
     /// Cut the connection: nothing more is written to it, and it is closed.
-    pub fn now(&self) {
+    pub(crate) fn now(&self) {
         self.0.store(true, Ordering::SeqCst);
     }
 
@@ -31,7 +39,7 @@ impl Cut {
 #[derive(Debug)]
 pub(crate) struct CuttableStream<S> {
     pub(crate) inner: S,
-    pub(crate) cut: Cut,
+    pub(crate) cut: CutFlag,
 }
 
 impl<S: AsyncRead + Unpin> AsyncRead for CuttableStream<S> {

@@ -13,8 +13,8 @@
 //! * a **connection cap** ([`Limits::max_connections`]): at the cap, a new connection closes
 //!   the oldest *idle* one, so held-open connections cannot lock out a live client; when the
 //!   process runs out of descriptors, accepting does the same;
-//! * a [`Cut`] in every request's extensions, with which a handler can drop its connection
-//!   without answering (a crashed station's behaviour, which axum handlers cannot express);
+//! * [`Cut`]: a response that carries it in its extensions is not written, and its connection
+//!   is dropped (a crashed station's behaviour, which axum handlers cannot express);
 //! * optionally **TLS** ([`serve_tls`]): HTTPS and mutual TLS for the reference station
 //!   (DOMAIN.md §1, CON-001). rustls speaks TLS 1.2 and 1.3 only, so TLS 1.0/1.1 are refused
 //!   as a pagoPA station must. The handshake runs in the connection's own task and shares the
@@ -24,23 +24,53 @@
 mod conn;
 mod cut;
 mod registry;
+mod timer;
 
 pub use cut::Cut;
 /// The rustls this crate is built with, so callers name the same [`rustls::ServerConfig`].
 pub use rustls;
 
-use axum::Router;
+use axum::body::Body;
+use hyper::body::Incoming;
+use hyper::{Request, Response};
 use registry::Registry;
+use std::convert::Infallible;
 use std::future::Future;
 use std::io;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
-use tokio::sync::watch;
 use tokio_rustls::TlsAcceptor;
 
 /// Pause after a failed accept that freed nothing, so the loop does not spin.
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(50);
+
+/// What a server answers requests with: an axum [`Router`](axum::Router), or a service of the
+/// same shape that answers some requests itself and hands the rest to one (the reference
+/// station answers the Nodo's POSTs without axum's routing, issue 9, "Performance").
+pub trait App:
+    tower::Service<
+        Request<Incoming>,
+        Response = Response<Body>,
+        Error = Infallible,
+        Future: Send + 'static,
+    > + Clone
+    + Send
+    + 'static
+{
+}
+
+impl<T> App for T where
+    T: tower::Service<
+            Request<Incoming>,
+            Response = Response<Body>,
+            Error = Infallible,
+            Future: Send + 'static,
+        > + Clone
+        + Send
+        + 'static
+{
+}
 
 /// The resource limits of one server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -75,7 +105,7 @@ impl Default for Limits {
 /// for listener errors that must stop the server.
 pub async fn serve(
     listener: TcpListener,
-    router: Router,
+    router: impl App,
     limits: Limits,
     shutdown: impl Future<Output = ()> + Send,
 ) -> io::Result<()> {
@@ -89,7 +119,7 @@ pub async fn serve(
 /// As [`serve`].
 pub async fn serve_tls(
     listener: TcpListener,
-    router: Router,
+    router: impl App,
     limits: Limits,
     tls: Arc<rustls::ServerConfig>,
     shutdown: impl Future<Output = ()> + Send,
@@ -106,13 +136,12 @@ pub async fn serve_tls(
 
 async fn serve_with(
     listener: TcpListener,
-    router: Router,
+    router: impl App,
     limits: Limits,
     tls: Option<TlsAcceptor>,
     shutdown: impl Future<Output = ()> + Send,
 ) -> io::Result<()> {
     let registry = Arc::new(Registry::default());
-    let (stop_tx, stop_rx) = watch::channel(false);
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
         tokio::select! {
@@ -135,7 +164,6 @@ async fn serve_with(
                         limits,
                         slot,
                         Arc::clone(&registry),
-                        stop_rx.clone(),
                     ));
                 }
                 Err(e) => {
@@ -150,7 +178,7 @@ async fn serve_with(
         }
     }
     drop(listener);
-    let _ = stop_tx.send(true);
+    registry.close_all();
     registry.wait_empty().await;
     Ok(())
 }

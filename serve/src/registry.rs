@@ -1,9 +1,12 @@
 //! The open connections, oldest first, with what the cap needs to know of each: is a request in
 //! flight, and how to ask it to close.
 
+use atomic_waker::AtomicWaker;
 use std::collections::BTreeMap;
+use std::future::Future;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::task::Poll;
 use tokio::sync::Notify;
 use tokio::time::Instant;
 
@@ -16,7 +19,11 @@ pub(crate) struct Slot {
     begun: AtomicBool,
     /// Set once the registry asked this connection to close (so it is not chosen twice).
     evicted: AtomicBool,
-    close: Notify,
+    /// Set when the connection must close: evicted, or the server is stopping.
+    close: AtomicBool,
+    /// The connection's task, woken when `close` is set. An atomic waker rather than a
+    /// `Notify`: the connection polls it at every wake-up, and `Notify` takes a lock each time.
+    close_waker: AtomicWaker,
     last_active: Mutex<Instant>,
 }
 
@@ -45,9 +52,26 @@ impl Slot {
         *lock(&self.last_active)
     }
 
-    /// Resolves once the registry evicts this connection.
-    pub(crate) async fn evicted(&self) {
-        self.close.notified().await;
+    /// Resolves once the registry asks this connection to close: it was evicted, or the server
+    /// is stopping.
+    pub(crate) fn close_requested(&self) -> impl Future<Output = ()> + '_ {
+        std::future::poll_fn(move |cx| {
+            if self.close.load(Ordering::Acquire) {
+                return Poll::Ready(());
+            }
+            self.close_waker.register(cx.waker());
+            // Set between the first check and the registration: the wake-up may be lost.
+            if self.close.load(Ordering::Acquire) {
+                Poll::Ready(())
+            } else {
+                Poll::Pending
+            }
+        })
+    }
+
+    fn request_close(&self) {
+        self.close.store(true, Ordering::Release);
+        self.close_waker.wake();
     }
 }
 
@@ -71,7 +95,8 @@ impl Registry {
             in_flight: AtomicUsize::new(0),
             begun: AtomicBool::new(false),
             evicted: AtomicBool::new(false),
-            close: Notify::new(),
+            close: AtomicBool::new(false),
+            close_waker: AtomicWaker::new(),
             last_active: Mutex::new(Instant::now()),
         });
         lock(&self.open).insert(id, Arc::clone(&slot));
@@ -100,10 +125,16 @@ impl Registry {
         };
         if let Some(slot) = open.remove(&id) {
             slot.evicted.store(true, Ordering::SeqCst);
-            // notify_one keeps the permit if the connection is not waiting right now.
-            slot.close.notify_one();
+            slot.request_close();
         }
         true
+    }
+
+    /// Ask every open connection to close (the server is stopping).
+    pub(crate) fn close_all(&self) {
+        for slot in lock(&self.open).values() {
+            slot.request_close();
+        }
     }
 
     /// Wait until no connection is open.

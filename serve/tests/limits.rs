@@ -15,7 +15,16 @@ const REQUEST: &[u8] = b"POST /echo HTTP/1.1\r\nhost: x\r\ncontent-length: 5\r\n
 async fn start(limits: Limits) -> (SocketAddr, oneshot::Sender<()>) {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let router = Router::new().route("/echo", post(|body: String| async move { body }));
+    let router = Router::new()
+        .route("/echo", post(|body: String| async move { body }))
+        .route(
+            "/cut",
+            post(|| async {
+                let mut response = axum::response::Response::new(axum::body::Body::from("never"));
+                response.extensions_mut().insert(collaudo_serve::Cut);
+                response
+            }),
+        );
     let (stop, stopped) = oneshot::channel::<()>();
     tokio::spawn(serve(listener, router, limits, async move {
         let _ = stopped.await;
@@ -126,4 +135,30 @@ async fn two_thousand_idle_connections_do_not_lock_out_a_live_client() {
         assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
     }
     drop(held);
+}
+
+#[tokio::test]
+async fn a_response_carrying_cut_is_not_written_and_its_connection_is_dropped() {
+    let (addr, _stop) = start(Limits::default()).await;
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    stream
+        .write_all(b"POST /cut HTTP/1.1\r\nhost: x\r\ncontent-length: 0\r\n\r\n")
+        .await
+        .unwrap();
+    let mut got = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut got)).await;
+    assert!(read.is_ok(), "connection still open");
+    assert!(got.is_empty(), "{:?}", String::from_utf8_lossy(&got));
+    // Other connections are untouched.
+    let mut other = TcpStream::connect(addr).await.unwrap();
+    assert!(exchange(&mut other).await.starts_with("HTTP/1.1 200"));
+}
+
+#[tokio::test]
+async fn stopping_the_server_closes_kept_alive_connections() {
+    let (addr, stop) = start(Limits::default()).await;
+    let mut kept = TcpStream::connect(addr).await.unwrap();
+    exchange(&mut kept).await;
+    stop.send(()).unwrap();
+    assert!(closed_within(&mut kept, Duration::from_secs(5)).await);
 }

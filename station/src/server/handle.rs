@@ -1,6 +1,6 @@
 //! Starting, inspecting and stopping a station.
 
-use super::app::{STATION_PATH, app};
+use super::app::{STATION_PATH, StationService};
 use crate::config::StationConfig;
 use crate::error::StationError;
 use crate::positions::{BackOffice, Fixtures};
@@ -143,7 +143,7 @@ async fn start_with(
         let _ = stopped.await;
     };
     let https = tls.is_some();
-    let router = app(Arc::clone(&state));
+    let router = StationService::new(Arc::clone(&state));
     let task = match tls {
         None => tokio::spawn(collaudo_serve::serve(listener, router, limits, stopped)),
         Some(tls) => tokio::spawn(collaudo_serve::serve_tls(
