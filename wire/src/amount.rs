@@ -57,15 +57,75 @@ impl Amount {
     }
 }
 
+impl Amount {
+    /// The XSD lexical form (`150.00`) on the stack. Every answer the station writes has an
+    /// amount or several, and going through `fmt` for each cost an allocation (issue 9,
+    /// "Performance").
+    pub fn text(self) -> AmountText {
+        // u64::MAX cents is 184467440737095516.15: 21 characters.
+        let mut buf = [0u8; 24];
+        let mut at = buf.len();
+        let mut put = |b: u8| {
+            at -= 1;
+            buf[at] = b;
+        };
+        let digit = |n: u64| b'0' + u8::try_from(n % 10).unwrap_or(0);
+        put(digit(self.0));
+        put(digit(self.0 / 10));
+        put(b'.');
+        let mut euros = self.0 / 100;
+        loop {
+            put(digit(euros));
+            euros /= 10;
+            if euros == 0 {
+                break;
+            }
+        }
+        AmountText { buf, start: at }
+    }
+}
+
+/// [`Amount::text`]: an amount written out, as a `&str`.
+#[derive(Debug, Clone, Copy)]
+pub struct AmountText {
+    buf: [u8; 24],
+    start: usize,
+}
+
+impl std::ops::Deref for AmountText {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        // Only ASCII digits and '.' are ever written.
+        std::str::from_utf8(&self.buf[self.start..]).unwrap_or("0.00")
+    }
+}
+
 impl fmt::Display for Amount {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}.{:02}", self.0 / 100, self.0 % 100)
+        f.write_str(&self.text())
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn text_is_the_xsd_form_at_every_magnitude() {
+        for (cents, text) in [
+            (0, "0.00"),
+            (7, "0.07"),
+            (10, "0.10"),
+            (100, "1.00"),
+            (15_000, "150.00"),
+            (99_999_999_999, "999999999.99"),
+            (u64::MAX, "184467440737095516.15"),
+        ] {
+            assert_eq!(&*Amount::from_cents(cents).text(), text);
+            assert_eq!(Amount::from_cents(cents).to_string(), text);
+        }
+    }
 
     #[test]
     fn parse_and_display() {

@@ -130,8 +130,28 @@ struct Xw {
     unqualify_at: Option<usize>,
 }
 
-/// Indentation for up to 32 levels without allocating; deeper levels repeat it.
-const SPACES: &str = "                                                                ";
+/// A line break and the indentation for up to 32 levels, written with one copy; deeper levels
+/// repeat the spaces.
+const LINE: &str = "\n                                                                ";
+
+/// An element name known at compile time, with its start and end tags spelled out, so that a
+/// tag is one copy into the buffer rather than three. Made by `tag!`.
+#[derive(Clone, Copy)]
+struct Tag {
+    name: &'static str,
+    open: &'static str,
+    close: &'static str,
+}
+
+macro_rules! tag {
+    ($name:literal) => {
+        Tag {
+            name: $name,
+            open: concat!("<", $name, ">"),
+            close: concat!("</", $name, ">"),
+        }
+    };
+}
 
 impl Xw {
     fn new() -> Self {
@@ -154,13 +174,46 @@ impl Xw {
     /// The line break and indentation due before a tag.
     fn tag_start(&mut self) {
         if self.line_break {
-            self.out.push('\n');
             let mut width = self.depth * 2;
+            let first = width.min(LINE.len() - 1);
+            self.out.push_str(&LINE[..1 + first]);
+            width -= first;
             while width > 0 {
-                let n = width.min(SPACES.len());
-                self.out.push_str(&SPACES[..n]);
+                let n = width.min(LINE.len() - 1);
+                self.out.push_str(&LINE[1..1 + n]);
                 width -= n;
             }
+        }
+    }
+
+    /// `<name>` at the next depth, spelled out unless it must undeclare the default namespace.
+    fn open_tag(&mut self, tag: Tag) {
+        if self.unqualify_at == Some(self.depth) {
+            return self.open(tag.name);
+        }
+        self.tag_start();
+        self.out.push_str(tag.open);
+        self.depth += 1;
+        self.line_break = true;
+    }
+
+    fn close_tag(&mut self, tag: Tag) {
+        self.depth = self.depth.saturating_sub(1);
+        self.tag_start();
+        self.out.push_str(tag.close);
+        self.line_break = true;
+    }
+
+    fn leaf_tag(&mut self, tag: Tag, text: &str) {
+        self.open_tag(tag);
+        escape_into(&mut self.out, text, false);
+        self.line_break = false;
+        self.close_tag(tag);
+    }
+
+    fn opt_tag(&mut self, tag: Tag, text: Option<&str>) {
+        if let Some(t) = text {
+            self.leaf_tag(tag, t);
         }
     }
 
@@ -207,6 +260,8 @@ impl Xw {
         self.line_break = true;
     }
 
+    /// A leaf with a name known only at run time (tests; messages use [`Xw::leaf_tag`]).
+    #[cfg(test)]
     fn leaf(&mut self, name: &str, text: &str) {
         self.open(name);
         escape_into(&mut self.out, text, false);
@@ -214,6 +269,7 @@ impl Xw {
         self.close(name);
     }
 
+    #[cfg(test)]
     fn opt(&mut self, name: &str, text: Option<&str>) {
         if let Some(t) = text {
             self.leaf(name, t);
@@ -225,21 +281,40 @@ impl Xw {
     }
 }
 
-/// Append `text` with the XML special characters as references: `< > & ' "` and CR (a raw CR
-/// would come back as LF after XML end-of-line normalisation), plus LF and TAB in an attribute
-/// value (attribute-value normalisation would turn them into spaces).
+/// Bytes escaped in text (`< > & ' "` and CR: a raw CR would come back as LF after XML
+/// end-of-line normalisation).
+const IN_TEXT: u8 = 1;
+/// Bytes escaped in an attribute value: those of text, plus LF and TAB (attribute-value
+/// normalisation would turn them into spaces).
+const IN_ATTRIBUTE: u8 = 2;
+
+/// Which bytes are escaped where, looked up once per byte: most values have nothing to
+/// escape, and the scan is the whole cost of writing them.
+const ESCAPED: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let both = IN_TEXT | IN_ATTRIBUTE;
+    table[b'<' as usize] = both;
+    table[b'>' as usize] = both;
+    table[b'&' as usize] = both;
+    table[b'\'' as usize] = both;
+    table[b'"' as usize] = both;
+    table[b'\r' as usize] = both;
+    table[b'\n' as usize] = IN_ATTRIBUTE;
+    table[b'\t' as usize] = IN_ATTRIBUTE;
+    table
+};
+
+/// Append `text` with the bytes [`ESCAPED`] marks for text or, when `attribute`, for an
+/// attribute value, written as references.
 fn escape_into(out: &mut String, text: &str, attribute: bool) {
-    let special = |b: u8| {
-        matches!(b, b'<' | b'>' | b'&' | b'\'' | b'"' | b'\r')
-            || (attribute && matches!(b, b'\n' | b'\t'))
-    };
+    let mask = if attribute { IN_ATTRIBUTE } else { IN_TEXT };
     let bytes = text.as_bytes();
     let mut from = 0;
     for (i, &b) in bytes.iter().enumerate() {
-        if !special(b) {
+        if ESCAPED[usize::from(b)] & mask == 0 {
             continue;
         }
-        // Every special character is ASCII, so `i` is on a char boundary.
+        // Every escaped byte is ASCII, so `i` is on a char boundary.
         out.push_str(&text[from..i]);
         out.push_str(match b {
             b'<' => "&lt;",
@@ -257,33 +332,39 @@ fn escape_into(out: &mut String, text: &str, attribute: bool) {
 }
 
 fn caller(w: &mut Xw, c: &Caller) {
-    w.leaf("idPA", &c.id_pa);
-    w.leaf("idBrokerPA", &c.id_broker_pa);
-    w.leaf("idStation", &c.id_station);
+    w.leaf_tag(tag!("idPA"), &c.id_pa);
+    w.leaf_tag(tag!("idBrokerPA"), &c.id_broker_pa);
+    w.leaf_tag(tag!("idStation"), &c.id_station);
 }
 
 fn qr_code(w: &mut Xw, q: &QrCode) {
-    w.open("qrCode");
-    w.leaf("fiscalCode", &q.fiscal_code);
-    w.leaf("noticeNumber", &q.notice_number);
-    w.close("qrCode");
+    w.open_tag(tag!("qrCode"));
+    w.leaf_tag(tag!("fiscalCode"), &q.fiscal_code);
+    w.leaf_tag(tag!("noticeNumber"), &q.notice_number);
+    w.close_tag(tag!("qrCode"));
 }
 
 fn fault(w: &mut Xw, f: &FaultBean) {
-    w.open("fault");
-    w.leaf("faultCode", f.fault_code.as_str());
-    w.leaf("faultString", &f.fault_string);
-    w.leaf("id", &f.id);
-    w.opt("description", f.description.as_deref());
-    w.opt("serial", f.serial.map(|s| s.to_string()).as_deref());
-    w.opt("originalFaultCode", f.original_fault_code.as_deref());
-    w.opt("originalFaultString", f.original_fault_string.as_deref());
-    w.opt("originalDescription", f.original_description.as_deref());
-    w.close("fault");
+    w.open_tag(tag!("fault"));
+    w.leaf_tag(tag!("faultCode"), f.fault_code.as_str());
+    w.leaf_tag(tag!("faultString"), &f.fault_string);
+    w.leaf_tag(tag!("id"), &f.id);
+    w.opt_tag(tag!("description"), f.description.as_deref());
+    w.opt_tag(tag!("serial"), f.serial.map(|s| s.to_string()).as_deref());
+    w.opt_tag(tag!("originalFaultCode"), f.original_fault_code.as_deref());
+    w.opt_tag(
+        tag!("originalFaultString"),
+        f.original_fault_string.as_deref(),
+    );
+    w.opt_tag(
+        tag!("originalDescription"),
+        f.original_description.as_deref(),
+    );
+    w.close_tag(tag!("fault"));
 }
 
 fn head(w: &mut Xw, outcome: Outcome, f: Option<&FaultBean>) {
-    w.leaf("outcome", outcome.as_str());
+    w.leaf_tag(tag!("outcome"), outcome.as_str());
     if let Some(f) = f {
         fault(w, f);
     }
@@ -293,138 +374,141 @@ fn metadata(w: &mut Xw, entries: &[MapEntry]) {
     if entries.is_empty() {
         return;
     }
-    w.open("metadata");
+    w.open_tag(tag!("metadata"));
     for e in entries {
-        w.open("mapEntry");
-        w.leaf("key", &e.key);
-        w.leaf("value", &e.value);
-        w.close("mapEntry");
+        w.open_tag(tag!("mapEntry"));
+        w.leaf_tag(tag!("key"), &e.key);
+        w.leaf_tag(tag!("value"), &e.value);
+        w.close_tag(tag!("mapEntry"));
     }
-    w.close("metadata");
+    w.close_tag(tag!("metadata"));
 }
 
 fn payment_option(w: &mut Xw, o: &PaymentOption) {
-    w.open("paymentList");
-    w.open("paymentOptionDescription");
-    w.leaf("amount", &o.amount.to_string());
-    w.leaf("options", o.options.as_str());
-    w.opt("dueDate", o.due_date.as_deref());
-    w.opt("detailDescription", o.detail_description.as_deref());
-    w.leaf("allCCP", if o.all_ccp { "true" } else { "false" });
-    w.close("paymentOptionDescription");
-    w.close("paymentList");
+    w.open_tag(tag!("paymentList"));
+    w.open_tag(tag!("paymentOptionDescription"));
+    w.leaf_tag(tag!("amount"), &o.amount.text());
+    w.leaf_tag(tag!("options"), o.options.as_str());
+    w.opt_tag(tag!("dueDate"), o.due_date.as_deref());
+    w.opt_tag(tag!("detailDescription"), o.detail_description.as_deref());
+    w.leaf_tag(tag!("allCCP"), if o.all_ccp { "true" } else { "false" });
+    w.close_tag(tag!("paymentOptionDescription"));
+    w.close_tag(tag!("paymentList"));
 }
 
 fn subject(w: &mut Xw, name: &str, s: &Subject) {
     w.open(name);
-    w.open("uniqueIdentifier");
-    w.leaf("entityUniqueIdentifierType", s.entity_type.as_str());
-    w.leaf("entityUniqueIdentifierValue", &s.entity_value);
-    w.close("uniqueIdentifier");
-    w.leaf("fullName", &s.full_name);
-    w.opt("streetName", s.street_name.as_deref());
-    w.opt("civicNumber", s.civic_number.as_deref());
-    w.opt("postalCode", s.postal_code.as_deref());
-    w.opt("city", s.city.as_deref());
-    w.opt("stateProvinceRegion", s.state_province_region.as_deref());
-    w.opt("country", s.country.as_deref());
-    w.opt("e-mail", s.email.as_deref());
+    w.open_tag(tag!("uniqueIdentifier"));
+    w.leaf_tag(tag!("entityUniqueIdentifierType"), s.entity_type.as_str());
+    w.leaf_tag(tag!("entityUniqueIdentifierValue"), &s.entity_value);
+    w.close_tag(tag!("uniqueIdentifier"));
+    w.leaf_tag(tag!("fullName"), &s.full_name);
+    w.opt_tag(tag!("streetName"), s.street_name.as_deref());
+    w.opt_tag(tag!("civicNumber"), s.civic_number.as_deref());
+    w.opt_tag(tag!("postalCode"), s.postal_code.as_deref());
+    w.opt_tag(tag!("city"), s.city.as_deref());
+    w.opt_tag(
+        tag!("stateProvinceRegion"),
+        s.state_province_region.as_deref(),
+    );
+    w.opt_tag(tag!("country"), s.country.as_deref());
+    w.opt_tag(tag!("e-mail"), s.email.as_deref());
     w.close(name);
 }
 
 fn transfers(w: &mut Xw, list: &[Transfer], v2: bool) {
-    w.open("transferList");
+    w.open_tag(tag!("transferList"));
     for t in list {
-        w.open("transfer");
-        w.leaf("idTransfer", &t.id_transfer.to_string());
-        w.leaf("transferAmount", &t.transfer_amount.to_string());
-        w.leaf("fiscalCodePA", &t.fiscal_code_pa);
+        w.open_tag(tag!("transfer"));
+        w.leaf_tag(tag!("idTransfer"), &t.id_transfer.to_string());
+        w.leaf_tag(tag!("transferAmount"), &t.transfer_amount.text());
+        w.leaf_tag(tag!("fiscalCodePA"), &t.fiscal_code_pa);
         if v2 {
-            w.opt("companyName", t.company_name.as_deref());
+            w.opt_tag(tag!("companyName"), t.company_name.as_deref());
         }
         match &t.beneficiary {
-            Beneficiary::Iban(iban) => w.leaf("IBAN", iban),
+            Beneficiary::Iban(iban) => w.leaf_tag(tag!("IBAN"), iban),
             Beneficiary::MarcaDaBollo(m) => {
-                w.open("richiestaMarcaDaBollo");
-                w.leaf("hashDocumento", &m.hash_documento);
-                w.leaf("tipoBollo", &m.tipo_bollo);
-                w.leaf("provinciaResidenza", &m.provincia_residenza);
-                w.close("richiestaMarcaDaBollo");
+                w.open_tag(tag!("richiestaMarcaDaBollo"));
+                w.leaf_tag(tag!("hashDocumento"), &m.hash_documento);
+                w.leaf_tag(tag!("tipoBollo"), &m.tipo_bollo);
+                w.leaf_tag(tag!("provinciaResidenza"), &m.provincia_residenza);
+                w.close_tag(tag!("richiestaMarcaDaBollo"));
             }
-            Beneficiary::MbdAttachment(b64) => w.leaf("MBDAttachment", b64),
+            Beneficiary::MbdAttachment(b64) => w.leaf_tag(tag!("MBDAttachment"), b64),
         }
-        w.leaf("remittanceInformation", &t.remittance_information);
-        w.leaf("transferCategory", &t.transfer_category);
+        w.leaf_tag(tag!("remittanceInformation"), &t.remittance_information);
+        w.leaf_tag(tag!("transferCategory"), &t.transfer_category);
         metadata(w, &t.metadata);
-        w.close("transfer");
+        w.close_tag(tag!("transfer"));
     }
-    w.close("transferList");
+    w.close_tag(tag!("transferList"));
 }
 
 fn payment_data(w: &mut Xw, d: &PaymentData, v2: bool) {
-    w.open("data");
-    w.leaf("creditorReferenceId", &d.creditor_reference_id);
-    w.leaf("paymentAmount", &d.payment_amount.to_string());
-    w.leaf("dueDate", &d.due_date);
-    w.opt("retentionDate", d.retention_date.as_deref());
-    w.opt(
-        "lastPayment",
+    w.open_tag(tag!("data"));
+    w.leaf_tag(tag!("creditorReferenceId"), &d.creditor_reference_id);
+    w.leaf_tag(tag!("paymentAmount"), &d.payment_amount.text());
+    w.leaf_tag(tag!("dueDate"), &d.due_date);
+    w.opt_tag(tag!("retentionDate"), d.retention_date.as_deref());
+    w.opt_tag(
+        tag!("lastPayment"),
         d.last_payment.map(|b| if b { "true" } else { "false" }),
     );
-    w.leaf("description", &d.description);
-    w.opt("companyName", d.company_name.as_deref());
-    w.opt("officeName", d.office_name.as_deref());
+    w.leaf_tag(tag!("description"), &d.description);
+    w.opt_tag(tag!("companyName"), d.company_name.as_deref());
+    w.opt_tag(tag!("officeName"), d.office_name.as_deref());
     subject(w, "debtor", &d.debtor);
     transfers(w, &d.transfers, v2);
     metadata(w, &d.metadata);
-    w.close("data");
+    w.close_tag(tag!("data"));
 }
 
 fn receipt(w: &mut Xw, r: &Receipt, v2: bool) {
     let amount = |a: Option<crate::Amount>| a.map(|a| a.to_string());
-    w.open("receipt");
-    w.leaf("receiptId", &r.receipt_id);
-    w.leaf("noticeNumber", &r.notice_number);
-    w.leaf("fiscalCode", &r.fiscal_code);
-    w.leaf("outcome", r.outcome.as_str());
-    w.leaf("creditorReferenceId", &r.creditor_reference_id);
-    w.leaf("paymentAmount", &r.payment_amount.to_string());
-    w.leaf("description", &r.description);
-    w.leaf("companyName", &r.company_name);
-    w.opt("officeName", r.office_name.as_deref());
+    w.open_tag(tag!("receipt"));
+    w.leaf_tag(tag!("receiptId"), &r.receipt_id);
+    w.leaf_tag(tag!("noticeNumber"), &r.notice_number);
+    w.leaf_tag(tag!("fiscalCode"), &r.fiscal_code);
+    w.leaf_tag(tag!("outcome"), r.outcome.as_str());
+    w.leaf_tag(tag!("creditorReferenceId"), &r.creditor_reference_id);
+    w.leaf_tag(tag!("paymentAmount"), &r.payment_amount.text());
+    w.leaf_tag(tag!("description"), &r.description);
+    w.leaf_tag(tag!("companyName"), &r.company_name);
+    w.opt_tag(tag!("officeName"), r.office_name.as_deref());
     subject(w, "debtor", &r.debtor);
     transfers(w, &r.transfers, v2);
-    w.leaf("idPSP", &r.id_psp);
-    w.opt("pspFiscalCode", r.psp_fiscal_code.as_deref());
-    w.opt("pspPartitaIVA", r.psp_partita_iva.as_deref());
-    w.leaf("PSPCompanyName", &r.psp_company_name);
-    w.leaf("idChannel", &r.id_channel);
-    w.leaf("channelDescription", &r.channel_description);
+    w.leaf_tag(tag!("idPSP"), &r.id_psp);
+    w.opt_tag(tag!("pspFiscalCode"), r.psp_fiscal_code.as_deref());
+    w.opt_tag(tag!("pspPartitaIVA"), r.psp_partita_iva.as_deref());
+    w.leaf_tag(tag!("PSPCompanyName"), &r.psp_company_name);
+    w.leaf_tag(tag!("idChannel"), &r.id_channel);
+    w.leaf_tag(tag!("channelDescription"), &r.channel_description);
     if let Some(p) = &r.payer {
         subject(w, "payer", p);
     }
-    w.opt("paymentMethod", r.payment_method.as_deref());
+    w.opt_tag(tag!("paymentMethod"), r.payment_method.as_deref());
     if v2 {
-        w.opt("paymentNote", r.payment_note.as_deref());
+        w.opt_tag(tag!("paymentNote"), r.payment_note.as_deref());
     }
-    w.opt("fee", amount(r.fee).as_deref());
+    w.opt_tag(tag!("fee"), amount(r.fee).as_deref());
     if v2 {
-        w.opt(
-            "primaryCiIncurredFee",
+        w.opt_tag(
+            tag!("primaryCiIncurredFee"),
             amount(r.primary_ci_incurred_fee).as_deref(),
         );
-        w.opt("idBundle", r.id_bundle.as_deref());
-        w.opt("idCiBundle", r.id_ci_bundle.as_deref());
+        w.opt_tag(tag!("idBundle"), r.id_bundle.as_deref());
+        w.opt_tag(tag!("idCiBundle"), r.id_ci_bundle.as_deref());
     }
-    w.opt("paymentDateTime", r.payment_date_time.as_deref());
-    w.opt("applicationDate", r.application_date.as_deref());
-    w.opt("transferDate", r.transfer_date.as_deref());
+    w.opt_tag(tag!("paymentDateTime"), r.payment_date_time.as_deref());
+    w.opt_tag(tag!("applicationDate"), r.application_date.as_deref());
+    w.opt_tag(tag!("transferDate"), r.transfer_date.as_deref());
     metadata(w, &r.metadata);
-    w.opt(
-        "standIn",
+    w.opt_tag(
+        tag!("standIn"),
         r.stand_in.map(|b| if b { "true" } else { "false" }),
     );
-    w.close("receipt");
+    w.close_tag(tag!("receipt"));
 }
 
 fn body(w: &mut Xw, m: &Message) {
@@ -436,10 +520,13 @@ fn body(w: &mut Xw, m: &Message) {
         Message::GetPaymentReq(r) | Message::GetPaymentV2Req(r) => {
             caller(w, &r.caller);
             qr_code(w, &r.qr_code);
-            w.opt("amount", r.amount.map(|a| a.to_string()).as_deref());
-            w.opt("paymentNote", r.payment_note.as_deref());
-            w.opt("transferType", r.transfer_type.map(TransferType::as_str));
-            w.opt("dueDate", r.due_date.as_deref());
+            w.opt_tag(tag!("amount"), r.amount.map(|a| a.to_string()).as_deref());
+            w.opt_tag(tag!("paymentNote"), r.payment_note.as_deref());
+            w.opt_tag(
+                tag!("transferType"),
+                r.transfer_type.map(TransferType::as_str),
+            );
+            w.opt_tag(tag!("dueDate"), r.due_date.as_deref());
         }
         Message::SendRtReq(r) => {
             caller(w, &r.caller);
@@ -451,19 +538,22 @@ fn body(w: &mut Xw, m: &Message) {
         }
         Message::DemandPaymentNoticeReq(r) => {
             caller(w, &r.caller);
-            w.leaf("idServizio", &r.id_servizio);
-            w.leaf("idSoggettoServizio", &r.id_soggetto_servizio);
-            w.leaf("datiSpecificiServizioRequest", &r.dati_specifici_servizio);
+            w.leaf_tag(tag!("idServizio"), &r.id_servizio);
+            w.leaf_tag(tag!("idSoggettoServizio"), &r.id_soggetto_servizio);
+            w.leaf_tag(
+                tag!("datiSpecificiServizioRequest"),
+                &r.dati_specifici_servizio,
+            );
         }
         Message::VerifyPaymentNoticeRes(r) => {
             head(w, r.outcome, r.fault.as_ref());
             if let Some(o) = &r.payment_option {
                 payment_option(w, o);
             }
-            w.opt("paymentDescription", r.payment_description.as_deref());
-            w.opt("fiscalCodePA", r.fiscal_code_pa.as_deref());
-            w.opt("companyName", r.company_name.as_deref());
-            w.opt("officeName", r.office_name.as_deref());
+            w.opt_tag(tag!("paymentDescription"), r.payment_description.as_deref());
+            w.opt_tag(tag!("fiscalCodePA"), r.fiscal_code_pa.as_deref());
+            w.opt_tag(tag!("companyName"), r.company_name.as_deref());
+            w.opt_tag(tag!("officeName"), r.office_name.as_deref());
         }
         Message::GetPaymentRes(r) | Message::GetPaymentV2Res(r) => {
             head(w, r.outcome, r.fault.as_ref());
@@ -480,10 +570,10 @@ fn body(w: &mut Xw, m: &Message) {
             if let Some(o) = &r.payment_option {
                 payment_option(w, o);
             }
-            w.opt("paymentDescription", r.payment_description.as_deref());
-            w.opt("fiscalCodePA", r.fiscal_code_pa.as_deref());
-            w.opt("companyName", r.company_name.as_deref());
-            w.opt("officeName", r.office_name.as_deref());
+            w.opt_tag(tag!("paymentDescription"), r.payment_description.as_deref());
+            w.opt_tag(tag!("fiscalCodePA"), r.fiscal_code_pa.as_deref());
+            w.opt_tag(tag!("companyName"), r.company_name.as_deref());
+            w.opt_tag(tag!("officeName"), r.office_name.as_deref());
         }
     }
 }
@@ -569,13 +659,13 @@ pub fn soap_fault_xml(faultcode: &str, faultstring: &str) -> String {
     let mut w = Xw::new();
     w.declaration();
     w.open_with("soapenv:Envelope", &[("xmlns:soapenv", NS_SOAP11)]);
-    w.open("soapenv:Body");
-    w.open("soapenv:Fault");
-    w.leaf("faultcode", faultcode);
-    w.leaf("faultstring", faultstring);
-    w.close("soapenv:Fault");
-    w.close("soapenv:Body");
-    w.close("soapenv:Envelope");
+    w.open_tag(tag!("soapenv:Body"));
+    w.open_tag(tag!("soapenv:Fault"));
+    w.leaf_tag(tag!("faultcode"), faultcode);
+    w.leaf_tag(tag!("faultstring"), faultstring);
+    w.close_tag(tag!("soapenv:Fault"));
+    w.close_tag(tag!("soapenv:Body"));
+    w.close_tag(tag!("soapenv:Envelope"));
     w.into_string()
 }
 
@@ -638,6 +728,40 @@ mod tests {
         ) {
             prop_assert_eq!(ours(&leaves, &attr), reference(&leaves, &attr));
         }
+    }
+
+    /// The spelled-out tags write what the name-based calls write, also where the default
+    /// namespace is undeclared and at depths past the indentation table.
+    #[test]
+    fn spelled_out_tags_write_what_names_write() {
+        let by_tag = |depth: usize, unqualify: bool| {
+            let mut w = Xw::new();
+            w.depth = depth;
+            w.line_break = true;
+            w.unqualify_at = unqualify.then_some(depth);
+            w.open_tag(tag!("qrCode"));
+            w.leaf_tag(tag!("noticeNumber"), "3<0&1");
+            w.opt_tag(tag!("absent"), None);
+            w.close_tag(tag!("qrCode"));
+            w.into_string()
+        };
+        let by_name = |depth: usize, unqualify: bool| {
+            let mut w = Xw::new();
+            w.depth = depth;
+            w.line_break = true;
+            w.unqualify_at = unqualify.then_some(depth);
+            w.open("qrCode");
+            w.leaf("noticeNumber", "3<0&1");
+            w.opt("absent", None);
+            w.close("qrCode");
+            w.into_string()
+        };
+        for depth in [0, 1, 5, 31, 32, 33, 70] {
+            for unqualify in [false, true] {
+                assert_eq!(by_tag(depth, unqualify), by_name(depth, unqualify));
+            }
+        }
+        assert!(by_tag(2, true).contains("<qrCode xmlns=\"\">"));
     }
 
     #[test]

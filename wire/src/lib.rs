@@ -22,7 +22,7 @@ pub mod soap;
 pub mod violation;
 pub mod xml;
 
-pub use amount::Amount;
+pub use amount::{Amount, AmountText};
 pub use encode::{PrefixError, Prefixes, soap_action, soap_fault_xml};
 pub use fault::{FaultBean, FaultCode};
 pub use message::{Direction, Message, Primitive};
