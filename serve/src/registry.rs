@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::task::Poll;
+use std::task::{Poll, Waker};
 use tokio::sync::Notify;
 use tokio::time::Instant;
 
@@ -55,11 +55,17 @@ impl Slot {
     /// Resolves once the registry asks this connection to close: it was evicted, or the server
     /// is stopping.
     pub(crate) fn close_requested(&self) -> impl Future<Output = ()> + '_ {
+        // The waker last registered: a connection's task keeps the same one, so registering
+        // again (a clone and a drop per wake-up) is only needed when it changes.
+        let mut registered: Option<Waker> = None;
         std::future::poll_fn(move |cx| {
             if self.close.load(Ordering::Acquire) {
                 return Poll::Ready(());
             }
-            self.close_waker.register(cx.waker());
+            if !registered.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
+                self.close_waker.register(cx.waker());
+                registered = Some(cx.waker().clone());
+            }
             // Set between the first check and the registration: the wake-up may be lost.
             if self.close.load(Ordering::Acquire) {
                 Poll::Ready(())

@@ -101,8 +101,36 @@ fn qualified<'n>(prefix: &str, local: &'n str) -> Cow<'n, str> {
         ("soapenv", "Envelope") => Cow::Borrowed("soapenv:Envelope"),
         ("soapenv", "Header") => Cow::Borrowed("soapenv:Header"),
         ("soapenv", "Body") => Cow::Borrowed("soapenv:Body"),
+        ("pafn", _) => canonical_wrapper(local)
+            .map_or_else(|| Cow::Owned(format!("{prefix}:{local}")), Cow::Borrowed),
         _ => Cow::Owned(format!("{prefix}:{local}")),
     }
+}
+
+/// `pafn:` and a wrapper element's name, for the wrappers of every primitive.
+fn canonical_wrapper(local: &str) -> Option<&'static str> {
+    macro_rules! pafn {
+        ($($name:literal),* $(,)?) => {
+            match local {
+                $($name => Some(concat!("pafn:", $name)),)*
+                _ => None,
+            }
+        };
+    }
+    pafn!(
+        "paVerifyPaymentNoticeReq",
+        "paVerifyPaymentNoticeRes",
+        "paGetPaymentReq",
+        "paGetPaymentRes",
+        "paGetPaymentV2Request",
+        "paGetPaymentV2Response",
+        "paSendRTReq",
+        "paSendRTRes",
+        "paSendRTV2Request",
+        "paSendRTV2Response",
+        "paDemandPaymentNoticeRequest",
+        "paDemandPaymentNoticeResponse",
+    )
 }
 
 fn declaration(prefix: &str) -> Cow<'static, str> {
@@ -762,6 +790,20 @@ mod tests {
             }
         }
         assert!(by_tag(2, true).contains("<qrCode xmlns=\"\">"));
+    }
+
+    #[test]
+    fn every_wrapper_has_its_canonical_name_spelled_out() {
+        for p in crate::Primitive::ALL {
+            for d in [crate::Direction::Request, crate::Direction::Response] {
+                let local = p.element(d);
+                assert_eq!(
+                    canonical_wrapper(local),
+                    Some(format!("pafn:{local}").as_str())
+                );
+            }
+        }
+        assert_eq!(qualified("pafn", "other"), "pafn:other");
     }
 
     #[test]

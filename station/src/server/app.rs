@@ -108,11 +108,12 @@ async fn station(State(state): State<Arc<StationState>>, request: Request) -> Re
 
 /// The station's answer to one request on its SOAP path.
 async fn answer(state: &Arc<StationState>, request: Request) -> Response {
-    let soap_action = request
-        .headers()
+    let (head, body) = request.into_parts();
+    let soap_action = head
+        .headers
         .get("soapaction")
-        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
-    let read = axum::body::to_bytes(request.into_body(), MAX_BODY_BYTES);
+        .map(|v| String::from_utf8_lossy(v.as_bytes()));
+    let read = axum::body::to_bytes(body, MAX_BODY_BYTES);
     let reply = match read_within(BODY_READ_TIMEOUT, read).await {
         Ok(Ok(bytes)) => {
             let reply = if bytes.len() <= HANDLE_INLINE_BYTES {
@@ -121,7 +122,7 @@ async fn answer(state: &Arc<StationState>, request: Request) -> Response {
                 // Reading a large request takes milliseconds: on a blocking thread, so that
                 // a client sending many of them does not stall the other connections.
                 let shared = Arc::clone(state);
-                let action = soap_action.clone();
+                let action = soap_action.as_deref().map(str::to_owned);
                 match tokio::task::spawn_blocking(move || {
                     handle(&shared, action.as_deref(), &bytes)
                 })
