@@ -71,8 +71,9 @@ impl Element<'_> {
 pub struct Document<'a> {
     /// The source text.
     pub src: &'a str,
-    /// Namespace URIs seen; index 0 is the empty "no namespace".
-    pub namespaces: Vec<String>,
+    /// Namespace URIs seen; index 0 is the empty "no namespace". Borrowed from `src` unless
+    /// the declaration needed normalizing (an entity or a line end in its value).
+    pub namespaces: Vec<Cow<'a, str>>,
     /// The elements; `nodes[0]` is the root.
     pub nodes: Vec<Element<'a>>,
 }
@@ -149,7 +150,7 @@ impl<'a> Document<'a> {
         usize::try_from(el.ns)
             .ok()
             .and_then(|i| self.namespaces.get(i))
-            .map_or("", String::as_str)
+            .map_or("", |uri| uri)
     }
 }
 
@@ -175,43 +176,47 @@ pub fn as_utf8(bytes: &[u8]) -> Result<(&str, usize), XmlError> {
 /// A message declares two or three namespaces, so a short list is searched linearly (no
 /// hashing, no extra allocation on the hot path); past [`Interner::LINEAR`] entries a hash map
 /// takes over, so that a reply declaring thousands of URIs costs O(1) per lookup.
-struct Interner {
-    uris: Vec<String>,
-    index: Option<HashMap<String, u32>>,
+///
+/// URIs are kept as slices of the input whenever they can be (nearly always): a copy per URI
+/// was two allocations of every parse.
+struct Interner<'a> {
+    uris: Vec<Cow<'a, str>>,
+    index: Option<HashMap<Cow<'a, str>, u32>>,
 }
 
-impl Interner {
+impl<'a> Interner<'a> {
     const LINEAR: usize = 16;
 
     fn new() -> Self {
         Interner {
-            uris: vec![String::new()],
+            uris: vec![Cow::Borrowed("")],
             index: None,
         }
     }
 
     /// The id of `uri` ("" is 0), or `None` when ids are exhausted (over 4 billion URIs, which
     /// no input under 4 GB can declare).
-    fn intern(&mut self, uri: &str) -> Option<u32> {
+    fn intern(&mut self, uri: Cow<'a, str>) -> Option<u32> {
         if uri.is_empty() {
             return Some(0);
         }
         let found = match &self.index {
-            Some(map) => map.get(uri).copied(),
+            Some(map) => map.get(uri.as_ref()).copied(),
             None => self
                 .uris
                 .iter()
-                .position(|n| n == uri)
+                .position(|n| *n == uri)
                 .and_then(|i| u32::try_from(i).ok()),
         };
         if found.is_some() {
             return found;
         }
         let id = u32::try_from(self.uris.len()).ok()?;
-        self.uris.push(uri.to_string());
         if let Some(map) = &mut self.index {
-            map.insert(uri.to_string(), id);
-        } else if self.uris.len() > Self::LINEAR {
+            map.insert(uri.clone(), id);
+        }
+        self.uris.push(uri);
+        if self.index.is_none() && self.uris.len() > Self::LINEAR {
             self.index = Some(
                 self.uris
                     .iter()
@@ -353,7 +358,7 @@ pub fn parse(src: &str, base: usize) -> Result<Document<'_>, XmlError> {
 struct Builder<'a> {
     src: &'a str,
     base: usize,
-    namespaces: Interner,
+    namespaces: Interner<'a>,
     bindings: Vec<Binding<'a>>,
     nodes: Vec<Element<'a>>,
     stack: Vec<u32>,
@@ -416,13 +421,32 @@ impl<'a> Builder<'a> {
         let mut stray_attribute = None;
         let raw_attrs = start.attributes_raw();
         let has_attributes = !is_blank(raw_attrs);
-        if has_attributes {
-            stray_attribute = first_plain_attribute(src, raw_attrs);
-        }
-        // Character references in attribute values are only decoded here, so values
-        // holding one are read too, to refuse references to forbidden characters.
-        if has_attributes && (raw_attrs.contains("xmlns") || raw_attrs.contains("&#")) {
-            self.declarations(start, before, depth)?;
+        // The attributes as a slice of `src` (they follow the name), for the fast path below.
+        let fast = match src.get(before + 1 + qlen..before + 1 + qlen + raw_attrs.len()) {
+            Some(raw) if has_attributes && std::ptr::eq(raw.as_ptr(), raw_attrs.as_ptr()) => {
+                scan_attributes(raw)
+            }
+            _ => None,
+        };
+        #[cfg(test)]
+        let fast = fast.filter(|_| !tests::SLOW_ATTRIBUTES.get());
+        if let Some(scan) = fast {
+            stray_attribute = scan.first_plain;
+            for &(prefix, uri) in scan.declarations() {
+                let Some(ns) = self.namespaces.intern(Cow::Borrowed(uri)) else {
+                    return Err(self.limit(before, "too many namespace URIs".into()));
+                };
+                self.bindings.push(Binding { depth, prefix, ns });
+            }
+        } else {
+            if has_attributes {
+                stray_attribute = first_plain_attribute(src, raw_attrs);
+            }
+            // Character references in attribute values are only decoded here, so values
+            // holding one are read too, to refuse references to forbidden characters.
+            if has_attributes && (raw_attrs.contains("xmlns") || raw_attrs.contains("&#")) {
+                self.declarations(start, before, depth)?;
+            }
         }
         // `split_once(':')`. Names are a few bytes long, too short for the char searcher's
         // set-up to pay off; a hostile multi-megabyte one still gets std's (always optimized)
@@ -442,7 +466,7 @@ impl<'a> Builder<'a> {
             None if prefix == "xml" => {
                 match self
                     .namespaces
-                    .intern("http://www.w3.org/XML/1998/namespace")
+                    .intern(Cow::Borrowed("http://www.w3.org/XML/1998/namespace"))
                 {
                     Some(ns) => ns,
                     None => return Err(self.limit(before, "too many namespace URIs".into())),
@@ -546,7 +570,15 @@ impl<'a> Builder<'a> {
             let uri = attr
                 .normalized_value(quick_xml::XmlVersion::Implicit1_0)
                 .map_err(|e| self.err(before, e.to_string()))?;
-            let Some(ns) = self.namespaces.intern(&uri) else {
+            // Borrowed from the event, which borrows `src`: keep the slice of `src`.
+            let uri = match uri {
+                Cow::Borrowed(uri) => match reborrow(src, uri) {
+                    Some(uri) => Cow::Borrowed(uri),
+                    None => Cow::Owned(uri.to_owned()),
+                },
+                Cow::Owned(uri) => Cow::Owned(uri),
+            };
+            let Some(ns) = self.namespaces.intern(uri) else {
                 return Err(self.limit(before, "too many namespace URIs".into()));
             };
             self.bindings.push(Binding { depth, prefix, ns });
@@ -943,6 +975,110 @@ fn is_blank_byte(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\r' | b'\n')
 }
 
+/// What [`scan_attributes`] read from a start tag.
+struct AttributeScan<'a> {
+    /// As [`first_plain_attribute`] finds it.
+    first_plain: Option<&'a str>,
+    /// The namespace declarations in order: prefix ("" for the default namespace) and URI.
+    declared: [(&'a str, &'a str); FAST_ATTRIBUTES],
+    declared_len: usize,
+}
+
+impl<'a> AttributeScan<'a> {
+    fn declarations(&self) -> &[(&'a str, &'a str)] {
+        &self.declared[..self.declared_len]
+    }
+}
+
+/// Most attributes [`scan_attributes`] reads; past that, quick-xml's iterator does.
+const FAST_ATTRIBUTES: usize = 8;
+
+/// The attributes of a start tag (`raw`: the text after its name, a slice of the input) read
+/// the way [`Builder::declarations`] reads them through quick-xml's iterator, when that is
+/// sure to succeed and to give the same bindings: `None` for anything else (a malformed or
+/// duplicate attribute, more than [`FAST_ATTRIBUTES`], a `&` anywhere, a declaration whose
+/// value normalization would change), so that errors and limits stay quick-xml's and ours.
+///
+/// The iterator and `normalized_value` cost more than the rest of the envelope's start tag,
+/// and URIs read here borrow the input instead of being copied.
+fn scan_attributes(raw: &str) -> Option<AttributeScan<'_>> {
+    if raw.contains('&') {
+        return None;
+    }
+    let bytes = raw.as_bytes();
+    let mut scan = AttributeScan {
+        first_plain: None,
+        declared: [("", ""); FAST_ATTRIBUTES],
+        declared_len: 0,
+    };
+    let mut keys = [""; FAST_ATTRIBUTES];
+    let mut keys_len = 0;
+    let mut at = 0;
+    let skip_blanks = |mut at: usize| {
+        while bytes.get(at).copied().is_some_and(is_blank_byte) {
+            at += 1;
+        }
+        at
+    };
+    loop {
+        at = skip_blanks(at);
+        let key_start = at;
+        match bytes.get(at) {
+            None => break,
+            // quick-xml would take `=` as part of a key, `first_plain_attribute` would not.
+            Some(b'=') => return None,
+            Some(_) => {}
+        }
+        // quick-xml's key: from its first byte up to `=` or a blank, never empty.
+        at += 1;
+        while bytes.get(at).is_some_and(|&b| b != b'=' && !is_blank_byte(b)) {
+            at += 1;
+        }
+        let key = raw.get(key_start..at)?;
+        at = skip_blanks(at);
+        if bytes.get(at) != Some(&b'=') {
+            return None;
+        }
+        if keys_len == FAST_ATTRIBUTES || keys[..keys_len].contains(&key) {
+            return None;
+        }
+        keys[keys_len] = key;
+        keys_len += 1;
+        at = skip_blanks(at + 1);
+        let quote = *bytes.get(at).filter(|&&q| q == b'"' || q == b'\'')?;
+        let value_start = at + 1;
+        let value_len = bytes.get(value_start..)?.iter().position(|&b| b == quote)?;
+        let value = raw.get(value_start..value_start + value_len)?;
+        // The next attribute may start right after the quote, as quick-xml allows.
+        at = value_start + value_len + 1;
+        let prefix = if key == "xmlns" {
+            ""
+        } else if let Some(prefix) = key.strip_prefix("xmlns:") {
+            prefix
+        } else {
+            if scan.first_plain.is_none() && !key.starts_with("xsi:") {
+                scan.first_plain = Some(key);
+            }
+            continue;
+        };
+        // Line ends and tabs would be normalized to spaces (`&` was ruled out above).
+        if value.bytes().any(|b| matches!(b, b'\t' | b'\r' | b'\n')) {
+            return None;
+        }
+        scan.declared[scan.declared_len] = (prefix, value);
+        scan.declared_len += 1;
+    }
+    Some(scan)
+}
+
+/// `part`, a slice of `src` seen through a shorter-lived borrow (a quick-xml event), as the
+/// same slice of `src`; `None` when it is not part of `src`.
+fn reborrow<'a>(src: &'a str, part: &str) -> Option<&'a str> {
+    let at = (part.as_ptr() as usize).wrapping_sub(src.as_ptr() as usize);
+    let same = src.get(at..at.checked_add(part.len())?)?;
+    std::ptr::eq(same.as_ptr(), part.as_ptr()).then_some(same)
+}
+
 /// The name of the first attribute that is neither `xmlns`/`xmlns:*` nor in the customary
 /// `xsi:` prefix, sliced from `src` so it lives as long as the document.
 fn first_plain_attribute<'a>(src: &'a str, raw: &str) -> Option<&'a str> {
@@ -981,6 +1117,120 @@ fn pop_bindings(bindings: &mut Vec<Binding<'_>>, depth: usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::cell::Cell;
+
+    thread_local! {
+        /// Makes [`Builder::start`] skip [`scan_attributes`], to compare it with the slow path.
+        pub(super) static SLOW_ATTRIBUTES: Cell<bool> = const { Cell::new(false) };
+    }
+
+    /// `parse`, with every start tag's attributes read by quick-xml's iterator.
+    fn parse_slowly(src: &str, base: usize) -> Result<Document<'_>, XmlError> {
+        SLOW_ATTRIBUTES.set(true);
+        let doc = parse(src, base);
+        SLOW_ATTRIBUTES.set(false);
+        doc
+    }
+
+    /// Attributes, namespace declarations among them, well-formed or not.
+    const ATTRIBUTES: &[&str] = &[
+        " xmlns=\"urn:a\"",
+        " xmlns='urn:b'",
+        " xmlns=\"\"",
+        " xmlns:p=\"urn:p\"",
+        " xmlns:p='urn:q'",
+        " xmlns:q=\"urn:a\"",
+        " xmlns:xml=\"http://www.w3.org/XML/1998/namespace\"",
+        " xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\"",
+        " xmlns:=\"urn:e\"",
+        " xmlns:p=\"\"",
+        "\n\txmlns:r = \"urn:r\" ",
+        " xmlns:s=\"urn:&amp;s\"",
+        " xmlns:t=\"urn:&#1;\"",
+        " xmlns:u=\"urn:\tu\"",
+        " xmlns:v=\"a\r\nb\"",
+        " xsi:type=\"t\"",
+        " xsi:nil='true'",
+        " a=\"1\"",
+        " a='2'",
+        " b=\"x&#65;\"",
+        " c=\"&#x1F;\"",
+        " d=\"'\"",
+        " e='\"'",
+        "f=\"1\"",
+        " g",
+        " h=",
+        " i=x",
+        " j=\"open",
+        " =\"k\"",
+        " ==\"l\"",
+        " 'm'=\"n\"",
+        " xmlns",
+        " xmlns:é=\"urn:é\"",
+        " ",
+    ];
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2_000))]
+        #[test]
+        fn scanned_attributes_read_as_quick_xml_reads_them(
+            tags in proptest::collection::vec(
+                (proptest::collection::vec(0..ATTRIBUTES.len(), 0..6), 0..4usize),
+                1..6,
+            ),
+            close in proptest::bool::ANY,
+        ) {
+            // Nested elements, each with its attributes and a child in some prefix, so that
+            // bindings are re-declared, shadowed and undeclared at several depths.
+            let names = ["r", "p:x", "e", "xml:z"];
+            let mut src = String::new();
+            let mut open = Vec::new();
+            for (attrs, name) in &tags {
+                let name = names[*name];
+                src.push('<');
+                src.push_str(name);
+                for &a in attrs {
+                    src.push_str(ATTRIBUTES[a]);
+                }
+                src.push('>');
+                open.push(name);
+            }
+            src.push_str("<p:leaf xmlns:p=\"urn:l\"/><leaf/>");
+            if close {
+                while let Some(name) = open.pop() {
+                    src.push_str(&format!("</{name}>"));
+                }
+            }
+            proptest::prop_assert_eq!(
+                format!("{:?}", parse(&src, 3)),
+                format!("{:?}", parse_slowly(&src, 3)),
+                "{}", src
+            );
+            let slow = tokenize_quick_xml(&src, 3);
+            SLOW_ATTRIBUTES.set(true);
+            let slower = tokenize_quick_xml(&src, 3);
+            SLOW_ATTRIBUTES.set(false);
+            proptest::prop_assert_eq!(format!("{slow:?}"), format!("{slower:?}"), "{}", src);
+        }
+    }
+
+    #[test]
+    fn the_envelopes_of_every_exchange_take_the_attribute_scan() {
+        let verify = r#"<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:pafn="http://pagopa-api.pagopa.gov.it/pa/paForNode.xsd">"#;
+        let raw = &verify["<soapenv:Envelope".len()..verify.len() - 1];
+        let scan = scan_attributes(raw).unwrap();
+        assert_eq!(scan.first_plain, None);
+        assert_eq!(
+            scan.declarations(),
+            [
+                ("soapenv", NS_SOAP11),
+                ("pafn", NS_PAFORNODE)
+            ]
+        );
+        for raw in [" xmlns:a=\"x\" xmlns:a=\"y\"", " a=\"&amp;\"", " xmlns:p=\"a\nb\""] {
+            assert!(scan_attributes(raw).is_none(), "{raw:?}");
+        }
+    }
 
     #[test]
     fn namespaces_are_resolved_by_uri_whatever_the_prefix() {
@@ -1105,12 +1355,12 @@ mod tests {
     fn namespace_ids_are_exact_beyond_u16() {
         let mut ns = Interner::new();
         for i in 0..70_000u32 {
-            assert_eq!(ns.intern(&format!("urn:n:{i}")), Some(i + 1));
+            assert_eq!(ns.intern(format!("urn:n:{i}").into()), Some(i + 1));
         }
-        assert_eq!(ns.intern("urn:n:65534"), Some(65_535));
-        assert_eq!(ns.intern("urn:n:69999"), Some(70_000));
-        assert_eq!(ns.intern("urn:evil"), Some(70_001));
-        assert_eq!(ns.intern(""), Some(0));
+        assert_eq!(ns.intern("urn:n:65534".into()), Some(65_535));
+        assert_eq!(ns.intern("urn:n:69999".into()), Some(70_000));
+        assert_eq!(ns.intern("urn:evil".into()), Some(70_001));
+        assert_eq!(ns.intern("".into()), Some(0));
         assert_eq!(ns.uris[70_001], "urn:evil");
     }
 
