@@ -188,10 +188,10 @@ impl<'a> Interner<'a> {
     const LINEAR: usize = 16;
 
     fn new() -> Self {
-        Interner {
-            uris: vec![Cow::Borrowed("")],
-            index: None,
-        }
+        // Room for the two or three URIs of a message without regrowing.
+        let mut uris = Vec::with_capacity(4);
+        uris.push(Cow::Borrowed(""));
+        Interner { uris, index: None }
     }
 
     /// The id of `uri` ("" is 0), or `None` when ids are exhausted (over 4 billion URIs, which
@@ -361,7 +361,9 @@ struct Builder<'a> {
     namespaces: Interner<'a>,
     bindings: Vec<Binding<'a>>,
     nodes: Vec<Element<'a>>,
-    stack: Vec<u32>,
+    /// The open elements: index and qualified name (which `tokenize_fast` checks end tags
+    /// against, as quick-xml does).
+    stack: Vec<(u32, &'a str)>,
     root_closed: bool,
 }
 
@@ -482,7 +484,7 @@ impl<'a> Builder<'a> {
         let index = u32::try_from(self.nodes.len())
             .map_err(|_| self.err(before, "too many elements".into()))?;
         let offset = self.base + before;
-        if let Some(&p) = self.stack.last() {
+        if let Some(&(p, _)) = self.stack.last() {
             let parent = &mut self.nodes[p as usize];
             if parent.stray_text.is_none() && !is_blank(&parent.text) {
                 parent.stray_text = Some(offset);
@@ -511,7 +513,7 @@ impl<'a> Builder<'a> {
             pop_bindings(&mut self.bindings, depth);
             self.root_closed |= self.stack.is_empty();
         } else {
-            self.stack.push(index);
+            self.stack.push((index, qname));
         }
         Ok(())
     }
@@ -602,7 +604,7 @@ impl<'a> Builder<'a> {
     #[inline]
     fn text(&mut self, content: Cow<'a, str>, before: usize) -> Result<(), XmlError> {
         let offset = self.base + before;
-        match self.stack.last().map(|&i| &mut self.nodes[i as usize]) {
+        match self.stack.last().map(|&(i, _)| &mut self.nodes[i as usize]) {
             Some(el) if !el.has_children() => push_text(&mut el.text, content),
             Some(el) => {
                 if el.stray_text.is_none() && !is_blank(&content) {
@@ -621,7 +623,7 @@ impl<'a> Builder<'a> {
     /// A CDATA section (line ends already normalized) starting at byte `before`.
     fn cdata(&mut self, content: Cow<'a, str>, before: usize) -> Result<(), XmlError> {
         let offset = self.base + before;
-        match self.stack.last().map(|&i| &mut self.nodes[i as usize]) {
+        match self.stack.last().map(|&(i, _)| &mut self.nodes[i as usize]) {
             Some(el) if !el.has_children() => push_text(&mut el.text, content),
             Some(el) => {
                 if el.stray_text.is_none() {
@@ -649,7 +651,7 @@ impl<'a> Builder<'a> {
             Err(e) => return Err(self.err(before, e.to_string())),
         };
         let offset = self.base + before;
-        match self.stack.last().map(|&i| &mut self.nodes[i as usize]) {
+        match self.stack.last().map(|&(i, _)| &mut self.nodes[i as usize]) {
             Some(el) if !el.has_children() => el.text.to_mut().push(ch),
             Some(el) => {
                 if el.stray_text.is_none() {
@@ -664,7 +666,7 @@ impl<'a> Builder<'a> {
     /// The document, once the input is exhausted.
     fn finish(self) -> Result<Document<'a>, XmlError> {
         let end = self.base + self.src.len();
-        if let Some(&open) = self.stack.last() {
+        if let Some(&(open, _)) = self.stack.last() {
             return Err(XmlError {
                 offset: end,
                 reason: format!(
@@ -742,10 +744,9 @@ fn tokenize_fast(src: &str, base: usize, has_cr: bool) -> Option<Document<'_>> {
         return None;
     }
     let mut tree = Builder::new(src, base);
-    // The qualified names of the open elements, as quick-xml keeps them to check end tags.
-    // None holds a quote (see the start tag below), so the `>` right after one in an end tag
-    // is the one quick-xml stops at.
-    let mut open: Vec<&str> = Vec::with_capacity(16);
+    // End tags are checked against the qualified names of the open elements (`tree.stack`),
+    // as quick-xml does. None holds a quote (see the start tag below), so the `>` right after
+    // one in an end tag is the one quick-xml stops at.
     let mut pos = 0;
     loop {
         // Text, up to markup or a reference.
@@ -779,7 +780,7 @@ fn tokenize_fast(src: &str, base: usize, has_cr: bool) -> Option<Document<'_>> {
         let lt = pos;
         match *bytes.get(lt + 1)? {
             b'/' => {
-                let expected = open.pop()?;
+                let &(_, expected) = tree.stack.last()?;
                 let after = lt + 2 + expected.len();
                 // Nearly always `</name>`; anything else goes the long way.
                 if bytes.get(lt + 2..after) == Some(expected.as_bytes())
@@ -873,12 +874,8 @@ fn tokenize_fast(src: &str, base: usize, has_cr: bool) -> Option<Document<'_>> {
                         (content, empty, name_len, gt)
                     }
                 };
-                let name = content.get(..name_len)?;
                 let start = BytesStart::from_content(content, name_len);
                 tree.start(&start, lt, empty).ok()?;
-                if !empty {
-                    open.push(name);
-                }
                 pos = gt + 1;
             }
         }
@@ -887,18 +884,35 @@ fn tokenize_fast(src: &str, base: usize, has_cr: bool) -> Option<Document<'_>> {
 }
 
 /// The `>` that closes the tag opening at `lt`, outside quoted attribute values (quick-xml's
-/// `ElementParser`).
+/// `ElementParser`). A word at a time: the envelope's start tag, with its namespace URIs, is
+/// the longest tag of a message, and a byte loop over it cost as much as the rest of the tag.
 fn tag_end(bytes: &[u8], lt: usize) -> Option<usize> {
-    let mut quote = None;
-    for (i, &b) in bytes.iter().enumerate().skip(lt) {
-        match (quote, b) {
-            (None, b'>') => return Some(i),
-            (None, b'"' | b'\'') => quote = Some(b),
-            (Some(q), _) if b == q => quote = None,
-            _ => {}
+    let mut at = lt;
+    loop {
+        at += find_any(bytes.get(at..)?, [b'>', b'"', b'\''])?;
+        let quote = *bytes.get(at)?;
+        if quote == b'>' {
+            return Some(at);
         }
+        at += 1;
+        at += find_any(bytes.get(at..)?, [quote; 3])? + 1;
     }
-    None
+}
+
+/// Where the first byte equal to one of `set` is in `bytes`.
+fn find_any(bytes: &[u8], set: [u8; 3]) -> Option<usize> {
+    let mut words = bytes.chunks_exact(8);
+    let mut at = 0;
+    for chunk in &mut words {
+        let w = word(chunk);
+        let found = bytes_equal(w, set[0]) | bytes_equal(w, set[1]) | bytes_equal(w, set[2]);
+        if found != 0 {
+            return Some(at + (found.trailing_zeros() / 8) as usize);
+        }
+        at += 8;
+    }
+    let tail = words.remainder();
+    tail.iter().position(|b| set.contains(b)).map(|k| at + k)
 }
 
 /// Where a plain `<name` stops: a blank, the end of the tag, or a quote.
@@ -1552,6 +1566,20 @@ mod tests {
         }
     }
 
+    /// [`tag_end`] a byte at a time.
+    fn slow_tag_end(bytes: &[u8], lt: usize) -> Option<usize> {
+        let mut quote = None;
+        for (i, &b) in bytes.iter().enumerate().skip(lt) {
+            match (quote, b) {
+                (None, b'>') => return Some(i),
+                (None, b'"' | b'\'') => quote = Some(b),
+                (Some(q), _) if b == q => quote = None,
+                _ => {}
+            }
+        }
+        None
+    }
+
     #[test]
     fn word_at_a_time_searches_agree_with_byte_loops() {
         let alphabet: &[u8] = b"ab-._:09<&>/\"' \t\r\n=\x7f\xc3\xa9";
@@ -1582,6 +1610,9 @@ mod tests {
                     assert_eq!(text_len(&bytes), slow_text, "{bytes:?}");
                     let slow_name = bytes.iter().position(|&b| is_tag_stop(b));
                     assert_eq!(plain_name_len(&bytes), slow_name, "{bytes:?}");
+                    for lt in [0, pad] {
+                        assert_eq!(tag_end(&bytes, lt), slow_tag_end(&bytes, lt), "{bytes:?}");
+                    }
                 }
             }
         }
