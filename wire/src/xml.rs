@@ -259,8 +259,14 @@ fn scan_chars(src: &str) -> Result<bool, (usize, char)> {
     }
     let bytes = src.as_bytes();
     let blocks = bytes.chunks_exact(BLOCK);
-    let tail_start = bytes.len() - blocks.remainder().len();
-    let mut has_cr = false;
+    let tail = blocks.remainder();
+    let tail_start = bytes.len() - tail.len();
+    // The tail goes through the same test, padded with blanks (neither suspect nor CR): a
+    // message is a few blocks long, and a byte loop over its tail cost as much as the blocks.
+    let mut padded = [b' '; BLOCK];
+    padded[..tail.len()].copy_from_slice(tail);
+    let (tail_suspect, tail_cr) = suspect(&padded);
+    let mut has_cr = tail_cr;
     let suspects = blocks
         .enumerate()
         .filter(|(_, block)| {
@@ -271,7 +277,7 @@ fn scan_chars(src: &str) -> Result<bool, (usize, char)> {
             })
         })
         .map(|(n, _)| n * BLOCK)
-        .chain((tail_start < bytes.len()).then_some(tail_start));
+        .chain(tail_suspect.then_some(tail_start));
     for start in suspects {
         let end = (start + BLOCK).min(bytes.len());
         for (at, &b) in bytes.iter().enumerate().take(end).skip(start) {
@@ -287,11 +293,7 @@ fn scan_chars(src: &str) -> Result<bool, (usize, char)> {
             }
         }
     }
-    // The tail was not looked at for CRs by the blocks.
-    Ok(has_cr
-        || bytes
-            .get(tail_start..)
-            .is_some_and(|tail| tail.contains(&b'\r')))
+    Ok(has_cr)
 }
 
 /// How a forbidden character is named in a reason: `U+001B`, never the raw character.
