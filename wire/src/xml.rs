@@ -1012,15 +1012,13 @@ const FAST_ATTRIBUTES: usize = 8;
 /// The attributes of a start tag (`raw`: the text after its name, a slice of the input) read
 /// the way [`Builder::declarations`] reads them through quick-xml's iterator, when that is
 /// sure to succeed and to give the same bindings: `None` for anything else (a malformed or
-/// duplicate attribute, more than [`FAST_ATTRIBUTES`], a `&` anywhere, a declaration whose
-/// value normalization would change), so that errors and limits stay quick-xml's and ours.
+/// duplicate attribute, more than [`FAST_ATTRIBUTES`], a value holding a `&`, a tab or a line
+/// end, which `declarations` would decode or normalize), so that errors and limits stay
+/// quick-xml's and ours.
 ///
 /// The iterator and `normalized_value` cost more than the rest of the envelope's start tag,
 /// and URIs read here borrow the input instead of being copied.
 fn scan_attributes(raw: &str) -> Option<AttributeScan<'_>> {
-    if raw.contains('&') {
-        return None;
-    }
     let bytes = raw.as_bytes();
     let mut scan = AttributeScan {
         first_plain: None,
@@ -1063,7 +1061,7 @@ fn scan_attributes(raw: &str) -> Option<AttributeScan<'_>> {
         at = skip_blanks(at + 1);
         let quote = *bytes.get(at).filter(|&&q| q == b'"' || q == b'\'')?;
         let value_start = at + 1;
-        let value_len = bytes.get(value_start..)?.iter().position(|&b| b == quote)?;
+        let value_len = value_len(bytes.get(value_start..)?, quote)?;
         let value = raw.get(value_start..value_start + value_len)?;
         // The next attribute may start right after the quote, as quick-xml allows.
         at = value_start + value_len + 1;
@@ -1077,14 +1075,32 @@ fn scan_attributes(raw: &str) -> Option<AttributeScan<'_>> {
             }
             continue;
         };
-        // Line ends and tabs would be normalized to spaces (`&` was ruled out above).
-        if value.bytes().any(|b| matches!(b, b'\t' | b'\r' | b'\n')) {
-            return None;
-        }
         scan.declared[scan.declared_len] = (prefix, value);
         scan.declared_len += 1;
     }
     Some(scan)
+}
+
+/// The length of an attribute value up to its closing `quote`, a word at a time (namespace
+/// URIs are long); `None` when a `&`, a tab, a line end (or any byte below 0x0E, which
+/// [`scan_chars`] refused anyway) comes first, or the quote never does.
+fn value_len(bytes: &[u8], quote: u8) -> Option<usize> {
+    let stop = |b: u8| b == quote || b == b'&' || b < 0x0E;
+    let mut words = bytes.chunks_exact(8);
+    let mut at = 0;
+    for chunk in &mut words {
+        let w = word(chunk);
+        let found = bytes_equal(w, quote) | bytes_equal(w, b'&') | bytes_below(w, 0x0E);
+        if found != 0 {
+            at += (found.trailing_zeros() / 8) as usize;
+            break;
+        }
+        at += 8;
+    }
+    if at == bytes.len() - words.remainder().len() {
+        at += words.remainder().iter().position(|&b| stop(b))?;
+    }
+    (*bytes.get(at)? == quote).then_some(at)
 }
 
 /// `part`, a slice of `src` seen through a shorter-lived borrow (a quick-xml event), as the
@@ -1614,6 +1630,13 @@ mod tests {
                     assert_eq!(plain_name_len(&bytes), slow_name, "{bytes:?}");
                     for lt in [0, pad] {
                         assert_eq!(tag_end(&bytes, lt), slow_tag_end(&bytes, lt), "{bytes:?}");
+                    }
+                    for quote in [b'"', b'\''] {
+                        let slow_value = bytes
+                            .iter()
+                            .position(|&b| b == quote || b == b'&' || b < 0x0E)
+                            .filter(|&i| bytes[i] == quote);
+                        assert_eq!(value_len(&bytes, quote), slow_value, "{bytes:?}");
                     }
                 }
             }
