@@ -464,7 +464,12 @@ impl<'a> Builder<'a> {
             Some(colon) => (&qname[..colon], &qname[colon + 1..]),
             None => ("", qname),
         };
-        let ns = match self.bindings.iter().rev().find(|b| b.prefix == prefix) {
+        let ns = match self
+            .bindings
+            .iter()
+            .rev()
+            .find(|b| same_bytes(b.prefix.as_bytes(), prefix.as_bytes()))
+        {
             Some(b) => b.ns,
             None if prefix.is_empty() => 0,
             None if prefix == "xml" => {
@@ -785,7 +790,9 @@ fn tokenize_fast(src: &str, base: usize, has_cr: bool) -> Option<Document<'_>> {
                 let &(_, expected) = tree.stack.last()?;
                 let after = lt + 2 + expected.len();
                 // Nearly always `</name>`; anything else goes the long way.
-                if bytes.get(lt + 2..after) == Some(expected.as_bytes())
+                if bytes
+                    .get(lt + 2..after)
+                    .is_some_and(|name| same_bytes(name, expected.as_bytes()))
                     && bytes.get(after) == Some(&b'>')
                 {
                     pos = after + 1;
@@ -937,6 +944,27 @@ fn bytes_equal(w: u64, b: u8) -> u64 {
 /// As [`bytes_equal`], for the bytes of `w` below `n` (`n` at most 0x7F).
 fn bytes_below(w: u64, n: u8) -> u64 {
     w.wrapping_sub(ONES * u64::from(n)) & !w & HIGHS
+}
+
+/// Whether `a` and `b` hold the same bytes. Names and prefixes are a few bytes long: two
+/// overlapping loads from each end compare them, where `==` called memcmp for every end tag.
+#[inline]
+pub(crate) fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    fn load<const N: usize>(s: &[u8], at: usize) -> Option<[u8; N]> {
+        s.get(at..at + N)?.try_into().ok()
+    }
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    match n {
+        0 => true,
+        // Bytes 0, n/2 and n-1 are every byte.
+        1..=3 => a.get(0) == b.get(0) && a.get(n / 2) == b.get(n / 2) && a.get(n - 1) == b.get(n - 1),
+        4..=8 => load::<4>(a, 0) == load::<4>(b, 0) && load::<4>(a, n - 4) == load::<4>(b, n - 4),
+        9..=16 => load::<8>(a, 0) == load::<8>(b, 0) && load::<8>(a, n - 8) == load::<8>(b, n - 8),
+        _ => a == b,
+    }
 }
 
 /// The eight bytes at the start of `chunk` (exactly eight long) as one word, first byte lowest.
@@ -1639,6 +1667,20 @@ mod tests {
                         assert_eq!(value_len(&bytes, quote), slow_value, "{bytes:?}");
                     }
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn short_comparisons_see_every_byte() {
+        for n in 0..40u8 {
+            let a: Vec<u8> = (0..n).map(|i| b'a' + i % 26).collect();
+            assert!(same_bytes(&a, &a.clone()));
+            assert!(!same_bytes(&a, &a[..a.len().saturating_sub(1)]) || n == 0);
+            for i in 0..usize::from(n) {
+                let mut b = a.clone();
+                b[i] ^= 0x20;
+                assert!(!same_bytes(&a, &b), "{n} {i}");
             }
         }
     }
