@@ -960,7 +960,9 @@ pub(crate) fn same_bytes(a: &[u8], b: &[u8]) -> bool {
     match n {
         0 => true,
         // Bytes 0, n/2 and n-1 are every byte.
-        1..=3 => a.get(0) == b.get(0) && a.get(n / 2) == b.get(n / 2) && a.get(n - 1) == b.get(n - 1),
+        1..=3 => {
+            a.first() == b.first() && a.get(n / 2) == b.get(n / 2) && a.get(n - 1) == b.get(n - 1)
+        }
         4..=8 => load::<4>(a, 0) == load::<4>(b, 0) && load::<4>(a, n - 4) == load::<4>(b, n - 4),
         9..=16 => load::<8>(a, 0) == load::<8>(b, 0) && load::<8>(a, n - 8) == load::<8>(b, n - 8),
         _ => a == b,
@@ -1073,7 +1075,10 @@ fn scan_attributes(raw: &str) -> Option<AttributeScan<'_>> {
         }
         // quick-xml's key: from its first byte up to `=` or a blank, never empty.
         at += 1;
-        while bytes.get(at).is_some_and(|&b| b != b'=' && !is_blank_byte(b)) {
+        while bytes
+            .get(at)
+            .is_some_and(|&b| b != b'=' && !is_blank_byte(b))
+        {
             at += 1;
         }
         let key = raw.get(key_start..at)?;
@@ -1282,12 +1287,13 @@ mod tests {
         assert_eq!(scan.first_plain, None);
         assert_eq!(
             scan.declarations(),
-            [
-                ("soapenv", NS_SOAP11),
-                ("pafn", NS_PAFORNODE)
-            ]
+            [("soapenv", NS_SOAP11), ("pafn", NS_PAFORNODE)]
         );
-        for raw in [" xmlns:a=\"x\" xmlns:a=\"y\"", " a=\"&amp;\"", " xmlns:p=\"a\nb\""] {
+        for raw in [
+            " xmlns:a=\"x\" xmlns:a=\"y\"",
+            " a=\"&amp;\"",
+            " xmlns:p=\"a\nb\"",
+        ] {
             assert!(scan_attributes(raw).is_none(), "{raw:?}");
         }
     }
