@@ -336,13 +336,16 @@ pub fn parse_with(bytes: &[u8], options: &ParseOptions) -> Parsed {
             None,
         );
     }
-    let message = dec.message(payload, prim, dir);
-    if !dec.sink.has_structural_errors() {
-        parsed.message = message;
+    // Decoded in place: a message is a large value, and moving it again cost more than
+    // some of the checks.
+    parsed.message = dec.message(payload, prim, dir);
+    if dec.sink.has_structural_errors() {
+        parsed.message = None;
     }
     finish(parsed, dec.sink, bytes)
 }
 
+#[inline]
 fn finish(mut parsed: Parsed, sink: Sink, bytes: &[u8]) -> Parsed {
     (parsed.violations, parsed.omitted) = sink.into_parts(bytes);
     parsed

@@ -71,8 +71,9 @@ impl Element<'_> {
 pub struct Document<'a> {
     /// The source text.
     pub src: &'a str,
-    /// Namespace URIs seen; index 0 is the empty "no namespace".
-    pub namespaces: Vec<String>,
+    /// Namespace URIs seen; index 0 is the empty "no namespace". Borrowed from `src` unless
+    /// the declaration needed normalizing (an entity or a line end in its value).
+    pub namespaces: Vec<Cow<'a, str>>,
     /// The elements; `nodes[0]` is the root.
     pub nodes: Vec<Element<'a>>,
 }
@@ -149,7 +150,7 @@ impl<'a> Document<'a> {
         usize::try_from(el.ns)
             .ok()
             .and_then(|i| self.namespaces.get(i))
-            .map_or("", String::as_str)
+            .map_or("", |uri| uri)
     }
 }
 
@@ -175,43 +176,47 @@ pub fn as_utf8(bytes: &[u8]) -> Result<(&str, usize), XmlError> {
 /// A message declares two or three namespaces, so a short list is searched linearly (no
 /// hashing, no extra allocation on the hot path); past [`Interner::LINEAR`] entries a hash map
 /// takes over, so that a reply declaring thousands of URIs costs O(1) per lookup.
-struct Interner {
-    uris: Vec<String>,
-    index: Option<HashMap<String, u32>>,
+///
+/// URIs are kept as slices of the input whenever they can be (nearly always): a copy per URI
+/// was two allocations of every parse.
+struct Interner<'a> {
+    uris: Vec<Cow<'a, str>>,
+    index: Option<HashMap<Cow<'a, str>, u32>>,
 }
 
-impl Interner {
+impl<'a> Interner<'a> {
     const LINEAR: usize = 16;
 
     fn new() -> Self {
-        Interner {
-            uris: vec![String::new()],
-            index: None,
-        }
+        // Room for the two or three URIs of a message without regrowing.
+        let mut uris = Vec::with_capacity(4);
+        uris.push(Cow::Borrowed(""));
+        Interner { uris, index: None }
     }
 
     /// The id of `uri` ("" is 0), or `None` when ids are exhausted (over 4 billion URIs, which
     /// no input under 4 GB can declare).
-    fn intern(&mut self, uri: &str) -> Option<u32> {
+    fn intern(&mut self, uri: Cow<'a, str>) -> Option<u32> {
         if uri.is_empty() {
             return Some(0);
         }
         let found = match &self.index {
-            Some(map) => map.get(uri).copied(),
+            Some(map) => map.get(uri.as_ref()).copied(),
             None => self
                 .uris
                 .iter()
-                .position(|n| n == uri)
+                .position(|n| *n == uri)
                 .and_then(|i| u32::try_from(i).ok()),
         };
         if found.is_some() {
             return found;
         }
         let id = u32::try_from(self.uris.len()).ok()?;
-        self.uris.push(uri.to_string());
         if let Some(map) = &mut self.index {
-            map.insert(uri.to_string(), id);
-        } else if self.uris.len() > Self::LINEAR {
+            map.insert(uri.clone(), id);
+        }
+        self.uris.push(uri);
+        if self.index.is_none() && self.uris.len() > Self::LINEAR {
             self.index = Some(
                 self.uris
                     .iter()
@@ -254,8 +259,14 @@ fn scan_chars(src: &str) -> Result<bool, (usize, char)> {
     }
     let bytes = src.as_bytes();
     let blocks = bytes.chunks_exact(BLOCK);
-    let tail_start = bytes.len() - blocks.remainder().len();
-    let mut has_cr = false;
+    let tail = blocks.remainder();
+    let tail_start = bytes.len() - tail.len();
+    // The tail goes through the same test, padded with blanks (neither suspect nor CR): a
+    // message is a few blocks long, and a byte loop over its tail cost as much as the blocks.
+    let mut padded = [b' '; BLOCK];
+    padded[..tail.len()].copy_from_slice(tail);
+    let (tail_suspect, tail_cr) = suspect(&padded);
+    let mut has_cr = tail_cr;
     let suspects = blocks
         .enumerate()
         .filter(|(_, block)| {
@@ -266,7 +277,7 @@ fn scan_chars(src: &str) -> Result<bool, (usize, char)> {
             })
         })
         .map(|(n, _)| n * BLOCK)
-        .chain((tail_start < bytes.len()).then_some(tail_start));
+        .chain(tail_suspect.then_some(tail_start));
     for start in suspects {
         let end = (start + BLOCK).min(bytes.len());
         for (at, &b) in bytes.iter().enumerate().take(end).skip(start) {
@@ -282,11 +293,7 @@ fn scan_chars(src: &str) -> Result<bool, (usize, char)> {
             }
         }
     }
-    // The tail was not looked at for CRs by the blocks.
-    Ok(has_cr
-        || bytes
-            .get(tail_start..)
-            .is_some_and(|tail| tail.contains(&b'\r')))
+    Ok(has_cr)
 }
 
 /// How a forbidden character is named in a reason: `U+001B`, never the raw character.
@@ -353,10 +360,12 @@ pub fn parse(src: &str, base: usize) -> Result<Document<'_>, XmlError> {
 struct Builder<'a> {
     src: &'a str,
     base: usize,
-    namespaces: Interner,
+    namespaces: Interner<'a>,
     bindings: Vec<Binding<'a>>,
     nodes: Vec<Element<'a>>,
-    stack: Vec<u32>,
+    /// The open elements: index and qualified name (which `tokenize_fast` checks end tags
+    /// against, as quick-xml does).
+    stack: Vec<(u32, &'a str)>,
     root_closed: bool,
 }
 
@@ -416,13 +425,32 @@ impl<'a> Builder<'a> {
         let mut stray_attribute = None;
         let raw_attrs = start.attributes_raw();
         let has_attributes = !is_blank(raw_attrs);
-        if has_attributes {
-            stray_attribute = first_plain_attribute(src, raw_attrs);
-        }
-        // Character references in attribute values are only decoded here, so values
-        // holding one are read too, to refuse references to forbidden characters.
-        if has_attributes && (raw_attrs.contains("xmlns") || raw_attrs.contains("&#")) {
-            self.declarations(start, before, depth)?;
+        // The attributes as a slice of `src` (they follow the name), for the fast path below.
+        let fast = match src.get(before + 1 + qlen..before + 1 + qlen + raw_attrs.len()) {
+            Some(raw) if has_attributes && std::ptr::eq(raw.as_ptr(), raw_attrs.as_ptr()) => {
+                scan_attributes(raw)
+            }
+            _ => None,
+        };
+        #[cfg(test)]
+        let fast = fast.filter(|_| !tests::SLOW_ATTRIBUTES.get());
+        if let Some(scan) = fast {
+            stray_attribute = scan.first_plain;
+            for &(prefix, uri) in scan.declarations() {
+                let Some(ns) = self.namespaces.intern(Cow::Borrowed(uri)) else {
+                    return Err(self.limit(before, "too many namespace URIs".into()));
+                };
+                self.bindings.push(Binding { depth, prefix, ns });
+            }
+        } else {
+            if has_attributes {
+                stray_attribute = first_plain_attribute(src, raw_attrs);
+            }
+            // Character references in attribute values are only decoded here, so values
+            // holding one are read too, to refuse references to forbidden characters.
+            if has_attributes && (raw_attrs.contains("xmlns") || raw_attrs.contains("&#")) {
+                self.declarations(start, before, depth)?;
+            }
         }
         // `split_once(':')`. Names are a few bytes long, too short for the char searcher's
         // set-up to pay off; a hostile multi-megabyte one still gets std's (always optimized)
@@ -436,13 +464,18 @@ impl<'a> Builder<'a> {
             Some(colon) => (&qname[..colon], &qname[colon + 1..]),
             None => ("", qname),
         };
-        let ns = match self.bindings.iter().rev().find(|b| b.prefix == prefix) {
+        let ns = match self
+            .bindings
+            .iter()
+            .rev()
+            .find(|b| same_bytes(b.prefix.as_bytes(), prefix.as_bytes()))
+        {
             Some(b) => b.ns,
             None if prefix.is_empty() => 0,
             None if prefix == "xml" => {
                 match self
                     .namespaces
-                    .intern("http://www.w3.org/XML/1998/namespace")
+                    .intern(Cow::Borrowed("http://www.w3.org/XML/1998/namespace"))
                 {
                     Some(ns) => ns,
                     None => return Err(self.limit(before, "too many namespace URIs".into())),
@@ -458,7 +491,7 @@ impl<'a> Builder<'a> {
         let index = u32::try_from(self.nodes.len())
             .map_err(|_| self.err(before, "too many elements".into()))?;
         let offset = self.base + before;
-        if let Some(&p) = self.stack.last() {
+        if let Some(&(p, _)) = self.stack.last() {
             let parent = &mut self.nodes[p as usize];
             if parent.stray_text.is_none() && !is_blank(&parent.text) {
                 parent.stray_text = Some(offset);
@@ -487,7 +520,7 @@ impl<'a> Builder<'a> {
             pop_bindings(&mut self.bindings, depth);
             self.root_closed |= self.stack.is_empty();
         } else {
-            self.stack.push(index);
+            self.stack.push((index, qname));
         }
         Ok(())
     }
@@ -546,7 +579,15 @@ impl<'a> Builder<'a> {
             let uri = attr
                 .normalized_value(quick_xml::XmlVersion::Implicit1_0)
                 .map_err(|e| self.err(before, e.to_string()))?;
-            let Some(ns) = self.namespaces.intern(&uri) else {
+            // Borrowed from the event, which borrows `src`: keep the slice of `src`.
+            let uri = match uri {
+                Cow::Borrowed(uri) => match reborrow(src, uri) {
+                    Some(uri) => Cow::Borrowed(uri),
+                    None => Cow::Owned(uri.to_owned()),
+                },
+                Cow::Owned(uri) => Cow::Owned(uri),
+            };
+            let Some(ns) = self.namespaces.intern(uri) else {
                 return Err(self.limit(before, "too many namespace URIs".into()));
             };
             self.bindings.push(Binding { depth, prefix, ns });
@@ -570,7 +611,7 @@ impl<'a> Builder<'a> {
     #[inline]
     fn text(&mut self, content: Cow<'a, str>, before: usize) -> Result<(), XmlError> {
         let offset = self.base + before;
-        match self.stack.last().map(|&i| &mut self.nodes[i as usize]) {
+        match self.stack.last().map(|&(i, _)| &mut self.nodes[i as usize]) {
             Some(el) if !el.has_children() => push_text(&mut el.text, content),
             Some(el) => {
                 if el.stray_text.is_none() && !is_blank(&content) {
@@ -589,7 +630,7 @@ impl<'a> Builder<'a> {
     /// A CDATA section (line ends already normalized) starting at byte `before`.
     fn cdata(&mut self, content: Cow<'a, str>, before: usize) -> Result<(), XmlError> {
         let offset = self.base + before;
-        match self.stack.last().map(|&i| &mut self.nodes[i as usize]) {
+        match self.stack.last().map(|&(i, _)| &mut self.nodes[i as usize]) {
             Some(el) if !el.has_children() => push_text(&mut el.text, content),
             Some(el) => {
                 if el.stray_text.is_none() {
@@ -617,7 +658,7 @@ impl<'a> Builder<'a> {
             Err(e) => return Err(self.err(before, e.to_string())),
         };
         let offset = self.base + before;
-        match self.stack.last().map(|&i| &mut self.nodes[i as usize]) {
+        match self.stack.last().map(|&(i, _)| &mut self.nodes[i as usize]) {
             Some(el) if !el.has_children() => el.text.to_mut().push(ch),
             Some(el) => {
                 if el.stray_text.is_none() {
@@ -632,7 +673,7 @@ impl<'a> Builder<'a> {
     /// The document, once the input is exhausted.
     fn finish(self) -> Result<Document<'a>, XmlError> {
         let end = self.base + self.src.len();
-        if let Some(&open) = self.stack.last() {
+        if let Some(&(open, _)) = self.stack.last() {
             return Err(XmlError {
                 offset: end,
                 reason: format!(
@@ -710,10 +751,9 @@ fn tokenize_fast(src: &str, base: usize, has_cr: bool) -> Option<Document<'_>> {
         return None;
     }
     let mut tree = Builder::new(src, base);
-    // The qualified names of the open elements, as quick-xml keeps them to check end tags.
-    // None holds a quote (see the start tag below), so the `>` right after one in an end tag
-    // is the one quick-xml stops at.
-    let mut open: Vec<&str> = Vec::with_capacity(16);
+    // End tags are checked against the qualified names of the open elements (`tree.stack`),
+    // as quick-xml does. None holds a quote (see the start tag below), so the `>` right after
+    // one in an end tag is the one quick-xml stops at.
     let mut pos = 0;
     loop {
         // Text, up to markup or a reference.
@@ -747,10 +787,12 @@ fn tokenize_fast(src: &str, base: usize, has_cr: bool) -> Option<Document<'_>> {
         let lt = pos;
         match *bytes.get(lt + 1)? {
             b'/' => {
-                let expected = open.pop()?;
+                let &(_, expected) = tree.stack.last()?;
                 let after = lt + 2 + expected.len();
                 // Nearly always `</name>`; anything else goes the long way.
-                if bytes.get(lt + 2..after) == Some(expected.as_bytes())
+                if bytes
+                    .get(lt + 2..after)
+                    .is_some_and(|name| same_bytes(name, expected.as_bytes()))
                     && bytes.get(after) == Some(&b'>')
                 {
                     pos = after + 1;
@@ -841,12 +883,8 @@ fn tokenize_fast(src: &str, base: usize, has_cr: bool) -> Option<Document<'_>> {
                         (content, empty, name_len, gt)
                     }
                 };
-                let name = content.get(..name_len)?;
                 let start = BytesStart::from_content(content, name_len);
                 tree.start(&start, lt, empty).ok()?;
-                if !empty {
-                    open.push(name);
-                }
                 pos = gt + 1;
             }
         }
@@ -855,18 +893,35 @@ fn tokenize_fast(src: &str, base: usize, has_cr: bool) -> Option<Document<'_>> {
 }
 
 /// The `>` that closes the tag opening at `lt`, outside quoted attribute values (quick-xml's
-/// `ElementParser`).
+/// `ElementParser`). A word at a time: the envelope's start tag, with its namespace URIs, is
+/// the longest tag of a message, and a byte loop over it cost as much as the rest of the tag.
 fn tag_end(bytes: &[u8], lt: usize) -> Option<usize> {
-    let mut quote = None;
-    for (i, &b) in bytes.iter().enumerate().skip(lt) {
-        match (quote, b) {
-            (None, b'>') => return Some(i),
-            (None, b'"' | b'\'') => quote = Some(b),
-            (Some(q), _) if b == q => quote = None,
-            _ => {}
+    let mut at = lt;
+    loop {
+        at += find_any(bytes.get(at..)?, [b'>', b'"', b'\''])?;
+        let quote = *bytes.get(at)?;
+        if quote == b'>' {
+            return Some(at);
         }
+        at += 1;
+        at += find_any(bytes.get(at..)?, [quote; 3])? + 1;
     }
-    None
+}
+
+/// Where the first byte equal to one of `set` is in `bytes`.
+fn find_any(bytes: &[u8], set: [u8; 3]) -> Option<usize> {
+    let mut words = bytes.chunks_exact(8);
+    let mut at = 0;
+    for chunk in &mut words {
+        let w = word(chunk);
+        let found = bytes_equal(w, set[0]) | bytes_equal(w, set[1]) | bytes_equal(w, set[2]);
+        if found != 0 {
+            return Some(at + (found.trailing_zeros() / 8) as usize);
+        }
+        at += 8;
+    }
+    let tail = words.remainder();
+    tail.iter().position(|b| set.contains(b)).map(|k| at + k)
 }
 
 /// Where a plain `<name` stops: a blank, the end of the tag, or a quote.
@@ -889,6 +944,29 @@ fn bytes_equal(w: u64, b: u8) -> u64 {
 /// As [`bytes_equal`], for the bytes of `w` below `n` (`n` at most 0x7F).
 fn bytes_below(w: u64, n: u8) -> u64 {
     w.wrapping_sub(ONES * u64::from(n)) & !w & HIGHS
+}
+
+/// Whether `a` and `b` hold the same bytes. Names and prefixes are a few bytes long: two
+/// overlapping loads from each end compare them, where `==` called memcmp for every end tag.
+#[inline]
+pub(crate) fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    fn load<const N: usize>(s: &[u8], at: usize) -> Option<[u8; N]> {
+        s.get(at..at + N)?.try_into().ok()
+    }
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    match n {
+        0 => true,
+        // Bytes 0, n/2 and n-1 are every byte.
+        1..=3 => {
+            a.first() == b.first() && a.get(n / 2) == b.get(n / 2) && a.get(n - 1) == b.get(n - 1)
+        }
+        4..=8 => load::<4>(a, 0) == load::<4>(b, 0) && load::<4>(a, n - 4) == load::<4>(b, n - 4),
+        9..=16 => load::<8>(a, 0) == load::<8>(b, 0) && load::<8>(a, n - 8) == load::<8>(b, n - 8),
+        _ => a == b,
+    }
 }
 
 /// The eight bytes at the start of `chunk` (exactly eight long) as one word, first byte lowest.
@@ -943,6 +1021,129 @@ fn is_blank_byte(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\r' | b'\n')
 }
 
+/// What [`scan_attributes`] read from a start tag.
+struct AttributeScan<'a> {
+    /// As [`first_plain_attribute`] finds it.
+    first_plain: Option<&'a str>,
+    /// The namespace declarations in order: prefix ("" for the default namespace) and URI.
+    declared: [(&'a str, &'a str); FAST_ATTRIBUTES],
+    declared_len: usize,
+}
+
+impl<'a> AttributeScan<'a> {
+    fn declarations(&self) -> &[(&'a str, &'a str)] {
+        &self.declared[..self.declared_len]
+    }
+}
+
+/// Most attributes [`scan_attributes`] reads; past that, quick-xml's iterator does.
+const FAST_ATTRIBUTES: usize = 8;
+
+/// The attributes of a start tag (`raw`: the text after its name, a slice of the input) read
+/// the way [`Builder::declarations`] reads them through quick-xml's iterator, when that is
+/// sure to succeed and to give the same bindings: `None` for anything else (a malformed or
+/// duplicate attribute, more than [`FAST_ATTRIBUTES`], a value holding a `&`, a tab or a line
+/// end, which `declarations` would decode or normalize), so that errors and limits stay
+/// quick-xml's and ours.
+///
+/// The iterator and `normalized_value` cost more than the rest of the envelope's start tag,
+/// and URIs read here borrow the input instead of being copied.
+fn scan_attributes(raw: &str) -> Option<AttributeScan<'_>> {
+    let bytes = raw.as_bytes();
+    let mut scan = AttributeScan {
+        first_plain: None,
+        declared: [("", ""); FAST_ATTRIBUTES],
+        declared_len: 0,
+    };
+    let mut keys = [""; FAST_ATTRIBUTES];
+    let mut keys_len = 0;
+    let mut at = 0;
+    let skip_blanks = |mut at: usize| {
+        while bytes.get(at).copied().is_some_and(is_blank_byte) {
+            at += 1;
+        }
+        at
+    };
+    loop {
+        at = skip_blanks(at);
+        let key_start = at;
+        match bytes.get(at) {
+            None => break,
+            // quick-xml would take `=` as part of a key, `first_plain_attribute` would not.
+            Some(b'=') => return None,
+            Some(_) => {}
+        }
+        // quick-xml's key: from its first byte up to `=` or a blank, never empty.
+        at += 1;
+        while bytes
+            .get(at)
+            .is_some_and(|&b| b != b'=' && !is_blank_byte(b))
+        {
+            at += 1;
+        }
+        let key = raw.get(key_start..at)?;
+        at = skip_blanks(at);
+        if bytes.get(at) != Some(&b'=') {
+            return None;
+        }
+        if keys_len == FAST_ATTRIBUTES || keys[..keys_len].contains(&key) {
+            return None;
+        }
+        keys[keys_len] = key;
+        keys_len += 1;
+        at = skip_blanks(at + 1);
+        let quote = *bytes.get(at).filter(|&&q| q == b'"' || q == b'\'')?;
+        let value_start = at + 1;
+        let value_len = value_len(bytes.get(value_start..)?, quote)?;
+        let value = raw.get(value_start..value_start + value_len)?;
+        // The next attribute may start right after the quote, as quick-xml allows.
+        at = value_start + value_len + 1;
+        let prefix = if key == "xmlns" {
+            ""
+        } else if let Some(prefix) = key.strip_prefix("xmlns:") {
+            prefix
+        } else {
+            if scan.first_plain.is_none() && !key.starts_with("xsi:") {
+                scan.first_plain = Some(key);
+            }
+            continue;
+        };
+        scan.declared[scan.declared_len] = (prefix, value);
+        scan.declared_len += 1;
+    }
+    Some(scan)
+}
+
+/// The length of an attribute value up to its closing `quote`, a word at a time (namespace
+/// URIs are long); `None` when a `&`, a tab, a line end (or any byte below 0x0E, which
+/// [`scan_chars`] refused anyway) comes first, or the quote never does.
+fn value_len(bytes: &[u8], quote: u8) -> Option<usize> {
+    let stop = |b: u8| b == quote || b == b'&' || b < 0x0E;
+    let mut words = bytes.chunks_exact(8);
+    let mut at = 0;
+    for chunk in &mut words {
+        let w = word(chunk);
+        let found = bytes_equal(w, quote) | bytes_equal(w, b'&') | bytes_below(w, 0x0E);
+        if found != 0 {
+            at += (found.trailing_zeros() / 8) as usize;
+            break;
+        }
+        at += 8;
+    }
+    if at == bytes.len() - words.remainder().len() {
+        at += words.remainder().iter().position(|&b| stop(b))?;
+    }
+    (*bytes.get(at)? == quote).then_some(at)
+}
+
+/// `part`, a slice of `src` seen through a shorter-lived borrow (a quick-xml event), as the
+/// same slice of `src`; `None` when it is not part of `src`.
+fn reborrow<'a>(src: &'a str, part: &str) -> Option<&'a str> {
+    let at = (part.as_ptr() as usize).wrapping_sub(src.as_ptr() as usize);
+    let same = src.get(at..at.checked_add(part.len())?)?;
+    std::ptr::eq(same.as_ptr(), part.as_ptr()).then_some(same)
+}
+
 /// The name of the first attribute that is neither `xmlns`/`xmlns:*` nor in the customary
 /// `xsi:` prefix, sliced from `src` so it lives as long as the document.
 fn first_plain_attribute<'a>(src: &'a str, raw: &str) -> Option<&'a str> {
@@ -981,6 +1182,121 @@ fn pop_bindings(bindings: &mut Vec<Binding<'_>>, depth: usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::cell::Cell;
+
+    thread_local! {
+        /// Makes [`Builder::start`] skip [`scan_attributes`], to compare it with the slow path.
+        pub(super) static SLOW_ATTRIBUTES: Cell<bool> = const { Cell::new(false) };
+    }
+
+    /// `parse`, with every start tag's attributes read by quick-xml's iterator.
+    fn parse_slowly(src: &str, base: usize) -> Result<Document<'_>, XmlError> {
+        SLOW_ATTRIBUTES.set(true);
+        let doc = parse(src, base);
+        SLOW_ATTRIBUTES.set(false);
+        doc
+    }
+
+    /// Attributes, namespace declarations among them, well-formed or not.
+    const ATTRIBUTES: &[&str] = &[
+        " xmlns=\"urn:a\"",
+        " xmlns='urn:b'",
+        " xmlns=\"\"",
+        " xmlns:p=\"urn:p\"",
+        " xmlns:p='urn:q'",
+        " xmlns:q=\"urn:a\"",
+        " xmlns:xml=\"http://www.w3.org/XML/1998/namespace\"",
+        " xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\"",
+        " xmlns:=\"urn:e\"",
+        " xmlns:p=\"\"",
+        "\n\txmlns:r = \"urn:r\" ",
+        " xmlns:s=\"urn:&amp;s\"",
+        " xmlns:t=\"urn:&#1;\"",
+        " xmlns:u=\"urn:\tu\"",
+        " xmlns:v=\"a\r\nb\"",
+        " xsi:type=\"t\"",
+        " xsi:nil='true'",
+        " a=\"1\"",
+        " a='2'",
+        " b=\"x&#65;\"",
+        " c=\"&#x1F;\"",
+        " d=\"'\"",
+        " e='\"'",
+        "f=\"1\"",
+        " g",
+        " h=",
+        " i=x",
+        " j=\"open",
+        " =\"k\"",
+        " ==\"l\"",
+        " 'm'=\"n\"",
+        " xmlns",
+        " xmlns:é=\"urn:é\"",
+        " ",
+    ];
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2_000))]
+        #[test]
+        fn scanned_attributes_read_as_quick_xml_reads_them(
+            tags in proptest::collection::vec(
+                (proptest::collection::vec(0..ATTRIBUTES.len(), 0..6), 0..4usize),
+                1..6,
+            ),
+            close in proptest::bool::ANY,
+        ) {
+            // Nested elements, each with its attributes and a child in some prefix, so that
+            // bindings are re-declared, shadowed and undeclared at several depths.
+            let names = ["r", "p:x", "e", "xml:z"];
+            let mut src = String::new();
+            let mut open = Vec::new();
+            for (attrs, name) in &tags {
+                let name = names[*name];
+                src.push('<');
+                src.push_str(name);
+                for &a in attrs {
+                    src.push_str(ATTRIBUTES[a]);
+                }
+                src.push('>');
+                open.push(name);
+            }
+            src.push_str("<p:leaf xmlns:p=\"urn:l\"/><leaf/>");
+            if close {
+                while let Some(name) = open.pop() {
+                    src.push_str(&format!("</{name}>"));
+                }
+            }
+            proptest::prop_assert_eq!(
+                format!("{:?}", parse(&src, 3)),
+                format!("{:?}", parse_slowly(&src, 3)),
+                "{}", src
+            );
+            let slow = tokenize_quick_xml(&src, 3);
+            SLOW_ATTRIBUTES.set(true);
+            let slower = tokenize_quick_xml(&src, 3);
+            SLOW_ATTRIBUTES.set(false);
+            proptest::prop_assert_eq!(format!("{slow:?}"), format!("{slower:?}"), "{}", src);
+        }
+    }
+
+    #[test]
+    fn the_envelopes_of_every_exchange_take_the_attribute_scan() {
+        let verify = r#"<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:pafn="http://pagopa-api.pagopa.gov.it/pa/paForNode.xsd">"#;
+        let raw = &verify["<soapenv:Envelope".len()..verify.len() - 1];
+        let scan = scan_attributes(raw).unwrap();
+        assert_eq!(scan.first_plain, None);
+        assert_eq!(
+            scan.declarations(),
+            [("soapenv", NS_SOAP11), ("pafn", NS_PAFORNODE)]
+        );
+        for raw in [
+            " xmlns:a=\"x\" xmlns:a=\"y\"",
+            " a=\"&amp;\"",
+            " xmlns:p=\"a\nb\"",
+        ] {
+            assert!(scan_attributes(raw).is_none(), "{raw:?}");
+        }
+    }
 
     #[test]
     fn namespaces_are_resolved_by_uri_whatever_the_prefix() {
@@ -1105,12 +1421,12 @@ mod tests {
     fn namespace_ids_are_exact_beyond_u16() {
         let mut ns = Interner::new();
         for i in 0..70_000u32 {
-            assert_eq!(ns.intern(&format!("urn:n:{i}")), Some(i + 1));
+            assert_eq!(ns.intern(format!("urn:n:{i}").into()), Some(i + 1));
         }
-        assert_eq!(ns.intern("urn:n:65534"), Some(65_535));
-        assert_eq!(ns.intern("urn:n:69999"), Some(70_000));
-        assert_eq!(ns.intern("urn:evil"), Some(70_001));
-        assert_eq!(ns.intern(""), Some(0));
+        assert_eq!(ns.intern("urn:n:65534".into()), Some(65_535));
+        assert_eq!(ns.intern("urn:n:69999".into()), Some(70_000));
+        assert_eq!(ns.intern("urn:evil".into()), Some(70_001));
+        assert_eq!(ns.intern("".into()), Some(0));
         assert_eq!(ns.uris[70_001], "urn:evil");
     }
 
@@ -1302,6 +1618,20 @@ mod tests {
         }
     }
 
+    /// [`tag_end`] a byte at a time.
+    fn slow_tag_end(bytes: &[u8], lt: usize) -> Option<usize> {
+        let mut quote = None;
+        for (i, &b) in bytes.iter().enumerate().skip(lt) {
+            match (quote, b) {
+                (None, b'>') => return Some(i),
+                (None, b'"' | b'\'') => quote = Some(b),
+                (Some(q), _) if b == q => quote = None,
+                _ => {}
+            }
+        }
+        None
+    }
+
     #[test]
     fn word_at_a_time_searches_agree_with_byte_loops() {
         let alphabet: &[u8] = b"ab-._:09<&>/\"' \t\r\n=\x7f\xc3\xa9";
@@ -1332,7 +1662,31 @@ mod tests {
                     assert_eq!(text_len(&bytes), slow_text, "{bytes:?}");
                     let slow_name = bytes.iter().position(|&b| is_tag_stop(b));
                     assert_eq!(plain_name_len(&bytes), slow_name, "{bytes:?}");
+                    for lt in [0, pad] {
+                        assert_eq!(tag_end(&bytes, lt), slow_tag_end(&bytes, lt), "{bytes:?}");
+                    }
+                    for quote in [b'"', b'\''] {
+                        let slow_value = bytes
+                            .iter()
+                            .position(|&b| b == quote || b == b'&' || b < 0x0E)
+                            .filter(|&i| bytes[i] == quote);
+                        assert_eq!(value_len(&bytes, quote), slow_value, "{bytes:?}");
+                    }
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn short_comparisons_see_every_byte() {
+        for n in 0..40u8 {
+            let a: Vec<u8> = (0..n).map(|i| b'a' + i % 26).collect();
+            assert!(same_bytes(&a, &a.clone()));
+            assert!(!same_bytes(&a, &a[..a.len().saturating_sub(1)]) || n == 0);
+            for i in 0..usize::from(n) {
+                let mut b = a.clone();
+                b[i] ^= 0x20;
+                assert!(!same_bytes(&a, &b), "{n} {i}");
             }
         }
     }

@@ -10,10 +10,16 @@ pub fn check_digits(digits: &str) -> Option<u8> {
     if digits.is_empty() || digits.len() > 16 || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
+    Some(mod93(digits.as_bytes()))
+}
+
+/// The number formed by `digits` (at most 16 ASCII digits, so no overflow), mod 93.
+pub(super) fn mod93(digits: &[u8]) -> u8 {
     let value = digits
-        .bytes()
-        .fold(0u64, |acc, b| acc * 10 + u64::from(b - b'0'));
-    u8::try_from(value % 93).ok()
+        .iter()
+        .fold(0u64, |acc, &b| acc * 10 + u64::from(b - b'0'));
+    // Below 93.
+    u8::try_from(value % 93).unwrap_or(0)
 }
 
 #[cfg(test)]
