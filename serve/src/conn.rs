@@ -119,7 +119,11 @@ async fn drive<S>(
     builder
         .timer(LazyTimer)
         .header_read_timeout(limits.header_read_timeout)
-        .keep_alive(true);
+        .keep_alive(true)
+        // Head and body copied into one buffer and sent with one write: our answers are a few
+        // KiB, and hyper's queue of separate buffers for writev cost more than the copy
+        // (+1.5–2 % requests/s for the station's verify, alternating wrk rounds).
+        .writev(false);
     let connection = builder.serve_connection(io, service);
     let mut connection = std::pin::pin!(connection);
     let idle = tokio::time::sleep(limits.idle_timeout);
