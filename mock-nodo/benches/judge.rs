@@ -67,6 +67,26 @@ fn bench(c: &mut Criterion) {
         });
     }
     g.finish();
+
+    // The issue's own case: 500 000 misplaced `<officeName/>`, one per line, between outcome
+    // and paymentList (as in wire/tests/hostile.rs): 7 MB. Target: judged in < 100 ms.
+    let body = reply.replacen(
+        "<paymentList>",
+        &format!("{}\n<paymentList>", "\n<officeName/>".repeat(500_000)),
+        1,
+    );
+    let ex = exchange(body.into_bytes());
+    let len = ex.response.as_ref().map_or(0, |r| r.body.len());
+    assert!(len > 7_000_000, "{len} bytes");
+    assert!(!judge(&ex, &request, &backoffice, &policy).outcome.is_ok());
+    let mut g = c.benchmark_group("judge-hostile");
+    g.sample_size(10);
+    g.measurement_time(Duration::from_secs(5));
+    g.throughput(Throughput::Bytes(len as u64));
+    g.bench_function("500000-misplaced-officeName-7MB", |b| {
+        b.iter(|| black_box(judge(black_box(&ex), &request, &backoffice, &policy)))
+    });
+    g.finish();
 }
 
 criterion_group!(benches, bench);
