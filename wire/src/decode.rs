@@ -12,7 +12,7 @@ use crate::message::{Direction, Message, Primitive};
 use crate::model::*;
 use crate::soap::Omitted;
 use crate::violation::{Kind, Position, Rule, Severity, Violation, clip};
-use crate::xml::{Children, Document, Element};
+use crate::xml::{Children, Document, Element, same_bytes};
 use std::borrow::Cow;
 
 /// How transfers look in each message type.
@@ -354,10 +354,16 @@ struct Seq<'d, 'a> {
     parent_offset: usize,
     /// Index in `names` of the last name asked for.
     slot: usize,
-    /// Names the sequence asked for so far (the longest type, ctReceiptV2, has 31), kept on
-    /// the stack: this runs once per complex element on the hot path.
-    seen: [&'static str; 40],
-    seen_len: usize,
+    /// Which of `names` the sequence asked for so far (bit i for `names[i]`; the longest
+    /// type, ctReceiptV2, has 29). A mask, not a list of names: a 40-name array was set up
+    /// and moved for every complex element, and cost more than the rest of the sequence.
+    asked: u64,
+    /// Index in `names` after the last name asked for: requests come in schema order, so the
+    /// next one is looked for there first.
+    asked_at: usize,
+    /// Names asked for that the mask cannot hold (not among `names`, or past bit 63): none
+    /// in this decoder, kept so that `finish` never depends on it.
+    asked_other: Vec<&'static str>,
     /// Children set aside (before `next`), reported by `finish`.
     skipped: Vec<u32>,
     /// Children the alignment put out of order, ascending; those before `misplaced_at` are
@@ -414,6 +420,34 @@ impl<'d, 'a> Seq<'d, 'a> {
         self.peek().map_or(self.parent_offset, |e| e.offset)
     }
 
+    /// Record that `name` was asked for.
+    fn note_asked(&mut self, name: &'static str) {
+        let names = self.names;
+        let same = |n: &&str| same_bytes(n.as_bytes(), name.as_bytes());
+        // In schema order, the name asked for is nearly always the one after the last.
+        let found = match names.get(self.asked_at) {
+            Some(n) if same(n) => Some(self.asked_at),
+            _ => names.iter().position(same),
+        };
+        match found {
+            Some(i) if i < 64 => {
+                self.asked |= 1 << i;
+                self.asked_at = i + 1;
+            }
+            _ => self.asked_other.push(name),
+        }
+    }
+
+    /// Whether a name equal to `local` was asked for.
+    fn was_asked(&self, local: &str) -> bool {
+        self.names
+            .iter()
+            .take(64)
+            .enumerate()
+            .any(|(i, n)| self.asked & (1 << i) != 0 && *n == local)
+            || self.asked_other.contains(&local)
+    }
+
     /// Whether a child named `other` belongs after `name` in the sequence, i.e. `name` is
     /// absent. Requests come in schema order, so `name` is looked for from the last one on.
     fn comes_after(&mut self, name: &str, other: &str) -> bool {
@@ -432,7 +466,10 @@ impl<'d, 'a> Seq<'d, 'a> {
 fn in_order(nodes: &[Element<'_>], first: u32, names: &[&str]) -> bool {
     let mut j = 0;
     for el in Children::new(nodes, first) {
-        while names.get(j).is_some_and(|n| *n != el.local) {
+        while names
+            .get(j)
+            .is_some_and(|n| !same_bytes(n.as_bytes(), el.local.as_bytes()))
+        {
             j += 1;
         }
         if j == names.len() {
@@ -612,8 +649,9 @@ impl<'d, 'a> Decoder<'d, 'a> {
             next: el.first_child,
             parent_offset: el.offset,
             slot: 0,
-            seen: [""; 40],
-            seen_len: 0,
+            asked: 0,
+            asked_at: 0,
+            asked_other: Vec::new(),
             skipped: Vec::new(),
             misplaced,
             misplaced_at: 0,
@@ -622,13 +660,11 @@ impl<'d, 'a> Decoder<'d, 'a> {
     }
 
     fn take(&mut self, s: &mut Seq<'d, 'a>, name: &'static str) -> Option<&'d Element<'a>> {
-        if s.seen_len < s.seen.len() {
-            s.seen[s.seen_len] = name;
-            s.seen_len += 1;
-        }
+        s.note_asked(name);
         let el = loop {
             let el = s.peek_in_order()?;
-            if el.local == name {
+            // Names are a few bytes long: `==` called memcmp for each.
+            if same_bytes(el.local.as_bytes(), name.as_bytes()) {
                 break el;
             }
             if s.comes_after(name, el.local) {
@@ -751,10 +787,10 @@ impl<'d, 'a> Decoder<'d, 'a> {
         items
     }
 
-    fn finish(&mut self, s: Seq<'_, 'a>) {
+    fn finish(&mut self, s: &Seq<'_, 'a>) {
         for el in s.rest() {
             // A name the sequence asked for is an ordering mistake, anything else a stranger.
-            let rule = if s.seen[..s.seen_len].contains(&el.local) {
+            let rule = if s.was_asked(el.local) {
                 Rule::OutOfOrder { expected: None }
             } else {
                 Rule::Unexpected
@@ -939,7 +975,7 @@ impl<'d, 'a> Decoder<'d, 'a> {
         let mut s = self.seq(el, &["fiscalCode", "noticeNumber"]);
         let fiscal_code = self.req(&mut s, "fiscalCode", Self::fiscal_code_pa);
         let notice_number = self.req(&mut s, "noticeNumber", Self::notice_number);
-        self.finish(s);
+        self.finish(&s);
         Some(QrCode {
             fiscal_code: fiscal_code?,
             notice_number: notice_number?,
@@ -956,7 +992,7 @@ impl<'d, 'a> Decoder<'d, 'a> {
         let original_fault_code = self.opt(&mut s, "originalFaultCode", Self::any_string);
         let original_fault_string = self.opt(&mut s, "originalFaultString", Self::any_string);
         let original_description = self.opt(&mut s, "originalDescription", Self::any_string);
-        self.finish(s);
+        self.finish(&s);
         Some(FaultBean {
             fault_code: FaultCode::parse(&code?),
             fault_string: fault_string?,
@@ -975,13 +1011,13 @@ impl<'d, 'a> Decoder<'d, 'a> {
             let mut s = d.seq(e, &["key", "value"]);
             let key = d.req(&mut s, "key", Self::text140);
             let value = d.req(&mut s, "value", Self::text140);
-            d.finish(s);
+            d.finish(&s);
             Some(MapEntry {
                 key: key?,
                 value: value?,
             })
         });
-        self.finish(s);
+        self.finish(&s);
         Some(entries)
     }
 
@@ -1022,7 +1058,7 @@ impl<'d, 'a> Decoder<'d, 'a> {
             let due_date = d.opt(&mut s, "dueDate", Self::date);
             let detail_description = d.opt(&mut s, "detailDescription", Self::text140);
             let all_ccp = d.req(&mut s, "allCCP", Self::boolean);
-            d.finish(s);
+            d.finish(&s);
             Some(PaymentOption {
                 amount: amount?,
                 options: options?,
@@ -1031,7 +1067,7 @@ impl<'d, 'a> Decoder<'d, 'a> {
                 all_ccp: all_ccp?,
             })
         });
-        self.finish(s);
+        self.finish(&s);
         opts.into_iter().next()
     }
 
@@ -1049,7 +1085,7 @@ impl<'d, 'a> Decoder<'d, 'a> {
             let v = d.req(&mut s, "entityUniqueIdentifierValue", |d, e| {
                 d.string(e, 2, 16)
             });
-            d.finish(s);
+            d.finish(&s);
             let (t, v) = (t?, v?);
             let plausible = match t {
                 EntityType::F => v == "ANONIMO" || v.len() == 16,
@@ -1077,7 +1113,7 @@ impl<'d, 'a> Decoder<'d, 'a> {
             let r = facets::email(t).map(|()| t.to_string());
             d.check(e, r)
         });
-        self.finish(s);
+        self.finish(&s);
         let (entity_type, entity_value) = id?;
         Some(Subject {
             entity_type,
@@ -1109,7 +1145,7 @@ impl<'d, 'a> Decoder<'d, 'a> {
             d.enumeration(e, &["01"]).map(|_| "01".to_string())
         });
         let prov = self.req(&mut s, "provinciaResidenza", Self::nation_province);
-        self.finish(s);
+        self.finish(&s);
         Some(MarcaDaBollo {
             hash_documento: hash?,
             tipo_bollo: tipo?,
@@ -1166,7 +1202,7 @@ impl<'d, 'a> Decoder<'d, 'a> {
         let remittance_information = self.req(&mut s, "remittanceInformation", Self::text140);
         let transfer_category = self.req(&mut s, "transferCategory", Self::text140);
         let metadata = self.opt(&mut s, "metadata", Self::metadata);
-        self.finish(s);
+        self.finish(&s);
         let transfer = (|| {
             Some(Transfer {
                 id_transfer: id?,
@@ -1194,7 +1230,7 @@ impl<'d, 'a> Decoder<'d, 'a> {
     ) -> Option<TransferList> {
         let mut s = self.seq(el, &["transfer"]);
         let items = self.many(&mut s, "transfer", 1, 5, |d, e| Some(d.transfer(e, flavor)));
-        self.finish(s);
+        self.finish(&s);
         // Semantic: idTransfer unique (the Nodo expects ids 1..n).
         let mut seen = [false; 6];
         for (i, t) in items.iter().enumerate() {
@@ -1259,7 +1295,7 @@ impl<'d, 'a> Decoder<'d, 'a> {
         };
         let transfers = self.req(&mut s, "transferList", |d, e| d.transfer_list(e, flavor));
         let metadata = self.opt(&mut s, "metadata", Self::metadata);
-        self.finish(s);
+        self.finish(&s);
         self.check_sum(payment_amount, transfers.as_ref(), amount_offset);
         let transfers = transfers.and_then(|l| l.transfers);
         Some(PaymentData {
@@ -1324,7 +1360,7 @@ impl<'d, 'a> Decoder<'d, 'a> {
         let transfer_date = self.opt(&mut s, "transferDate", Self::date);
         let metadata = self.opt(&mut s, "metadata", Self::metadata);
         let stand_in = self.opt(&mut s, "standIn", Self::boolean);
-        self.finish(s);
+        self.finish(&s);
         self.check_sum(payment_amount, transfers.as_ref(), amount_offset);
         let transfers = transfers.and_then(|l| l.transfers);
         Some(Receipt {
@@ -1452,7 +1488,7 @@ impl<'d, 'a> Decoder<'d, 'a> {
             (Primitive::VerifyPaymentNotice, Direction::Request) => {
                 let caller = self.caller(&mut s);
                 let qr = self.req(&mut s, "qrCode", Self::qr_code);
-                self.finish(s);
+                self.finish(&s);
                 Message::VerifyPaymentNoticeReq(VerifyPaymentNoticeReq {
                     caller: caller?,
                     qr_code: qr?,
@@ -1473,7 +1509,7 @@ impl<'d, 'a> Decoder<'d, 'a> {
                     })
                 });
                 let due_date = self.opt(&mut s, "dueDate", Self::date);
-                self.finish(s);
+                self.finish(&s);
                 let req = GetPaymentReq {
                     caller: caller?,
                     qr_code: qr?,
@@ -1492,7 +1528,7 @@ impl<'d, 'a> Decoder<'d, 'a> {
                 let caller = self.caller(&mut s);
                 let v2 = prim == Primitive::SendRtV2;
                 let receipt = self.req(&mut s, "receipt", |d, e| d.receipt(e, v2));
-                self.finish(s);
+                self.finish(&s);
                 let req = SendRtReq {
                     caller: caller?,
                     receipt: receipt?,
@@ -1508,7 +1544,7 @@ impl<'d, 'a> Decoder<'d, 'a> {
                 let id_servizio = self.req(&mut s, "idServizio", |d, e| d.string(e, 5, 5));
                 let id_soggetto = self.req(&mut s, "idSoggettoServizio", |d, e| d.string(e, 5, 5));
                 let dati = self.req(&mut s, "datiSpecificiServizioRequest", Self::base64);
-                self.finish(s);
+                self.finish(&s);
                 Message::DemandPaymentNoticeReq(DemandPaymentNoticeReq {
                     caller: caller?,
                     id_servizio: id_servizio?,
@@ -1535,7 +1571,7 @@ impl<'d, 'a> Decoder<'d, 'a> {
                 ] {
                     self.require_on_ok::<()>(outcome, &None, name, pl_off, !missing);
                 }
-                self.finish(s);
+                self.finish(&s);
                 Message::VerifyPaymentNoticeRes(VerifyPaymentNoticeRes {
                     outcome: outcome?,
                     fault,
@@ -1553,7 +1589,7 @@ impl<'d, 'a> Decoder<'d, 'a> {
                 let data = self.opt(&mut s, "data", |d, e| d.payment_data(e, v2));
                 let present = Self::present(&s, "data");
                 self.require_on_ok(outcome, &data, "data", data_off, present);
-                self.finish(s);
+                self.finish(&s);
                 let res = GetPaymentRes {
                     outcome: outcome?,
                     fault,
@@ -1567,7 +1603,7 @@ impl<'d, 'a> Decoder<'d, 'a> {
             }
             (Primitive::SendRt | Primitive::SendRtV2, Direction::Response) => {
                 let (outcome, fault) = self.response_head(&mut s, off);
-                self.finish(s);
+                self.finish(&s);
                 let res = SimpleRes {
                     outcome: outcome?,
                     fault,
@@ -1591,7 +1627,7 @@ impl<'d, 'a> Decoder<'d, 'a> {
                     let present = Self::present(&s, name);
                     self.require_on_ok::<()>(outcome, &None, name, here, present);
                 }
-                self.finish(s);
+                self.finish(&s);
                 Message::DemandPaymentNoticeRes(DemandPaymentNoticeRes {
                     outcome: outcome?,
                     fault,
