@@ -1475,24 +1475,30 @@ impl<'d, 'a> Decoder<'d, 'a> {
 
     // ---- wrappers --------------------------------------------------------------------------
 
-    /// Decode the payload element for `prim`/`dir`; `el` is the wrapper element.
+    /// Decode the payload element for `prim`/`dir` into `out` (left as it was when the
+    /// message is not valid); `el` is the wrapper element.
+    ///
+    /// Each variant is written straight into `out`: a `Message` is over a kilobyte whatever
+    /// the variant, and returning one took two copies of all of it, then a third into
+    /// [`crate::Parsed`].
     pub(crate) fn message(
         &mut self,
+        out: &mut Option<Message>,
         el: &'d Element<'a>,
         prim: Primitive,
         dir: Direction,
-    ) -> Option<Message> {
+    ) -> Option<()> {
         let mut s = self.seq(el, wrapper_names(prim, dir));
         let off = el.offset;
-        let msg = match (prim, dir) {
+        match (prim, dir) {
             (Primitive::VerifyPaymentNotice, Direction::Request) => {
                 let caller = self.caller(&mut s);
                 let qr = self.req(&mut s, "qrCode", Self::qr_code);
                 self.finish(&s);
-                Message::VerifyPaymentNoticeReq(VerifyPaymentNoticeReq {
+                *out = Some(Message::VerifyPaymentNoticeReq(VerifyPaymentNoticeReq {
                     caller: caller?,
                     qr_code: qr?,
-                })
+                }));
             }
             (Primitive::GetPayment | Primitive::GetPaymentV2, Direction::Request) => {
                 let caller = self.caller(&mut s);
@@ -1519,9 +1525,9 @@ impl<'d, 'a> Decoder<'d, 'a> {
                     due_date,
                 };
                 if prim == Primitive::GetPayment {
-                    Message::GetPaymentReq(req)
+                    *out = Some(Message::GetPaymentReq(req));
                 } else {
-                    Message::GetPaymentV2Req(req)
+                    *out = Some(Message::GetPaymentV2Req(req));
                 }
             }
             (Primitive::SendRt | Primitive::SendRtV2, Direction::Request) => {
@@ -1534,9 +1540,9 @@ impl<'d, 'a> Decoder<'d, 'a> {
                     receipt: receipt?,
                 };
                 if v2 {
-                    Message::SendRtV2Req(req)
+                    *out = Some(Message::SendRtV2Req(req));
                 } else {
-                    Message::SendRtReq(req)
+                    *out = Some(Message::SendRtReq(req));
                 }
             }
             (Primitive::DemandPaymentNotice, Direction::Request) => {
@@ -1545,12 +1551,12 @@ impl<'d, 'a> Decoder<'d, 'a> {
                 let id_soggetto = self.req(&mut s, "idSoggettoServizio", |d, e| d.string(e, 5, 5));
                 let dati = self.req(&mut s, "datiSpecificiServizioRequest", Self::base64);
                 self.finish(&s);
-                Message::DemandPaymentNoticeReq(DemandPaymentNoticeReq {
+                *out = Some(Message::DemandPaymentNoticeReq(DemandPaymentNoticeReq {
                     caller: caller?,
                     id_servizio: id_servizio?,
                     id_soggetto_servizio: id_soggetto?,
                     dati_specifici_servizio: dati?,
-                })
+                }));
             }
             (Primitive::VerifyPaymentNotice, Direction::Response) => {
                 let (outcome, fault) = self.response_head(&mut s, off);
@@ -1572,7 +1578,7 @@ impl<'d, 'a> Decoder<'d, 'a> {
                     self.require_on_ok::<()>(outcome, &None, name, pl_off, !missing);
                 }
                 self.finish(&s);
-                Message::VerifyPaymentNoticeRes(VerifyPaymentNoticeRes {
+                *out = Some(Message::VerifyPaymentNoticeRes(VerifyPaymentNoticeRes {
                     outcome: outcome?,
                     fault,
                     payment_option,
@@ -1580,7 +1586,7 @@ impl<'d, 'a> Decoder<'d, 'a> {
                     fiscal_code_pa,
                     company_name,
                     office_name,
-                })
+                }));
             }
             (Primitive::GetPayment | Primitive::GetPaymentV2, Direction::Response) => {
                 let (outcome, fault) = self.response_head(&mut s, off);
@@ -1596,9 +1602,9 @@ impl<'d, 'a> Decoder<'d, 'a> {
                     data,
                 };
                 if v2 {
-                    Message::GetPaymentV2Res(res)
+                    *out = Some(Message::GetPaymentV2Res(res));
                 } else {
-                    Message::GetPaymentRes(res)
+                    *out = Some(Message::GetPaymentRes(res));
                 }
             }
             (Primitive::SendRt | Primitive::SendRtV2, Direction::Response) => {
@@ -1609,9 +1615,9 @@ impl<'d, 'a> Decoder<'d, 'a> {
                     fault,
                 };
                 if prim == Primitive::SendRtV2 {
-                    Message::SendRtV2Res(res)
+                    *out = Some(Message::SendRtV2Res(res));
                 } else {
-                    Message::SendRtRes(res)
+                    *out = Some(Message::SendRtRes(res));
                 }
             }
             (Primitive::DemandPaymentNotice, Direction::Response) => {
@@ -1628,7 +1634,7 @@ impl<'d, 'a> Decoder<'d, 'a> {
                     self.require_on_ok::<()>(outcome, &None, name, here, present);
                 }
                 self.finish(&s);
-                Message::DemandPaymentNoticeRes(DemandPaymentNoticeRes {
+                *out = Some(Message::DemandPaymentNoticeRes(DemandPaymentNoticeRes {
                     outcome: outcome?,
                     fault,
                     qr_code,
@@ -1637,9 +1643,9 @@ impl<'d, 'a> Decoder<'d, 'a> {
                     fiscal_code_pa,
                     company_name,
                     office_name,
-                })
+                }));
             }
-        };
-        Some(msg)
+        }
+        Some(())
     }
 }
