@@ -428,20 +428,12 @@ impl<'a> Builder<'a> {
         // The attributes as a slice of `src` (they follow the name), for the fast path below.
         let fast = match src.get(before + 1 + qlen..before + 1 + qlen + raw_attrs.len()) {
             Some(raw) if has_attributes && std::ptr::eq(raw.as_ptr(), raw_attrs.as_ptr()) => {
-                scan_attributes(raw)
+                self.scanned(raw, before, depth)
             }
             _ => None,
         };
-        #[cfg(test)]
-        let fast = fast.filter(|_| !tests::SLOW_ATTRIBUTES.get());
-        if let Some(scan) = fast {
-            stray_attribute = scan.first_plain;
-            for &(prefix, uri) in scan.declarations() {
-                let Some(ns) = self.namespaces.intern(Cow::Borrowed(uri)) else {
-                    return Err(self.limit(before, "too many namespace URIs".into()));
-                };
-                self.bindings.push(Binding { depth, prefix, ns });
-            }
+        if let Some(scanned) = fast {
+            stray_attribute = scanned?;
         } else {
             if has_attributes {
                 stray_attribute = first_plain_attribute(src, raw_attrs);
@@ -523,6 +515,32 @@ impl<'a> Builder<'a> {
             self.stack.push((index, qname));
         }
         Ok(())
+    }
+
+    /// The bindings of the attributes `raw` (a start tag's, after its name) read by
+    /// [`scan_attributes_into`], and the first plain attribute; `None` when that scan cannot read
+    /// them (then `declarations` does).
+    ///
+    /// The scan stays in this frame: returned, its 280 bytes were copied twice per tag.
+    fn scanned(
+        &mut self,
+        raw: &'a str,
+        before: usize,
+        depth: usize,
+    ) -> Option<Result<Option<&'a str>, XmlError>> {
+        #[cfg(test)]
+        if tests::SLOW_ATTRIBUTES.get() {
+            return None;
+        }
+        let mut scan = AttributeScan::new();
+        scan_attributes_into(raw, &mut scan)?;
+        for &(prefix, uri) in scan.declarations() {
+            let Some(ns) = self.namespaces.intern(Cow::Borrowed(uri)) else {
+                return Some(Err(self.limit(before, "too many namespace URIs".into())));
+            };
+            self.bindings.push(Binding { depth, prefix, ns });
+        }
+        Some(Ok(scan.first_plain))
     }
 
     /// The namespace declarations of a start tag, and the character references in its
@@ -1021,7 +1039,7 @@ fn is_blank_byte(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\r' | b'\n')
 }
 
-/// What [`scan_attributes`] read from a start tag.
+/// What [`scan_attributes_into`] read from a start tag.
 struct AttributeScan<'a> {
     /// As [`first_plain_attribute`] finds it.
     first_plain: Option<&'a str>,
@@ -1031,13 +1049,29 @@ struct AttributeScan<'a> {
 }
 
 impl<'a> AttributeScan<'a> {
+    fn new() -> Self {
+        AttributeScan {
+            first_plain: None,
+            declared: [("", ""); FAST_ATTRIBUTES],
+            declared_len: 0,
+        }
+    }
+
     fn declarations(&self) -> &[(&'a str, &'a str)] {
         &self.declared[..self.declared_len]
     }
 }
 
-/// Most attributes [`scan_attributes`] reads; past that, quick-xml's iterator does.
+/// Most attributes [`scan_attributes_into`] reads; past that, quick-xml's iterator does.
 const FAST_ATTRIBUTES: usize = 8;
+
+/// [`scan_attributes_into`] a new scan.
+#[cfg(test)]
+fn scan_attributes(raw: &str) -> Option<AttributeScan<'_>> {
+    let mut scan = AttributeScan::new();
+    scan_attributes_into(raw, &mut scan)?;
+    Some(scan)
+}
 
 /// The attributes of a start tag (`raw`: the text after its name, a slice of the input) read
 /// the way [`Builder::declarations`] reads them through quick-xml's iterator, when that is
@@ -1048,13 +1082,10 @@ const FAST_ATTRIBUTES: usize = 8;
 ///
 /// The iterator and `normalized_value` cost more than the rest of the envelope's start tag,
 /// and URIs read here borrow the input instead of being copied.
-fn scan_attributes(raw: &str) -> Option<AttributeScan<'_>> {
+///
+/// `scan` comes new, and holds nothing useful when the answer is `None`.
+fn scan_attributes_into<'a>(raw: &'a str, scan: &mut AttributeScan<'a>) -> Option<()> {
     let bytes = raw.as_bytes();
-    let mut scan = AttributeScan {
-        first_plain: None,
-        declared: [("", ""); FAST_ATTRIBUTES],
-        declared_len: 0,
-    };
     let mut keys = [""; FAST_ATTRIBUTES];
     let mut keys_len = 0;
     let mut at = 0;
@@ -1111,7 +1142,7 @@ fn scan_attributes(raw: &str) -> Option<AttributeScan<'_>> {
         scan.declared[scan.declared_len] = (prefix, value);
         scan.declared_len += 1;
     }
-    Some(scan)
+    Some(())
 }
 
 /// The length of an attribute value up to its closing `quote`, a word at a time (namespace
