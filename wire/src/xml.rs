@@ -426,8 +426,13 @@ impl<'a> Builder<'a> {
         let raw_attrs = start.attributes_raw();
         let has_attributes = !is_blank(raw_attrs);
         // The attributes as a slice of `src` (they follow the name), for the fast path below.
-        let fast = match src.get(before + 1 + qlen..before + 1 + qlen + raw_attrs.len()) {
-            Some(raw) if has_attributes && std::ptr::eq(raw.as_ptr(), raw_attrs.as_ptr()) => {
+        // Sliced only when there are attributes: most elements have none, and slicing checks
+        // both ends for a character boundary.
+        let fast = match has_attributes
+            .then(|| src.get(before + 1 + qlen..before + 1 + qlen + raw_attrs.len()))
+            .flatten()
+        {
+            Some(raw) if std::ptr::eq(raw.as_ptr(), raw_attrs.as_ptr()) => {
                 self.scanned(raw, before, depth)
             }
             _ => None,
