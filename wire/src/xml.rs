@@ -401,12 +401,15 @@ impl<'a> Builder<'a> {
         }
     }
 
-    /// A start tag (`empty` for `<x/>`) whose `<` is at byte `before` of `src`.
+    /// A start tag (`empty` for `<x/>`) whose `<` is at byte `before` of `src`; `colon`, when
+    /// known, is where the first `:` of its name is (the fast tokenizer finds it while
+    /// looking for the end of the name).
     fn start(
         &mut self,
         start: &BytesStart<'_>,
         before: usize,
         empty: bool,
+        colon: Option<Option<usize>>,
     ) -> Result<(), XmlError> {
         let src = self.src;
         if self.root_closed {
@@ -449,13 +452,15 @@ impl<'a> Builder<'a> {
                 self.declarations(start, before, depth)?;
             }
         }
-        // `split_once(':')`. Names are a few bytes long, too short for the char searcher's
-        // set-up to pay off; a hostile multi-megabyte one still gets std's (always optimized)
-        // memchr, also in debug builds, where this crate's own loops are not optimized.
-        let colon = if qname.len() <= 64 {
-            qname.bytes().position(|b| b == b':')
-        } else {
-            qname.find(':')
+        // `split_once(':')`, unless the tokenizer already knows: a byte loop over every name
+        // cost as much as the rest of this function. Names are a few bytes long, too short
+        // for the char searcher's set-up to pay off; a hostile multi-megabyte one still gets
+        // std's (always optimized) memchr, also in debug builds, where this crate's own loops
+        // are not optimized.
+        let colon = match colon {
+            Some(colon) if qname.len() == qlen => colon,
+            _ if qname.len() <= 64 => qname.bytes().position(|b| b == b':'),
+            _ => qname.find(':'),
         };
         let (prefix, local) = match colon {
             Some(colon) => (&qname[..colon], &qname[colon + 1..]),
@@ -740,8 +745,8 @@ fn tokenize_quick_xml(src: &str, base: usize) -> Result<Document<'_>, XmlError> 
             }
         };
         match event {
-            Event::Start(ref start) => tree.start(start, before, false)?,
-            Event::Empty(ref start) => tree.start(start, before, true)?,
+            Event::Start(ref start) => tree.start(start, before, false, None)?,
+            Event::Empty(ref start) => tree.start(start, before, true, None)?,
             Event::End(_) => tree.end(before)?,
             Event::Text(t) => tree.text(t.xml10_content(), before)?,
             Event::CData(c) => tree.cdata(c.xml10_content(), before)?,
@@ -882,7 +887,7 @@ fn tokenize_fast(src: &str, base: usize, has_cr: bool) -> Option<Document<'_>> {
             _ => {
                 // The name runs up to a blank; the tag, up to the first `>` outside quotes.
                 // Nearly always `<name>` or `<name/>`, found in one pass over the name.
-                let plain = plain_name_len(bytes.get(lt + 1..)?)?;
+                let (plain, colon) = plain_name_len(bytes.get(lt + 1..)?)?;
                 let stop = lt + 1 + plain;
                 let (content, empty, name_len, gt) = match bytes.get(stop..stop + 2)? {
                     [b'>', _] => (src.get(lt + 1..stop)?, false, plain, stop),
@@ -907,7 +912,10 @@ fn tokenize_fast(src: &str, base: usize, has_cr: bool) -> Option<Document<'_>> {
                     }
                 };
                 let start = BytesStart::from_content(content, name_len);
-                tree.start(&start, lt, empty).ok()?;
+                // The colon was looked for up to `plain` only: past it (a name holding a quote
+                // or a `/`), `start` looks again.
+                let colon = (name_len == plain).then_some(colon);
+                tree.start(&start, lt, empty, colon).ok()?;
                 pos = gt + 1;
             }
         }
@@ -932,6 +940,9 @@ fn tag_end(bytes: &[u8], lt: usize) -> Option<usize> {
 }
 
 /// Where the first byte equal to one of `set` is in `bytes`.
+// Always inlined, so that the bytes of `set` are constants where they are: out of line, the
+// search for the envelope's `>` cost three times as much.
+#[inline(always)]
 fn find_any(bytes: &[u8], set: [u8; 3]) -> Option<usize> {
     let mut words = bytes.chunks_exact(8);
     let mut at = 0;
@@ -1018,26 +1029,39 @@ fn text_len(bytes: &[u8]) -> usize {
         .unwrap_or(tail.len())
 }
 
-/// How many bytes after `<` come before the first [`is_tag_stop`] byte; `None` when there is
-/// none. Every stop byte is below `0` (0x30) or is `>`, so only those are looked at closely.
-fn plain_name_len(bytes: &[u8]) -> Option<usize> {
+/// How many bytes after `<` come before the first [`is_tag_stop`] byte, and where the first
+/// `:` among them is; `None` when there is no stop byte. Every stop byte is below `0` (0x30)
+/// or is `>`, so only those and `:` are looked at closely.
+fn plain_name_len(bytes: &[u8]) -> Option<(usize, Option<usize>)> {
+    let mut colon = None;
     let mut words = bytes.chunks_exact(8);
     let mut at = 0;
     for chunk in &mut words {
         let w = word(chunk);
-        let mut candidates = bytes_below(w, b'0') | bytes_equal(w, b'>');
+        let mut candidates = bytes_below(w, b'0') | bytes_equal(w, b'>') | bytes_equal(w, b':');
         while candidates != 0 {
             let k = (candidates.trailing_zeros() / 8) as usize;
-            if chunk.get(k).copied().is_some_and(is_tag_stop) {
-                return Some(at + k);
+            match chunk.get(k).copied() {
+                Some(b) if is_tag_stop(b) => return Some((at + k, colon)),
+                Some(b':') => {
+                    colon.get_or_insert(at + k);
+                }
+                // A `-` or `.` in the name (or a byte flagged only by the borrow of one).
+                _ => {}
             }
-            // A `-` or `.` in the name (or a byte flagged only by the borrow of one).
             candidates &= candidates - 1;
         }
         at += 8;
     }
-    let tail = words.remainder();
-    tail.iter().position(|&b| is_tag_stop(b)).map(|k| at + k)
+    for (k, &b) in words.remainder().iter().enumerate() {
+        if is_tag_stop(b) {
+            return Some((at + k, colon));
+        }
+        if b == b':' {
+            colon.get_or_insert(at + k);
+        }
+    }
+    None
 }
 
 fn is_blank_byte(b: u8) -> bool {
@@ -1696,7 +1720,10 @@ mod tests {
                         .position(|&b| b == b'<' || b == b'&')
                         .unwrap_or(bytes.len());
                     assert_eq!(text_len(&bytes), slow_text, "{bytes:?}");
-                    let slow_name = bytes.iter().position(|&b| is_tag_stop(b));
+                    let slow_name = bytes
+                        .iter()
+                        .position(|&b| is_tag_stop(b))
+                        .map(|stop| (stop, bytes[..stop].iter().position(|&b| b == b':')));
                     assert_eq!(plain_name_len(&bytes), slow_name, "{bytes:?}");
                     for lt in [0, pad] {
                         assert_eq!(tag_end(&bytes, lt), slow_tag_end(&bytes, lt), "{bytes:?}");
