@@ -890,7 +890,10 @@ impl<'d, 'a> Decoder<'d, 'a> {
         let t = self.leaf(el)?;
         let r = facets::notice_number(t).map(|()| t.to_string());
         let n = self.check(el, r)?;
-        if let Ok(notice) = crate::ident::NoticeNumber::parse(&n) {
+        // `n` is 18 ASCII digits (the facet above): `NoticeNumber::parse` would only add the
+        // aux digit check.
+        let digits = <[u8; 18]>::try_from(n.as_bytes()).ok();
+        if let Some(notice) = digits.and_then(crate::ident::NoticeNumber::from_digits) {
             if notice.check_digit_ok() == Some(false) {
                 // For aux digits 0, 2 and 3 the check digits cover the first 16 digits.
                 let expected = crate::ident::iuv::check_digits(&n[..16])
