@@ -322,12 +322,20 @@ fn predefined_entity(name: &str) -> Option<char> {
     })
 }
 
+// Inlined, with the rare case (text split by a reference or a comment) out of line: a call
+// per text, for one store, cost more than the store.
+#[inline]
 fn push_text<'a>(text: &mut Cow<'a, str>, more: Cow<'a, str>) {
     if text.is_empty() {
         *text = more;
     } else {
-        text.to_mut().push_str(&more);
+        append_text(text, &more);
     }
+}
+
+#[inline(never)]
+fn append_text(text: &mut Cow<'_, str>, more: &str) {
+    text.to_mut().push_str(more);
 }
 
 /// A namespace binding in scope: declared at `depth` for `prefix` ("" = default namespace).
