@@ -912,24 +912,7 @@ fn tokenize_fast(src: &str, base: usize, has_cr: bool) -> Option<Document<'_>> {
                 let (content, empty, name_len, gt) = match bytes.get(stop..stop + 2)? {
                     [b'>', _] => (src.get(lt + 1..stop)?, false, plain, stop),
                     [b'/', b'>'] => (src.get(lt + 1..stop)?, true, plain, stop + 1),
-                    _ => {
-                        let gt = tag_end(bytes, lt)?;
-                        let inner = src.get(lt + 1..gt)?;
-                        let (content, empty) = match inner.strip_suffix('/') {
-                            Some(content) => (content, true),
-                            None => (inner, false),
-                        };
-                        let name_len = content
-                            .bytes()
-                            .position(is_blank_byte)
-                            .unwrap_or(content.len());
-                        if content.as_bytes()[..name_len].contains(&b'"')
-                            || content.as_bytes()[..name_len].contains(&b'\'')
-                        {
-                            return None;
-                        }
-                        (content, empty, name_len, gt)
-                    }
+                    _ => long_start_tag(src, lt, plain)?,
                 };
                 let start = BytesStart::from_content(content, name_len);
                 // The colon was looked for up to `plain` only: past it (a name holding a quote
@@ -941,6 +924,34 @@ fn tokenize_fast(src: &str, base: usize, has_cr: bool) -> Option<Document<'_>> {
         }
     }
     tree.finish().ok()
+}
+
+/// A start tag at `lt` whose name (`plain` bytes long) is followed by something else than
+/// `>` or `/>` (attributes, blanks): its content, whether it is empty, its name's length and
+/// where its `>` is; `None` where quick-xml must decide. Out of line: only the envelope takes
+/// it, and inside the tokenizer's loop it made every other tag dearer.
+#[cold]
+#[inline(never)]
+fn long_start_tag(src: &str, lt: usize, plain: usize) -> Option<(&str, bool, usize, usize)> {
+    let gt = tag_end(src.as_bytes(), lt)?;
+    let inner = src.get(lt + 1..gt)?;
+    let (content, empty) = match inner.strip_suffix('/') {
+        Some(content) => (content, true),
+        None => (inner, false),
+    };
+    let name_len = content
+        .bytes()
+        .position(is_blank_byte)
+        .unwrap_or(content.len());
+    // No quote comes before `plain` (where the name scan stopped), so only the rest of the
+    // name is looked at: nothing at all when a blank ends the name, as in the envelope, where
+    // two memchr calls cost more than the rest of its name.
+    let rest = content.as_bytes()[..name_len].get(plain..);
+    if rest.is_some_and(|name| !name.is_empty() && (name.contains(&b'"') || name.contains(&b'\'')))
+    {
+        return None;
+    }
+    Some((content, empty, name_len, gt))
 }
 
 /// The `>` that closes the tag opening at `lt`, outside quoted attribute values (quick-xml's
