@@ -659,6 +659,8 @@ impl<'d, 'a> Decoder<'d, 'a> {
         }
     }
 
+    // Always inlined into `req`, `opt` and `many`: once per element of every message.
+    #[inline(always)]
     fn take(&mut self, s: &mut Seq<'d, 'a>, name: &'static str) -> Option<&'d Element<'a>> {
         s.note_asked(name);
         let el = loop {
