@@ -421,7 +421,21 @@ impl<'d, 'a> Seq<'d, 'a> {
     }
 
     /// Record that `name` was asked for.
+    // Inlined for the usual case (the name after the last one asked for); the search for
+    // any other stays out of line.
+    #[inline(always)]
     fn note_asked(&mut self, name: &'static str) {
+        match self.names.get(self.asked_at) {
+            Some(n) if self.asked_at < 64 && same_bytes(n.as_bytes(), name.as_bytes()) => {
+                self.asked |= 1 << self.asked_at;
+                self.asked_at += 1;
+            }
+            _ => self.note_asked_anywhere(name),
+        }
+    }
+
+    #[inline(never)]
+    fn note_asked_anywhere(&mut self, name: &'static str) {
         let names = self.names;
         let same = |n: &&str| same_bytes(n.as_bytes(), name.as_bytes());
         // In schema order, the name asked for is nearly always the one after the last.
