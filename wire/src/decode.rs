@@ -12,7 +12,7 @@ use crate::message::{Direction, Message, Primitive};
 use crate::model::*;
 use crate::soap::Omitted;
 use crate::violation::{Kind, Position, Rule, Severity, Violation, clip};
-use crate::xml::{Children, Document, Element};
+use crate::xml::{Children, Document, Element, same_bytes};
 use std::borrow::Cow;
 
 /// How transfers look in each message type.
@@ -307,7 +307,10 @@ impl Sink {
     /// The kept violations in document order, with their line:column, and the count of the
     /// others.
     pub(crate) fn into_parts(mut self, bytes: &[u8]) -> (Vec<Violation>, Omitted) {
-        self.trim();
+        // A valid message keeps nothing, and trimming nothing still cost a sort's set-up.
+        if !self.kept.is_empty() {
+            self.trim();
+        }
         fill_positions(bytes, &mut self.kept);
         (self.kept, self.omitted)
     }
@@ -354,10 +357,16 @@ struct Seq<'d, 'a> {
     parent_offset: usize,
     /// Index in `names` of the last name asked for.
     slot: usize,
-    /// Names the sequence asked for so far (the longest type, ctReceiptV2, has 31), kept on
-    /// the stack: this runs once per complex element on the hot path.
-    seen: [&'static str; 40],
-    seen_len: usize,
+    /// Which of `names` the sequence asked for so far (bit i for `names[i]`; the longest
+    /// type, ctReceiptV2, has 29). A mask, not a list of names: a 40-name array was set up
+    /// and moved for every complex element, and cost more than the rest of the sequence.
+    asked: u64,
+    /// Index in `names` after the last name asked for: requests come in schema order, so the
+    /// next one is looked for there first.
+    asked_at: usize,
+    /// Names asked for that the mask cannot hold (not among `names`, or past bit 63): none
+    /// in this decoder, kept so that `finish` never depends on it.
+    asked_other: Vec<&'static str>,
     /// Children set aside (before `next`), reported by `finish`.
     skipped: Vec<u32>,
     /// Children the alignment put out of order, ascending; those before `misplaced_at` are
@@ -414,6 +423,48 @@ impl<'d, 'a> Seq<'d, 'a> {
         self.peek().map_or(self.parent_offset, |e| e.offset)
     }
 
+    /// Record that `name` was asked for.
+    // Inlined for the usual case (the name after the last one asked for); the search for
+    // any other stays out of line.
+    #[inline(always)]
+    fn note_asked(&mut self, name: &'static str) {
+        match self.names.get(self.asked_at) {
+            Some(n) if self.asked_at < 64 && same_bytes(n.as_bytes(), name.as_bytes()) => {
+                self.asked |= 1 << self.asked_at;
+                self.asked_at += 1;
+            }
+            _ => self.note_asked_anywhere(name),
+        }
+    }
+
+    #[inline(never)]
+    fn note_asked_anywhere(&mut self, name: &'static str) {
+        let names = self.names;
+        let same = |n: &&str| same_bytes(n.as_bytes(), name.as_bytes());
+        // In schema order, the name asked for is nearly always the one after the last.
+        let found = match names.get(self.asked_at) {
+            Some(n) if same(n) => Some(self.asked_at),
+            _ => names.iter().position(same),
+        };
+        match found {
+            Some(i) if i < 64 => {
+                self.asked |= 1 << i;
+                self.asked_at = i + 1;
+            }
+            _ => self.asked_other.push(name),
+        }
+    }
+
+    /// Whether a name equal to `local` was asked for.
+    fn was_asked(&self, local: &str) -> bool {
+        self.names
+            .iter()
+            .take(64)
+            .enumerate()
+            .any(|(i, n)| self.asked & (1 << i) != 0 && *n == local)
+            || self.asked_other.contains(&local)
+    }
+
     /// Whether a child named `other` belongs after `name` in the sequence, i.e. `name` is
     /// absent. Requests come in schema order, so `name` is looked for from the last one on.
     fn comes_after(&mut self, name: &str, other: &str) -> bool {
@@ -432,7 +483,10 @@ impl<'d, 'a> Seq<'d, 'a> {
 fn in_order(nodes: &[Element<'_>], first: u32, names: &[&str]) -> bool {
     let mut j = 0;
     for el in Children::new(nodes, first) {
-        while names.get(j).is_some_and(|n| *n != el.local) {
+        while names
+            .get(j)
+            .is_some_and(|n| !same_bytes(n.as_bytes(), el.local.as_bytes()))
+        {
             j += 1;
         }
         if j == names.len() {
@@ -612,8 +666,9 @@ impl<'d, 'a> Decoder<'d, 'a> {
             next: el.first_child,
             parent_offset: el.offset,
             slot: 0,
-            seen: [""; 40],
-            seen_len: 0,
+            asked: 0,
+            asked_at: 0,
+            asked_other: Vec::new(),
             skipped: Vec::new(),
             misplaced,
             misplaced_at: 0,
@@ -621,14 +676,14 @@ impl<'d, 'a> Decoder<'d, 'a> {
         }
     }
 
+    // Always inlined into `req`, `opt` and `many`: once per element of every message.
+    #[inline(always)]
     fn take(&mut self, s: &mut Seq<'d, 'a>, name: &'static str) -> Option<&'d Element<'a>> {
-        if s.seen_len < s.seen.len() {
-            s.seen[s.seen_len] = name;
-            s.seen_len += 1;
-        }
+        s.note_asked(name);
         let el = loop {
             let el = s.peek_in_order()?;
-            if el.local == name {
+            // Names are a few bytes long: `==` called memcmp for each.
+            if same_bytes(el.local.as_bytes(), name.as_bytes()) {
                 break el;
             }
             if s.comes_after(name, el.local) {
@@ -751,10 +806,10 @@ impl<'d, 'a> Decoder<'d, 'a> {
         items
     }
 
-    fn finish(&mut self, s: Seq<'_, 'a>) {
+    fn finish(&mut self, s: &Seq<'_, 'a>) {
         for el in s.rest() {
             // A name the sequence asked for is an ordering mistake, anything else a stranger.
-            let rule = if s.seen[..s.seen_len].contains(&el.local) {
+            let rule = if s.was_asked(el.local) {
                 Rule::OutOfOrder { expected: None }
             } else {
                 Rule::Unexpected
@@ -792,6 +847,8 @@ impl<'d, 'a> Decoder<'d, 'a> {
         }
     }
 
+    // Inlined into the text16..text140 readers: the call was a tenth of their cost.
+    #[inline(always)]
     fn string(&mut self, el: &'d Element<'a>, min: usize, max: usize) -> Option<String> {
         let t = self.leaf(el)?;
         let r = facets::text(t, min, max).map(|()| t.to_string());
@@ -854,7 +911,10 @@ impl<'d, 'a> Decoder<'d, 'a> {
         let t = self.leaf(el)?;
         let r = facets::notice_number(t).map(|()| t.to_string());
         let n = self.check(el, r)?;
-        if let Ok(notice) = crate::ident::NoticeNumber::parse(&n) {
+        // `n` is 18 ASCII digits (the facet above): `NoticeNumber::parse` would only add the
+        // aux digit check.
+        let digits = <[u8; 18]>::try_from(n.as_bytes()).ok();
+        if let Some(notice) = digits.and_then(crate::ident::NoticeNumber::from_digits) {
             if notice.check_digit_ok() == Some(false) {
                 // For aux digits 0, 2 and 3 the check digits cover the first 16 digits.
                 let expected = crate::ident::iuv::check_digits(&n[..16])
@@ -939,7 +999,7 @@ impl<'d, 'a> Decoder<'d, 'a> {
         let mut s = self.seq(el, &["fiscalCode", "noticeNumber"]);
         let fiscal_code = self.req(&mut s, "fiscalCode", Self::fiscal_code_pa);
         let notice_number = self.req(&mut s, "noticeNumber", Self::notice_number);
-        self.finish(s);
+        self.finish(&s);
         Some(QrCode {
             fiscal_code: fiscal_code?,
             notice_number: notice_number?,
@@ -956,7 +1016,7 @@ impl<'d, 'a> Decoder<'d, 'a> {
         let original_fault_code = self.opt(&mut s, "originalFaultCode", Self::any_string);
         let original_fault_string = self.opt(&mut s, "originalFaultString", Self::any_string);
         let original_description = self.opt(&mut s, "originalDescription", Self::any_string);
-        self.finish(s);
+        self.finish(&s);
         Some(FaultBean {
             fault_code: FaultCode::parse(&code?),
             fault_string: fault_string?,
@@ -975,13 +1035,13 @@ impl<'d, 'a> Decoder<'d, 'a> {
             let mut s = d.seq(e, &["key", "value"]);
             let key = d.req(&mut s, "key", Self::text140);
             let value = d.req(&mut s, "value", Self::text140);
-            d.finish(s);
+            d.finish(&s);
             Some(MapEntry {
                 key: key?,
                 value: value?,
             })
         });
-        self.finish(s);
+        self.finish(&s);
         Some(entries)
     }
 
@@ -1022,7 +1082,7 @@ impl<'d, 'a> Decoder<'d, 'a> {
             let due_date = d.opt(&mut s, "dueDate", Self::date);
             let detail_description = d.opt(&mut s, "detailDescription", Self::text140);
             let all_ccp = d.req(&mut s, "allCCP", Self::boolean);
-            d.finish(s);
+            d.finish(&s);
             Some(PaymentOption {
                 amount: amount?,
                 options: options?,
@@ -1031,7 +1091,7 @@ impl<'d, 'a> Decoder<'d, 'a> {
                 all_ccp: all_ccp?,
             })
         });
-        self.finish(s);
+        self.finish(&s);
         opts.into_iter().next()
     }
 
@@ -1049,7 +1109,7 @@ impl<'d, 'a> Decoder<'d, 'a> {
             let v = d.req(&mut s, "entityUniqueIdentifierValue", |d, e| {
                 d.string(e, 2, 16)
             });
-            d.finish(s);
+            d.finish(&s);
             let (t, v) = (t?, v?);
             let plausible = match t {
                 EntityType::F => v == "ANONIMO" || v.len() == 16,
@@ -1077,7 +1137,7 @@ impl<'d, 'a> Decoder<'d, 'a> {
             let r = facets::email(t).map(|()| t.to_string());
             d.check(e, r)
         });
-        self.finish(s);
+        self.finish(&s);
         let (entity_type, entity_value) = id?;
         Some(Subject {
             entity_type,
@@ -1109,7 +1169,7 @@ impl<'d, 'a> Decoder<'d, 'a> {
             d.enumeration(e, &["01"]).map(|_| "01".to_string())
         });
         let prov = self.req(&mut s, "provinciaResidenza", Self::nation_province);
-        self.finish(s);
+        self.finish(&s);
         Some(MarcaDaBollo {
             hash_documento: hash?,
             tipo_bollo: tipo?,
@@ -1166,7 +1226,7 @@ impl<'d, 'a> Decoder<'d, 'a> {
         let remittance_information = self.req(&mut s, "remittanceInformation", Self::text140);
         let transfer_category = self.req(&mut s, "transferCategory", Self::text140);
         let metadata = self.opt(&mut s, "metadata", Self::metadata);
-        self.finish(s);
+        self.finish(&s);
         let transfer = (|| {
             Some(Transfer {
                 id_transfer: id?,
@@ -1194,7 +1254,7 @@ impl<'d, 'a> Decoder<'d, 'a> {
     ) -> Option<TransferList> {
         let mut s = self.seq(el, &["transfer"]);
         let items = self.many(&mut s, "transfer", 1, 5, |d, e| Some(d.transfer(e, flavor)));
-        self.finish(s);
+        self.finish(&s);
         // Semantic: idTransfer unique (the Nodo expects ids 1..n).
         let mut seen = [false; 6];
         for (i, t) in items.iter().enumerate() {
@@ -1259,7 +1319,7 @@ impl<'d, 'a> Decoder<'d, 'a> {
         };
         let transfers = self.req(&mut s, "transferList", |d, e| d.transfer_list(e, flavor));
         let metadata = self.opt(&mut s, "metadata", Self::metadata);
-        self.finish(s);
+        self.finish(&s);
         self.check_sum(payment_amount, transfers.as_ref(), amount_offset);
         let transfers = transfers.and_then(|l| l.transfers);
         Some(PaymentData {
@@ -1324,7 +1384,7 @@ impl<'d, 'a> Decoder<'d, 'a> {
         let transfer_date = self.opt(&mut s, "transferDate", Self::date);
         let metadata = self.opt(&mut s, "metadata", Self::metadata);
         let stand_in = self.opt(&mut s, "standIn", Self::boolean);
-        self.finish(s);
+        self.finish(&s);
         self.check_sum(payment_amount, transfers.as_ref(), amount_offset);
         let transfers = transfers.and_then(|l| l.transfers);
         Some(Receipt {
@@ -1439,24 +1499,30 @@ impl<'d, 'a> Decoder<'d, 'a> {
 
     // ---- wrappers --------------------------------------------------------------------------
 
-    /// Decode the payload element for `prim`/`dir`; `el` is the wrapper element.
+    /// Decode the payload element for `prim`/`dir` into `out` (left as it was when the
+    /// message is not valid); `el` is the wrapper element.
+    ///
+    /// Each variant is written straight into `out`: a `Message` is over a kilobyte whatever
+    /// the variant, and returning one took two copies of all of it, then a third into
+    /// [`crate::Parsed`].
     pub(crate) fn message(
         &mut self,
+        out: &mut Option<Message>,
         el: &'d Element<'a>,
         prim: Primitive,
         dir: Direction,
-    ) -> Option<Message> {
+    ) -> Option<()> {
         let mut s = self.seq(el, wrapper_names(prim, dir));
         let off = el.offset;
-        let msg = match (prim, dir) {
+        match (prim, dir) {
             (Primitive::VerifyPaymentNotice, Direction::Request) => {
                 let caller = self.caller(&mut s);
                 let qr = self.req(&mut s, "qrCode", Self::qr_code);
-                self.finish(s);
-                Message::VerifyPaymentNoticeReq(VerifyPaymentNoticeReq {
+                self.finish(&s);
+                *out = Some(Message::VerifyPaymentNoticeReq(VerifyPaymentNoticeReq {
                     caller: caller?,
                     qr_code: qr?,
-                })
+                }));
             }
             (Primitive::GetPayment | Primitive::GetPaymentV2, Direction::Request) => {
                 let caller = self.caller(&mut s);
@@ -1473,7 +1539,7 @@ impl<'d, 'a> Decoder<'d, 'a> {
                     })
                 });
                 let due_date = self.opt(&mut s, "dueDate", Self::date);
-                self.finish(s);
+                self.finish(&s);
                 let req = GetPaymentReq {
                     caller: caller?,
                     qr_code: qr?,
@@ -1483,24 +1549,24 @@ impl<'d, 'a> Decoder<'d, 'a> {
                     due_date,
                 };
                 if prim == Primitive::GetPayment {
-                    Message::GetPaymentReq(req)
+                    *out = Some(Message::GetPaymentReq(req));
                 } else {
-                    Message::GetPaymentV2Req(req)
+                    *out = Some(Message::GetPaymentV2Req(req));
                 }
             }
             (Primitive::SendRt | Primitive::SendRtV2, Direction::Request) => {
                 let caller = self.caller(&mut s);
                 let v2 = prim == Primitive::SendRtV2;
                 let receipt = self.req(&mut s, "receipt", |d, e| d.receipt(e, v2));
-                self.finish(s);
+                self.finish(&s);
                 let req = SendRtReq {
                     caller: caller?,
                     receipt: receipt?,
                 };
                 if v2 {
-                    Message::SendRtV2Req(req)
+                    *out = Some(Message::SendRtV2Req(req));
                 } else {
-                    Message::SendRtReq(req)
+                    *out = Some(Message::SendRtReq(req));
                 }
             }
             (Primitive::DemandPaymentNotice, Direction::Request) => {
@@ -1508,13 +1574,13 @@ impl<'d, 'a> Decoder<'d, 'a> {
                 let id_servizio = self.req(&mut s, "idServizio", |d, e| d.string(e, 5, 5));
                 let id_soggetto = self.req(&mut s, "idSoggettoServizio", |d, e| d.string(e, 5, 5));
                 let dati = self.req(&mut s, "datiSpecificiServizioRequest", Self::base64);
-                self.finish(s);
-                Message::DemandPaymentNoticeReq(DemandPaymentNoticeReq {
+                self.finish(&s);
+                *out = Some(Message::DemandPaymentNoticeReq(DemandPaymentNoticeReq {
                     caller: caller?,
                     id_servizio: id_servizio?,
                     id_soggetto_servizio: id_soggetto?,
                     dati_specifici_servizio: dati?,
-                })
+                }));
             }
             (Primitive::VerifyPaymentNotice, Direction::Response) => {
                 let (outcome, fault) = self.response_head(&mut s, off);
@@ -1535,8 +1601,8 @@ impl<'d, 'a> Decoder<'d, 'a> {
                 ] {
                     self.require_on_ok::<()>(outcome, &None, name, pl_off, !missing);
                 }
-                self.finish(s);
-                Message::VerifyPaymentNoticeRes(VerifyPaymentNoticeRes {
+                self.finish(&s);
+                *out = Some(Message::VerifyPaymentNoticeRes(VerifyPaymentNoticeRes {
                     outcome: outcome?,
                     fault,
                     payment_option,
@@ -1544,7 +1610,7 @@ impl<'d, 'a> Decoder<'d, 'a> {
                     fiscal_code_pa,
                     company_name,
                     office_name,
-                })
+                }));
             }
             (Primitive::GetPayment | Primitive::GetPaymentV2, Direction::Response) => {
                 let (outcome, fault) = self.response_head(&mut s, off);
@@ -1553,29 +1619,29 @@ impl<'d, 'a> Decoder<'d, 'a> {
                 let data = self.opt(&mut s, "data", |d, e| d.payment_data(e, v2));
                 let present = Self::present(&s, "data");
                 self.require_on_ok(outcome, &data, "data", data_off, present);
-                self.finish(s);
+                self.finish(&s);
                 let res = GetPaymentRes {
                     outcome: outcome?,
                     fault,
                     data,
                 };
                 if v2 {
-                    Message::GetPaymentV2Res(res)
+                    *out = Some(Message::GetPaymentV2Res(res));
                 } else {
-                    Message::GetPaymentRes(res)
+                    *out = Some(Message::GetPaymentRes(res));
                 }
             }
             (Primitive::SendRt | Primitive::SendRtV2, Direction::Response) => {
                 let (outcome, fault) = self.response_head(&mut s, off);
-                self.finish(s);
+                self.finish(&s);
                 let res = SimpleRes {
                     outcome: outcome?,
                     fault,
                 };
                 if prim == Primitive::SendRtV2 {
-                    Message::SendRtV2Res(res)
+                    *out = Some(Message::SendRtV2Res(res));
                 } else {
-                    Message::SendRtRes(res)
+                    *out = Some(Message::SendRtRes(res));
                 }
             }
             (Primitive::DemandPaymentNotice, Direction::Response) => {
@@ -1591,8 +1657,8 @@ impl<'d, 'a> Decoder<'d, 'a> {
                     let present = Self::present(&s, name);
                     self.require_on_ok::<()>(outcome, &None, name, here, present);
                 }
-                self.finish(s);
-                Message::DemandPaymentNoticeRes(DemandPaymentNoticeRes {
+                self.finish(&s);
+                *out = Some(Message::DemandPaymentNoticeRes(DemandPaymentNoticeRes {
                     outcome: outcome?,
                     fault,
                     qr_code,
@@ -1601,9 +1667,9 @@ impl<'d, 'a> Decoder<'d, 'a> {
                     fiscal_code_pa,
                     company_name,
                     office_name,
-                })
+                }));
             }
-        };
-        Some(msg)
+        }
+        Some(())
     }
 }

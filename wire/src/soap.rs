@@ -124,17 +124,10 @@ impl Parsed {
         self.violations.iter().filter(|v| v.is_error())
     }
 
-    fn only(bytes: &[u8], rule: Rule, offset: usize) -> Parsed {
-        Parsed {
-            kind: None,
-            message: None,
-            soap_fault: None,
-            enveloped: false,
-            violations: vec![
-                Violation::new("/", rule, Kind::Xml, Severity::Error).at(bytes, offset),
-            ],
-            omitted: Omitted::default(),
-        }
+    /// Nothing but one XML-level violation: the input could not be read as a document.
+    fn only(&mut self, bytes: &[u8], rule: Rule, offset: usize) {
+        self.violations =
+            vec![Violation::new("/", rule, Kind::Xml, Severity::Error).at(bytes, offset)];
     }
 }
 
@@ -178,25 +171,8 @@ fn opening(text: &str) -> String {
 
 /// Read any EC-side message with explicit options.
 pub fn parse_with(bytes: &[u8], options: &ParseOptions) -> Parsed {
-    let (src, base) = match xml::as_utf8(bytes) {
-        Ok(ok) => ok,
-        Err(e) => return Parsed::only(bytes, Rule::NotUtf8, e.offset),
-    };
-    // A text that does not even start with markup ("Internal Server Error", a stack trace) is
-    // named for what it is rather than by the parser's first complaint.
-    let content = src.trim_start_matches([' ', '\t', '\r', '\n']);
-    if !content.is_empty() && !content.starts_with('<') {
-        let offset = base + src.len() - content.len();
-        let start = opening(content);
-        return Parsed::only(bytes, Rule::NotXml { start }, offset);
-    }
-    let doc = match xml::parse(src, base) {
-        Ok(doc) => doc,
-        Err(e) if e.over_limit => {
-            return Parsed::only(bytes, Rule::OverLimit { reason: e.reason }, e.offset);
-        }
-        Err(e) => return Parsed::only(bytes, Rule::MalformedXml { reason: e.reason }, e.offset),
-    };
+    // Filled in place and returned once: a `Parsed` is over a kilobyte, and each of the
+    // moves it took on the way out was a copy of all of it.
     let mut parsed = Parsed {
         kind: None,
         message: None,
@@ -204,6 +180,31 @@ pub fn parse_with(bytes: &[u8], options: &ParseOptions) -> Parsed {
         enveloped: false,
         violations: Vec::new(),
         omitted: Omitted::default(),
+    };
+    read(bytes, options, &mut parsed);
+    parsed
+}
+
+/// The body of [`parse_with`], filling `parsed` (as it is created there).
+fn read(bytes: &[u8], options: &ParseOptions, parsed: &mut Parsed) {
+    let (src, base) = match xml::as_utf8(bytes) {
+        Ok(ok) => ok,
+        Err(e) => return parsed.only(bytes, Rule::NotUtf8, e.offset),
+    };
+    // A text that does not even start with markup ("Internal Server Error", a stack trace) is
+    // named for what it is rather than by the parser's first complaint.
+    let content = src.trim_start_matches([' ', '\t', '\r', '\n']);
+    if !content.is_empty() && !content.starts_with('<') {
+        let offset = base + src.len() - content.len();
+        let start = opening(content);
+        return parsed.only(bytes, Rule::NotXml { start }, offset);
+    }
+    let doc = match xml::parse(src, base) {
+        Ok(doc) => doc,
+        Err(e) if e.over_limit => {
+            return parsed.only(bytes, Rule::OverLimit { reason: e.reason }, e.offset);
+        }
+        Err(e) => return parsed.only(bytes, Rule::MalformedXml { reason: e.reason }, e.offset),
     };
     let expected = options.expected;
     let mut dec = Decoder::new(&doc, options.max_violations);
@@ -338,7 +339,7 @@ pub fn parse_with(bytes: &[u8], options: &ParseOptions) -> Parsed {
     }
     // Decoded in place: a message is a large value, and moving it again cost more than
     // some of the checks.
-    parsed.message = dec.message(payload, prim, dir);
+    dec.message(&mut parsed.message, payload, prim, dir);
     if dec.sink.has_structural_errors() {
         parsed.message = None;
     }
@@ -346,9 +347,8 @@ pub fn parse_with(bytes: &[u8], options: &ParseOptions) -> Parsed {
 }
 
 #[inline]
-fn finish(mut parsed: Parsed, sink: Sink, bytes: &[u8]) -> Parsed {
+fn finish(parsed: &mut Parsed, sink: Sink, bytes: &[u8]) {
     (parsed.violations, parsed.omitted) = sink.into_parts(bytes);
-    parsed
 }
 
 impl Message {

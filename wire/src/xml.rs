@@ -248,6 +248,16 @@ fn scan_chars(src: &str) -> Result<bool, (usize, char)> {
     // Fixed-size blocks without early exit inside: the compiler turns this into a few vector
     // instructions per block. The first flag: a suspect byte; the second: a CR.
     fn suspect(block: &[u8; BLOCK]) -> (bool, bool) {
+        // First a cheaper test that only lets LF through: a message holds no tab, CR or
+        // other control byte, nor 0xEF, in nearly every block, and this one takes about half
+        // the vector instructions of the exact one below, which settles the other blocks.
+        let mut rare = 0u8;
+        for &b in block {
+            rare |= u8::from((b < 0x20) & (b != b'\n')) | u8::from(b == 0xEF);
+        }
+        if rare == 0 {
+            return (false, false);
+        }
         let mut acc = 0u8;
         let mut cr = 0u8;
         for &b in block {
@@ -312,12 +322,20 @@ fn predefined_entity(name: &str) -> Option<char> {
     })
 }
 
+// Inlined, with the rare case (text split by a reference or a comment) out of line: a call
+// per text, for one store, cost more than the store.
+#[inline]
 fn push_text<'a>(text: &mut Cow<'a, str>, more: Cow<'a, str>) {
     if text.is_empty() {
         *text = more;
     } else {
-        text.to_mut().push_str(&more);
+        append_text(text, &more);
     }
+}
+
+#[inline(never)]
+fn append_text(text: &mut Cow<'_, str>, more: &str) {
+    text.to_mut().push_str(more);
 }
 
 /// A namespace binding in scope: declared at `depth` for `prefix` ("" = default namespace).
@@ -401,12 +419,15 @@ impl<'a> Builder<'a> {
         }
     }
 
-    /// A start tag (`empty` for `<x/>`) whose `<` is at byte `before` of `src`.
+    /// A start tag (`empty` for `<x/>`) whose `<` is at byte `before` of `src`; `colon`, when
+    /// known, is where the first `:` of its name is (the fast tokenizer finds it while
+    /// looking for the end of the name).
     fn start(
         &mut self,
         start: &BytesStart<'_>,
         before: usize,
         empty: bool,
+        colon: Option<Option<usize>>,
     ) -> Result<(), XmlError> {
         let src = self.src;
         if self.root_closed {
@@ -426,22 +447,19 @@ impl<'a> Builder<'a> {
         let raw_attrs = start.attributes_raw();
         let has_attributes = !is_blank(raw_attrs);
         // The attributes as a slice of `src` (they follow the name), for the fast path below.
-        let fast = match src.get(before + 1 + qlen..before + 1 + qlen + raw_attrs.len()) {
-            Some(raw) if has_attributes && std::ptr::eq(raw.as_ptr(), raw_attrs.as_ptr()) => {
-                scan_attributes(raw)
+        // Sliced only when there are attributes: most elements have none, and slicing checks
+        // both ends for a character boundary.
+        let fast = match has_attributes
+            .then(|| src.get(before + 1 + qlen..before + 1 + qlen + raw_attrs.len()))
+            .flatten()
+        {
+            Some(raw) if std::ptr::eq(raw.as_ptr(), raw_attrs.as_ptr()) => {
+                self.scanned(raw, before, depth)
             }
             _ => None,
         };
-        #[cfg(test)]
-        let fast = fast.filter(|_| !tests::SLOW_ATTRIBUTES.get());
-        if let Some(scan) = fast {
-            stray_attribute = scan.first_plain;
-            for &(prefix, uri) in scan.declarations() {
-                let Some(ns) = self.namespaces.intern(Cow::Borrowed(uri)) else {
-                    return Err(self.limit(before, "too many namespace URIs".into()));
-                };
-                self.bindings.push(Binding { depth, prefix, ns });
-            }
+        if let Some(scanned) = fast {
+            stray_attribute = scanned?;
         } else {
             if has_attributes {
                 stray_attribute = first_plain_attribute(src, raw_attrs);
@@ -452,13 +470,15 @@ impl<'a> Builder<'a> {
                 self.declarations(start, before, depth)?;
             }
         }
-        // `split_once(':')`. Names are a few bytes long, too short for the char searcher's
-        // set-up to pay off; a hostile multi-megabyte one still gets std's (always optimized)
-        // memchr, also in debug builds, where this crate's own loops are not optimized.
-        let colon = if qname.len() <= 64 {
-            qname.bytes().position(|b| b == b':')
-        } else {
-            qname.find(':')
+        // `split_once(':')`, unless the tokenizer already knows: a byte loop over every name
+        // cost as much as the rest of this function. Names are a few bytes long, too short
+        // for the char searcher's set-up to pay off; a hostile multi-megabyte one still gets
+        // std's (always optimized) memchr, also in debug builds, where this crate's own loops
+        // are not optimized.
+        let colon = match colon {
+            Some(colon) if qname.len() == qlen => colon,
+            _ if qname.len() <= 64 => qname.bytes().position(|b| b == b':'),
+            _ => qname.find(':'),
         };
         let (prefix, local) = match colon {
             Some(colon) => (&qname[..colon], &qname[colon + 1..]),
@@ -523,6 +543,32 @@ impl<'a> Builder<'a> {
             self.stack.push((index, qname));
         }
         Ok(())
+    }
+
+    /// The bindings of the attributes `raw` (a start tag's, after its name) read by
+    /// [`scan_attributes_into`], and the first plain attribute; `None` when that scan cannot read
+    /// them (then `declarations` does).
+    ///
+    /// The scan stays in this frame: returned, its 280 bytes were copied twice per tag.
+    fn scanned(
+        &mut self,
+        raw: &'a str,
+        before: usize,
+        depth: usize,
+    ) -> Option<Result<Option<&'a str>, XmlError>> {
+        #[cfg(test)]
+        if tests::SLOW_ATTRIBUTES.get() {
+            return None;
+        }
+        let mut scan = AttributeScan::new();
+        scan_attributes_into(raw, &mut scan)?;
+        for &(prefix, uri) in scan.declarations() {
+            let Some(ns) = self.namespaces.intern(Cow::Borrowed(uri)) else {
+                return Some(Err(self.limit(before, "too many namespace URIs".into())));
+            };
+            self.bindings.push(Binding { depth, prefix, ns });
+        }
+        Some(Ok(scan.first_plain))
     }
 
     /// The namespace declarations of a start tag, and the character references in its
@@ -608,7 +654,9 @@ impl<'a> Builder<'a> {
     }
 
     /// Character data (line ends already normalized) starting at byte `before`.
-    #[inline]
+    // Always inlined: called for every text of every message, it is a few instructions on
+    // the usual path, fewer than the call.
+    #[inline(always)]
     fn text(&mut self, content: Cow<'a, str>, before: usize) -> Result<(), XmlError> {
         let offset = self.base + before;
         match self.stack.last().map(|&(i, _)| &mut self.nodes[i as usize]) {
@@ -717,8 +765,8 @@ fn tokenize_quick_xml(src: &str, base: usize) -> Result<Document<'_>, XmlError> 
             }
         };
         match event {
-            Event::Start(ref start) => tree.start(start, before, false)?,
-            Event::Empty(ref start) => tree.start(start, before, true)?,
+            Event::Start(ref start) => tree.start(start, before, false, None)?,
+            Event::Empty(ref start) => tree.start(start, before, true, None)?,
             Event::End(_) => tree.end(before)?,
             Event::Text(t) => tree.text(t.xml10_content(), before)?,
             Event::CData(c) => tree.cdata(c.xml10_content(), before)?,
@@ -859,37 +907,51 @@ fn tokenize_fast(src: &str, base: usize, has_cr: bool) -> Option<Document<'_>> {
             _ => {
                 // The name runs up to a blank; the tag, up to the first `>` outside quotes.
                 // Nearly always `<name>` or `<name/>`, found in one pass over the name.
-                let plain = plain_name_len(bytes.get(lt + 1..)?)?;
+                let (plain, colon) = plain_name_len(bytes.get(lt + 1..)?)?;
                 let stop = lt + 1 + plain;
                 let (content, empty, name_len, gt) = match bytes.get(stop..stop + 2)? {
                     [b'>', _] => (src.get(lt + 1..stop)?, false, plain, stop),
                     [b'/', b'>'] => (src.get(lt + 1..stop)?, true, plain, stop + 1),
-                    _ => {
-                        let gt = tag_end(bytes, lt)?;
-                        let inner = src.get(lt + 1..gt)?;
-                        let (content, empty) = match inner.strip_suffix('/') {
-                            Some(content) => (content, true),
-                            None => (inner, false),
-                        };
-                        let name_len = content
-                            .bytes()
-                            .position(is_blank_byte)
-                            .unwrap_or(content.len());
-                        if content.as_bytes()[..name_len].contains(&b'"')
-                            || content.as_bytes()[..name_len].contains(&b'\'')
-                        {
-                            return None;
-                        }
-                        (content, empty, name_len, gt)
-                    }
+                    _ => long_start_tag(src, lt, plain)?,
                 };
                 let start = BytesStart::from_content(content, name_len);
-                tree.start(&start, lt, empty).ok()?;
+                // The colon was looked for up to `plain` only: past it (a name holding a quote
+                // or a `/`), `start` looks again.
+                let colon = (name_len == plain).then_some(colon);
+                tree.start(&start, lt, empty, colon).ok()?;
                 pos = gt + 1;
             }
         }
     }
     tree.finish().ok()
+}
+
+/// A start tag at `lt` whose name (`plain` bytes long) is followed by something else than
+/// `>` or `/>` (attributes, blanks): its content, whether it is empty, its name's length and
+/// where its `>` is; `None` where quick-xml must decide. Out of line: only the envelope takes
+/// it, and inside the tokenizer's loop it made every other tag dearer.
+#[cold]
+#[inline(never)]
+fn long_start_tag(src: &str, lt: usize, plain: usize) -> Option<(&str, bool, usize, usize)> {
+    let gt = tag_end(src.as_bytes(), lt)?;
+    let inner = src.get(lt + 1..gt)?;
+    let (content, empty) = match inner.strip_suffix('/') {
+        Some(content) => (content, true),
+        None => (inner, false),
+    };
+    let name_len = content
+        .bytes()
+        .position(is_blank_byte)
+        .unwrap_or(content.len());
+    // No quote comes before `plain` (where the name scan stopped), so only the rest of the
+    // name is looked at: nothing at all when a blank ends the name, as in the envelope, where
+    // two memchr calls cost more than the rest of its name.
+    let rest = content.as_bytes()[..name_len].get(plain..);
+    if rest.is_some_and(|name| !name.is_empty() && (name.contains(&b'"') || name.contains(&b'\'')))
+    {
+        return None;
+    }
+    Some((content, empty, name_len, gt))
 }
 
 /// The `>` that closes the tag opening at `lt`, outside quoted attribute values (quick-xml's
@@ -904,17 +966,22 @@ fn tag_end(bytes: &[u8], lt: usize) -> Option<usize> {
             return Some(at);
         }
         at += 1;
-        at += find_any(bytes.get(at..)?, [quote; 3])? + 1;
+        // One byte to look for, not the same one three times: the closing quote of each
+        // namespace URI is the longest search of a message.
+        at += find_any(bytes.get(at..)?, [quote])? + 1;
     }
 }
 
 /// Where the first byte equal to one of `set` is in `bytes`.
-fn find_any(bytes: &[u8], set: [u8; 3]) -> Option<usize> {
+// Always inlined, so that the bytes of `set` are constants where they are: out of line, the
+// search for the envelope's `>` cost three times as much.
+#[inline(always)]
+fn find_any<const N: usize>(bytes: &[u8], set: [u8; N]) -> Option<usize> {
     let mut words = bytes.chunks_exact(8);
     let mut at = 0;
     for chunk in &mut words {
         let w = word(chunk);
-        let found = bytes_equal(w, set[0]) | bytes_equal(w, set[1]) | bytes_equal(w, set[2]);
+        let found = set.iter().fold(0, |found, &b| found | bytes_equal(w, b));
         if found != 0 {
             return Some(at + (found.trailing_zeros() / 8) as usize);
         }
@@ -995,33 +1062,46 @@ fn text_len(bytes: &[u8]) -> usize {
         .unwrap_or(tail.len())
 }
 
-/// How many bytes after `<` come before the first [`is_tag_stop`] byte; `None` when there is
-/// none. Every stop byte is below `0` (0x30) or is `>`, so only those are looked at closely.
-fn plain_name_len(bytes: &[u8]) -> Option<usize> {
+/// How many bytes after `<` come before the first [`is_tag_stop`] byte, and where the first
+/// `:` among them is; `None` when there is no stop byte. Every stop byte is below `0` (0x30)
+/// or is `>`, so only those and `:` are looked at closely.
+fn plain_name_len(bytes: &[u8]) -> Option<(usize, Option<usize>)> {
+    let mut colon = None;
     let mut words = bytes.chunks_exact(8);
     let mut at = 0;
     for chunk in &mut words {
         let w = word(chunk);
-        let mut candidates = bytes_below(w, b'0') | bytes_equal(w, b'>');
+        let mut candidates = bytes_below(w, b'0') | bytes_equal(w, b'>') | bytes_equal(w, b':');
         while candidates != 0 {
             let k = (candidates.trailing_zeros() / 8) as usize;
-            if chunk.get(k).copied().is_some_and(is_tag_stop) {
-                return Some(at + k);
+            match chunk.get(k).copied() {
+                Some(b) if is_tag_stop(b) => return Some((at + k, colon)),
+                Some(b':') => {
+                    colon.get_or_insert(at + k);
+                }
+                // A `-` or `.` in the name (or a byte flagged only by the borrow of one).
+                _ => {}
             }
-            // A `-` or `.` in the name (or a byte flagged only by the borrow of one).
             candidates &= candidates - 1;
         }
         at += 8;
     }
-    let tail = words.remainder();
-    tail.iter().position(|&b| is_tag_stop(b)).map(|k| at + k)
+    for (k, &b) in words.remainder().iter().enumerate() {
+        if is_tag_stop(b) {
+            return Some((at + k, colon));
+        }
+        if b == b':' {
+            colon.get_or_insert(at + k);
+        }
+    }
+    None
 }
 
 fn is_blank_byte(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\r' | b'\n')
 }
 
-/// What [`scan_attributes`] read from a start tag.
+/// What [`scan_attributes_into`] read from a start tag.
 struct AttributeScan<'a> {
     /// As [`first_plain_attribute`] finds it.
     first_plain: Option<&'a str>,
@@ -1031,13 +1111,29 @@ struct AttributeScan<'a> {
 }
 
 impl<'a> AttributeScan<'a> {
+    fn new() -> Self {
+        AttributeScan {
+            first_plain: None,
+            declared: [("", ""); FAST_ATTRIBUTES],
+            declared_len: 0,
+        }
+    }
+
     fn declarations(&self) -> &[(&'a str, &'a str)] {
         &self.declared[..self.declared_len]
     }
 }
 
-/// Most attributes [`scan_attributes`] reads; past that, quick-xml's iterator does.
+/// Most attributes [`scan_attributes_into`] reads; past that, quick-xml's iterator does.
 const FAST_ATTRIBUTES: usize = 8;
+
+/// [`scan_attributes_into`] a new scan.
+#[cfg(test)]
+fn scan_attributes(raw: &str) -> Option<AttributeScan<'_>> {
+    let mut scan = AttributeScan::new();
+    scan_attributes_into(raw, &mut scan)?;
+    Some(scan)
+}
 
 /// The attributes of a start tag (`raw`: the text after its name, a slice of the input) read
 /// the way [`Builder::declarations`] reads them through quick-xml's iterator, when that is
@@ -1048,13 +1144,10 @@ const FAST_ATTRIBUTES: usize = 8;
 ///
 /// The iterator and `normalized_value` cost more than the rest of the envelope's start tag,
 /// and URIs read here borrow the input instead of being copied.
-fn scan_attributes(raw: &str) -> Option<AttributeScan<'_>> {
+///
+/// `scan` comes new, and holds nothing useful when the answer is `None`.
+fn scan_attributes_into<'a>(raw: &'a str, scan: &mut AttributeScan<'a>) -> Option<()> {
     let bytes = raw.as_bytes();
-    let mut scan = AttributeScan {
-        first_plain: None,
-        declared: [("", ""); FAST_ATTRIBUTES],
-        declared_len: 0,
-    };
     let mut keys = [""; FAST_ATTRIBUTES];
     let mut keys_len = 0;
     let mut at = 0;
@@ -1111,7 +1204,7 @@ fn scan_attributes(raw: &str) -> Option<AttributeScan<'_>> {
         scan.declared[scan.declared_len] = (prefix, value);
         scan.declared_len += 1;
     }
-    Some(scan)
+    Some(())
 }
 
 /// The length of an attribute value up to its closing `quote`, a word at a time (namespace
@@ -1660,7 +1753,10 @@ mod tests {
                         .position(|&b| b == b'<' || b == b'&')
                         .unwrap_or(bytes.len());
                     assert_eq!(text_len(&bytes), slow_text, "{bytes:?}");
-                    let slow_name = bytes.iter().position(|&b| is_tag_stop(b));
+                    let slow_name = bytes
+                        .iter()
+                        .position(|&b| is_tag_stop(b))
+                        .map(|stop| (stop, bytes[..stop].iter().position(|&b| b == b':')));
                     assert_eq!(plain_name_len(&bytes), slow_name, "{bytes:?}");
                     for lt in [0, pad] {
                         assert_eq!(tag_end(&bytes, lt), slow_tag_end(&bytes, lt), "{bytes:?}");
@@ -1688,6 +1784,43 @@ mod tests {
                 b[i] ^= 0x20;
                 assert!(!same_bytes(&a, &b), "{n} {i}");
             }
+        }
+    }
+
+    /// [`scan_chars`] a character at a time.
+    fn slow_scan_chars(src: &str) -> Result<bool, (usize, char)> {
+        match src.char_indices().find(|&(_, c)| !is_xml_char(c)) {
+            Some(found) => Err(found),
+            None => Ok(src.contains('\r')),
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_block_scan_for_forbidden_characters_agrees_with_a_char_loop(
+            filler in proptest::collection::vec(
+                proptest::sample::select(vec!['a', ' ', '\n', 'é', '€']),
+                0..400,
+            ),
+            specials in proptest::collection::vec(
+                (
+                    0..400usize,
+                    proptest::sample::select(vec![
+                        '\t', '\r', '\u{0}', '\u{1}', '\u{b}', '\u{1f}', '\u{7f}', '\u{85}',
+                        '\u{f000}', '\u{fffd}', '\u{fffe}', '\u{ffff}', '\u{10000}',
+                    ]),
+                ),
+                0..3,
+            ),
+        ) {
+            // Mostly text and line ends, the blocks the cheap test settles alone, with a few
+            // characters that need the exact test anywhere among them.
+            let mut chars = filler;
+            for (at, c) in specials {
+                chars.insert(at.min(chars.len()), c);
+            }
+            let src: String = chars.into_iter().collect();
+            proptest::prop_assert_eq!(scan_chars(&src), slow_scan_chars(&src), "{:?}", src);
         }
     }
 

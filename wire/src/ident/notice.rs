@@ -76,6 +76,14 @@ impl NoticeNumber {
         Ok(Self(bytes))
     }
 
+    /// [`Self::parse`] for `digits` already known to be 18 ASCII digits (`stNoticeNumber`, as
+    /// the decoder has checked): only the aux digit is left to look at. Counting characters
+    /// and checking digits again cost more than the check digits themselves.
+    pub(crate) fn from_digits(digits: [u8; LEN]) -> Option<Self> {
+        debug_assert!(digits.iter().all(u8::is_ascii_digit), "{digits:?}");
+        (digits[0].wrapping_sub(b'0') <= 3).then_some(Self(digits))
+    }
+
     /// Builds an aux-3 notice number (`3` + segregation + base + check digits).
     ///
     /// # Errors
@@ -241,6 +249,14 @@ impl<'de> Deserialize<'de> for NoticeNumber {
 #[allow(clippy::unwrap_used, reason = "a failed unwrap is a failed test")]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        #[test]
+        fn from_digits_agrees_with_parse_on_18_digits(digits in "[0-9]{18}") {
+            let bytes: [u8; LEN] = digits.as_bytes().try_into().unwrap();
+            proptest::prop_assert_eq!(NoticeNumber::from_digits(bytes), NoticeNumber::parse(&digits).ok());
+        }
+    }
 
     #[test]
     fn parses_aux3_and_splits_it() {
