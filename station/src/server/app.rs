@@ -95,7 +95,7 @@ where
     fn call(&mut self, request: axum::http::Request<B>) -> Answering {
         if request.method() == Method::POST && request.uri().path() == STATION_PATH {
             let state = Arc::clone(&self.state);
-            Box::pin(async move { Ok(answer(&state, request.map(Body::new)).await) })
+            Box::pin(async move { Ok(answer(&state, request).await) })
         } else {
             Box::pin(self.router.clone().oneshot(request))
         }
@@ -107,13 +107,17 @@ async fn station(State(state): State<Arc<StationState>>, request: Request) -> Re
 }
 
 /// The station's answer to one request on its SOAP path.
-async fn answer(state: &Arc<StationState>, request: Request) -> Response {
+async fn answer<B>(state: &Arc<StationState>, request: axum::http::Request<B>) -> Response
+where
+    B: HttpBody<Data = axum::body::Bytes>,
+    B::Error: Into<BoxError>,
+{
     let (head, body) = request.into_parts();
     let soap_action = head
         .headers
         .get("soapaction")
         .map(|v| String::from_utf8_lossy(v.as_bytes()));
-    let read = axum::body::to_bytes(body, MAX_BODY_BYTES);
+    let read = read_body(body, MAX_BODY_BYTES);
     let reply = match read_within(BODY_READ_TIMEOUT, read).await {
         Ok(Ok(bytes)) => {
             let reply = if bytes.len() <= HANDLE_INLINE_BYTES {
@@ -167,6 +171,51 @@ async fn answer(state: &Arc<StationState>, request: Request) -> Response {
         response.extensions_mut().insert(collaudo_serve::Cut);
     }
     response
+}
+
+/// Why a request body could not be read.
+#[derive(Debug, PartialEq, Eq)]
+enum BodyError {
+    /// More than the limit.
+    TooLarge,
+    /// The client broke off, or sent a broken chunked encoding.
+    Broken,
+}
+
+/// The whole body, up to `limit` bytes, as `axum::body::to_bytes` reads it, without boxing the
+/// body or collecting its chunks in a list: a Nodo request is one chunk, taken as it is.
+async fn read_body<B>(body: B, limit: usize) -> Result<axum::body::Bytes, BodyError>
+where
+    B: HttpBody<Data = axum::body::Bytes>,
+{
+    let mut body = std::pin::pin!(body);
+    let mut first: Option<axum::body::Bytes> = None;
+    let mut joined: Vec<u8> = Vec::new();
+    let mut total = 0usize;
+    while let Some(frame) = std::future::poll_fn(|cx| body.as_mut().poll_frame(cx)).await {
+        let Ok(data) = frame.map_err(|_| BodyError::Broken)?.into_data() else {
+            // Trailers carry nothing the station reads.
+            continue;
+        };
+        total = total.saturating_add(data.len());
+        if total > limit {
+            return Err(BodyError::TooLarge);
+        }
+        match &first {
+            None => first = Some(data),
+            Some(head) => {
+                if joined.is_empty() {
+                    joined.extend_from_slice(head);
+                }
+                joined.extend_from_slice(&data);
+            }
+        }
+    }
+    Ok(if joined.is_empty() {
+        first.unwrap_or_default()
+    } else {
+        joined.into()
+    })
 }
 
 /// `read` within `limit`. A body that has already arrived (nearly every request: the Nodo
@@ -240,6 +289,48 @@ mod tests {
                 assert_eq!(direct, routed, "{profile:?} {method} {path}");
             }
         }
+    }
+
+    /// A body arriving in the given chunks (an `Err` breaks it off there).
+    struct Chunks(std::collections::VecDeque<Result<&'static [u8], ()>>);
+
+    impl HttpBody for Chunks {
+        type Data = axum::body::Bytes;
+        type Error = std::io::Error;
+
+        fn poll_frame(
+            mut self: Pin<&mut Self>,
+            _cx: &mut Context<'_>,
+        ) -> Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
+            Poll::Ready(self.0.pop_front().map(|chunk| match chunk {
+                Ok(bytes) => Ok(http_body::Frame::data(axum::body::Bytes::from_static(
+                    bytes,
+                ))),
+                Err(()) => Err(std::io::Error::other("broken off")),
+            }))
+        }
+    }
+
+    #[tokio::test]
+    async fn bodies_are_read_whole_within_the_limit() {
+        let read =
+            |chunks: Vec<Result<&'static [u8], ()>>, limit| read_body(Chunks(chunks.into()), limit);
+        assert_eq!(read(vec![Ok(b"abc")], 3).await.unwrap(), &b"abc"[..]);
+        assert_eq!(
+            read(vec![Ok(b"ab"), Ok(b""), Ok(b"cd"), Ok(b"e")], 5)
+                .await
+                .unwrap(),
+            &b"abcde"[..]
+        );
+        assert_eq!(read(vec![], 5).await.unwrap(), &b""[..]);
+        assert_eq!(
+            read(vec![Ok(b"ab"), Ok(b"cd")], 3).await,
+            Err(BodyError::TooLarge)
+        );
+        assert_eq!(
+            read(vec![Ok(b"ab"), Err(())], 9).await,
+            Err(BodyError::Broken)
+        );
     }
 
     #[tokio::test]
