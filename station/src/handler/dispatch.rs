@@ -28,6 +28,20 @@ impl Action {
         let Some(raw) = raw else {
             return Action::Absent;
         };
+        // The form the Nodo sends, the operation name in quotes, looked up as it is; every
+        // other form is read below, with the same result for this one.
+        if let Some(p) = raw
+            .strip_prefix('"')
+            .and_then(|r| r.strip_suffix('"'))
+            .and_then(|name| Primitive::ALL.into_iter().find(|p| p.name() == name))
+        {
+            return Action::Names(p);
+        }
+        Action::read(raw)
+    }
+
+    /// Any form of the header: blanks and quotes around, a URI before the name.
+    fn read(raw: &str) -> Action {
         if raw.trim().trim_matches('"').trim().is_empty() {
             return Action::Absent;
         }
@@ -189,5 +203,39 @@ fn ko_or_fault(
             faultcode: "soapenv:Server".to_string(),
             faultstring: "Errore di sistema / system error".to_string(),
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_quoted_name_shortcut_reads_what_the_general_reading_does() {
+        let mut forms: Vec<String> = vec![
+            String::new(),
+            "\"\"".into(),
+            "\"".into(),
+            " \" \" ".into(),
+            "nope".into(),
+            "\"nope\"".into(),
+            "\"urn:x#paSendRT\"".into(),
+        ];
+        for p in Primitive::ALL {
+            let n = p.name();
+            forms.extend([
+                n.to_string(),
+                format!("\"{n}\""),
+                format!(" \"{n}\" "),
+                format!("\"{n} \""),
+                format!("\"\"{n}\"\""),
+                format!("\"http://x/{n}\""),
+                format!("\"{n}x\""),
+            ]);
+        }
+        for form in &forms {
+            assert_eq!(Action::of(Some(form)), Action::read(form), "{form:?}");
+        }
+        assert_eq!(Action::of(None), Action::Absent);
     }
 }
