@@ -101,36 +101,17 @@ fn qualified<'n>(prefix: &str, local: &'n str) -> Cow<'n, str> {
         ("soapenv", "Envelope") => Cow::Borrowed("soapenv:Envelope"),
         ("soapenv", "Header") => Cow::Borrowed("soapenv:Header"),
         ("soapenv", "Body") => Cow::Borrowed("soapenv:Body"),
-        ("pafn", _) => canonical_wrapper(local)
-            .map_or_else(|| Cow::Owned(format!("{prefix}:{local}")), Cow::Borrowed),
         _ => Cow::Owned(format!("{prefix}:{local}")),
     }
 }
 
-/// `pafn:` and a wrapper element's name, for the wrappers of every primitive.
-fn canonical_wrapper(local: &str) -> Option<&'static str> {
-    macro_rules! pafn {
-        ($($name:literal),* $(,)?) => {
-            match local {
-                $($name => Some(concat!("pafn:", $name)),)*
-                _ => None,
-            }
-        };
+/// A message's wrapper element with `prefix`: the canonical `pafn:` one is spelled out.
+fn wrapper(m: &Message, prefix: &str) -> Cow<'static, str> {
+    let (p, d) = m.kind();
+    match prefix {
+        "pafn" => Cow::Borrowed(p.canonical_element(d)),
+        _ => qualified(prefix, p.element(d)),
     }
-    pafn!(
-        "paVerifyPaymentNoticeReq",
-        "paVerifyPaymentNoticeRes",
-        "paGetPaymentReq",
-        "paGetPaymentRes",
-        "paGetPaymentV2Request",
-        "paGetPaymentV2Response",
-        "paSendRTReq",
-        "paSendRTRes",
-        "paSendRTV2Request",
-        "paSendRTV2Response",
-        "paDemandPaymentNoticeRequest",
-        "paDemandPaymentNoticeResponse",
-    )
 }
 
 fn declaration(prefix: &str) -> Cow<'static, str> {
@@ -663,7 +644,7 @@ impl Message {
         w.open_with(&envelope, &attrs[..if payload_on_wrapper { 1 } else { 2 }]);
         w.empty(&qualified(p.envelope, "Header"));
         w.open(&soap_body);
-        let wrapper = qualified(p.payload, self.element());
+        let wrapper = wrapper(self, p.payload);
         let wrapper_attrs: &[(&str, &str)] = if payload_on_wrapper {
             &[(payload_decl.as_ref(), NS_PAFORNODE)]
         } else {
@@ -713,7 +694,7 @@ impl Message {
     fn payload_xml(&self, prefix: &str) -> String {
         let mut w = Xw::new();
         w.declaration();
-        let wrapper = qualified(prefix, self.element());
+        let wrapper = wrapper(self, prefix);
         w.open_with(&wrapper, &[(declaration(prefix).as_ref(), NS_PAFORNODE)]);
         if prefix.is_empty() {
             w.unqualify_at = Some(w.depth);
@@ -841,10 +822,7 @@ mod tests {
         for p in crate::Primitive::ALL {
             for d in [crate::Direction::Request, crate::Direction::Response] {
                 let local = p.element(d);
-                assert_eq!(
-                    canonical_wrapper(local),
-                    Some(format!("pafn:{local}").as_str())
-                );
+                assert_eq!(p.canonical_element(d), format!("pafn:{local}"));
             }
         }
         assert_eq!(qualified("pafn", "other"), "pafn:other");

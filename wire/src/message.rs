@@ -38,6 +38,39 @@ pub enum Direction {
     Response,
 }
 
+/// The wrapper element names, once: `wrappers!(primitive, direction, prefix)` is the name of
+/// that wrapper with the literal `prefix` before it.
+macro_rules! wrappers {
+    ($p:expr, $d:expr, $prefix:literal) => {
+        match ($p, $d) {
+            (Primitive::VerifyPaymentNotice, Direction::Request) => {
+                concat!($prefix, "paVerifyPaymentNoticeReq")
+            }
+            (Primitive::VerifyPaymentNotice, Direction::Response) => {
+                concat!($prefix, "paVerifyPaymentNoticeRes")
+            }
+            (Primitive::GetPayment, Direction::Request) => concat!($prefix, "paGetPaymentReq"),
+            (Primitive::GetPayment, Direction::Response) => concat!($prefix, "paGetPaymentRes"),
+            (Primitive::GetPaymentV2, Direction::Request) => {
+                concat!($prefix, "paGetPaymentV2Request")
+            }
+            (Primitive::GetPaymentV2, Direction::Response) => {
+                concat!($prefix, "paGetPaymentV2Response")
+            }
+            (Primitive::SendRt, Direction::Request) => concat!($prefix, "paSendRTReq"),
+            (Primitive::SendRt, Direction::Response) => concat!($prefix, "paSendRTRes"),
+            (Primitive::SendRtV2, Direction::Request) => concat!($prefix, "paSendRTV2Request"),
+            (Primitive::SendRtV2, Direction::Response) => concat!($prefix, "paSendRTV2Response"),
+            (Primitive::DemandPaymentNotice, Direction::Request) => {
+                concat!($prefix, "paDemandPaymentNoticeRequest")
+            }
+            (Primitive::DemandPaymentNotice, Direction::Response) => {
+                concat!($prefix, "paDemandPaymentNoticeResponse")
+            }
+        }
+    };
+}
+
 impl Primitive {
     /// All primitives.
     pub const ALL: [Primitive; 6] = [
@@ -76,22 +109,13 @@ impl Primitive {
 
     /// The wrapper element of the request or response.
     pub fn element(self, dir: Direction) -> &'static str {
-        match (self, dir) {
-            (Primitive::VerifyPaymentNotice, Direction::Request) => "paVerifyPaymentNoticeReq",
-            (Primitive::VerifyPaymentNotice, Direction::Response) => "paVerifyPaymentNoticeRes",
-            (Primitive::GetPayment, Direction::Request) => "paGetPaymentReq",
-            (Primitive::GetPayment, Direction::Response) => "paGetPaymentRes",
-            (Primitive::GetPaymentV2, Direction::Request) => "paGetPaymentV2Request",
-            (Primitive::GetPaymentV2, Direction::Response) => "paGetPaymentV2Response",
-            (Primitive::SendRt, Direction::Request) => "paSendRTReq",
-            (Primitive::SendRt, Direction::Response) => "paSendRTRes",
-            (Primitive::SendRtV2, Direction::Request) => "paSendRTV2Request",
-            (Primitive::SendRtV2, Direction::Response) => "paSendRTV2Response",
-            (Primitive::DemandPaymentNotice, Direction::Request) => "paDemandPaymentNoticeRequest",
-            (Primitive::DemandPaymentNotice, Direction::Response) => {
-                "paDemandPaymentNoticeResponse"
-            }
-        }
+        wrappers!(self, dir, "")
+    }
+
+    /// [`Primitive::element`] with the canonical `pafn:` prefix, spelled out: every message
+    /// collaudo writes (and every answer of the reference station) starts with it.
+    pub fn canonical_element(self, dir: Direction) -> &'static str {
+        wrappers!(self, dir, "pafn:")
     }
 
     /// Which primitive and direction a wrapper element name stands for.
