@@ -142,6 +142,9 @@ async fn serve_with(
     shutdown: impl Future<Output = ()> + Send,
 ) -> io::Result<()> {
     let registry = Arc::new(Registry::default());
+    // Connections run in their own tasks: if this future is dropped rather than finishing (its
+    // task aborted), they are still asked to close.
+    let _close_on_drop = CloseAllOnDrop(Arc::clone(&registry));
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
         tokio::select! {
@@ -181,4 +184,13 @@ async fn serve_with(
     registry.close_all();
     registry.wait_empty().await;
     Ok(())
+}
+
+/// Asks every open connection to close when dropped.
+struct CloseAllOnDrop(Arc<Registry>);
+
+impl Drop for CloseAllOnDrop {
+    fn drop(&mut self) {
+        self.0.close_all();
+    }
 }

@@ -162,3 +162,20 @@ async fn stopping_the_server_closes_kept_alive_connections() {
     stop.send(()).unwrap();
     assert!(closed_within(&mut kept, Duration::from_secs(5)).await);
 }
+
+#[tokio::test]
+async fn aborting_the_server_task_still_closes_kept_alive_connections() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let router = Router::new().route("/echo", post(|body: String| async move { body }));
+    let server = tokio::spawn(serve(
+        listener,
+        router,
+        Limits::default(),
+        std::future::pending(),
+    ));
+    let mut kept = TcpStream::connect(addr).await.unwrap();
+    exchange(&mut kept).await;
+    server.abort();
+    assert!(closed_within(&mut kept, Duration::from_secs(5)).await);
+}
