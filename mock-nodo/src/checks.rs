@@ -178,6 +178,23 @@ impl fmt::Display for NodoOutcome {
     }
 }
 
+/// Longest text of the station's own (its fault string, a fault code outside the catalogue)
+/// a judgement repeats. The XSD puts no bound on either, and a judgement's outcome is copied
+/// into every report of the case; the whole reply stays in the journal, once.
+pub const STATION_TEXT_MAX: usize = 2048;
+
+/// `text` cut to [`STATION_TEXT_MAX`] bytes, saying how long it was.
+fn station_text(text: &str) -> String {
+    if text.len() <= STATION_TEXT_MAX {
+        return text.to_string();
+    }
+    let mut end = STATION_TEXT_MAX;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}… ({} bytes)", &text[..end], text.len())
+}
+
 /// Choices where the sources disagree or the harness can be told to look away.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
@@ -575,16 +592,19 @@ pub fn judge(
 
     match msg.outcome() {
         Some((collaudo_wire::Outcome::Ko, Some(fault))) => {
-            let outcome = NodoOutcome::EcKo {
-                code: fault.fault_code.clone(),
-                fault_string: fault.fault_string.clone(),
+            let code = match &fault.fault_code {
+                FaultCode::Other(text) => FaultCode::Other(station_text(text)),
+                known => known.clone(),
             };
             let explanation = format!(
-                "The Nodo would answer the PSP {} with originalFaultCode {}: the station sent a \
+                "The Nodo would answer the PSP {} with originalFaultCode {code}: the station sent a \
                  valid KO{status_note} to {prim}.",
                 FaultCode::PptErroreEmessoDaPaa,
-                fault.fault_code
             );
+            let outcome = NodoOutcome::EcKo {
+                code,
+                fault_string: station_text(&fault.fault_string),
+            };
             Judgement {
                 outcome,
                 message: Some(msg),

@@ -234,6 +234,42 @@ fn valid_ko_is_relayed_with_original_code() {
     );
 }
 
+/// Found by the fuzzer: a KO whose fault string (or unknown fault code) is 32 KiB long was
+/// repeated whole in the outcome, hence in every report of the case.
+#[test]
+fn a_huge_fault_string_or_code_is_cut_in_the_judgement() {
+    let long = "9".repeat(40_000);
+    let mut ko = verify_ko(&format!("PAA_{long}"));
+    if let Message::VerifyPaymentNoticeRes(r) = &mut ko {
+        if let Some(f) = r.fault.as_mut() {
+            f.fault_string = format!("è{long}");
+        }
+    }
+    let j = judge_default(&ok_xml(Primitive::VerifyPaymentNotice, &ko), &verify_req());
+    let NodoOutcome::EcKo { code, fault_string } = &j.outcome else {
+        panic!("{:?}", j.outcome);
+    };
+    let marker = " (40002 bytes)";
+    assert!(
+        fault_string.len() <= STATION_TEXT_MAX + 32,
+        "{}",
+        fault_string.len()
+    );
+    assert!(fault_string.starts_with("è999") && fault_string.ends_with(marker));
+    assert!(code.as_str().len() <= STATION_TEXT_MAX + 32);
+    assert!(
+        code.as_str().ends_with(" (40004 bytes)"),
+        "{}",
+        &code.as_str()[..40]
+    );
+    assert!(
+        j.explanation.len() < 3 * STATION_TEXT_MAX,
+        "{}",
+        j.explanation.len()
+    );
+    assert!(j.outcome.to_string().len() < 3 * STATION_TEXT_MAX);
+}
+
 #[test]
 fn unknown_ec_codes_are_relayed_too_with_a_warning_when_not_paa() {
     let j = judge_default(
