@@ -132,12 +132,10 @@ impl Nodo {
 mod tests {
     use super::*;
     use crate::Timeouts;
-    use crate::checks::{BackOffice, CheckPolicy};
     use crate::client::{NodoClient, SoapActionStyle, StationTarget};
     use crate::clock::{Clock, VirtualClock, VirtualTime};
     use crate::journal::Journal;
-    use crate::nodo::{EcEntry, Integration, NodoConfig, Registry};
-    use crate::standin::StandInRules;
+    use crate::nodo::{EcEntry, Integration, Registry};
     use collaudo_wire::{Caller, Message, samples};
     use std::sync::Arc;
 
@@ -200,19 +198,7 @@ mod tests {
         for e in ecs.into_values() {
             registry = registry.with_ec(e);
         }
-        Nodo::new(NodoConfig {
-            registry,
-            backoffice: BackOffice::default(),
-            policy: CheckPolicy::default(),
-            retry: RetryPolicy::default(),
-            standin: StandInRules::default(),
-            aca: None,
-            gpd: None,
-            clock: Arc::new(VirtualClock::new(VirtualTime::EPOCH)),
-            journal: Arc::new(Journal::in_memory()),
-            seed: 1,
-        })
-        .expect("nodo")
+        crate::nodo::test_nodo(registry)
     }
 
     /// A receipt of the creditor with transfers to it and to 01234567892..5.

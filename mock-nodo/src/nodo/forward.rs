@@ -443,29 +443,11 @@ impl Nodo {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::{BackOffice, CheckPolicy};
-    use crate::clock::{VirtualClock, VirtualTime};
-    use crate::journal::Journal;
-    use crate::nodo::{NodoConfig, Registry};
-    use crate::receipts::RetryPolicy;
-    use crate::standin::StandInRules;
+    use crate::nodo::Registry;
     use collaudo_wire::{AmountOption, Outcome, PaymentOption};
-    use std::sync::Arc;
 
     fn nodo() -> Nodo {
-        Nodo::new(NodoConfig {
-            registry: Registry::default(),
-            backoffice: BackOffice::default(),
-            policy: CheckPolicy::default(),
-            retry: RetryPolicy::default(),
-            standin: StandInRules::default(),
-            aca: None,
-            gpd: None,
-            clock: Arc::new(VirtualClock::new(VirtualTime::EPOCH)),
-            journal: Arc::new(Journal::in_memory()),
-            seed: 1,
-        })
-        .expect("nodo")
+        crate::nodo::test_nodo(Registry::default())
     }
 
     fn verify_answer(cents: u64) -> Message {

@@ -320,6 +320,25 @@ impl fmt::Debug for Nodo {
     }
 }
 
+/// A Nodo on `registry` with every other part at its default, on a virtual clock at the epoch
+/// and an in-memory journal: what this module's unit tests start from.
+#[cfg(test)]
+fn test_nodo(registry: Registry) -> Nodo {
+    Nodo::new(NodoConfig {
+        registry,
+        backoffice: BackOffice::default(),
+        policy: CheckPolicy::default(),
+        retry: RetryPolicy::default(),
+        standin: StandInRules::default(),
+        aca: None,
+        gpd: None,
+        clock: Arc::new(crate::clock::VirtualClock::new(VirtualTime::EPOCH)),
+        journal: Arc::new(Journal::in_memory()),
+        seed: 1,
+    })
+    .expect("nodo")
+}
+
 impl Nodo {
     /// A Nodo with this configuration.
     pub fn new(config: NodoConfig) -> Result<Nodo, NodoError> {
