@@ -16,8 +16,7 @@
 //! Expected verdicts come from the spec: GPD-001 and GPD-007 need the published creation to
 //! be accepted (201) and VALID; GPD-006b needs a payable position.
 
-use collaudo::run::RunArgs;
-use collaudo_reports::{ReportFormat, Verdict};
+use collaudo_reports::Verdict;
 use std::fmt::Write as _;
 
 const EC: &str = "12345678901";
@@ -116,25 +115,7 @@ gpd-pull-receipt = "{run} pull-receipt {{gpd_url}} {{iupd}} {{iuv}}"
     }
     let cfg = dir.path().join("collaudo.toml");
     std::fs::write(&cfg, c).unwrap_or_else(|e| panic!("write config: {e}"));
-    let out = dir.path().join("out");
-    let args = RunArgs {
-        config: Some(cfg),
-        out: Some(out.clone()),
-        only: cases.iter().map(|c| (*c).to_string()).collect(),
-        seed: Some(42),
-        no_progress: true,
-        non_interactive: true,
-        no_preflight: true,
-        reports: vec![ReportFormat::Json],
-        ..RunArgs::default()
-    };
-    let mut log = Vec::new();
-    let code = collaudo::run::run(args, |_| None, &mut log).await;
-    let log = String::from_utf8_lossy(&log);
-    let text = std::fs::read_to_string(out.join("report.json"))
-        .unwrap_or_else(|e| panic!("no report.json ({e}), exit {code}\n{log}"));
-    let report = collaudo_reports::json::parse(&text)
-        .unwrap_or_else(|e| panic!("report.json does not parse: {e}\n{log}"));
+    let (report, _) = crate::runner::run_report(cfg, &dir.path().join("out"), cases, true).await;
     report
         .cases
         .iter()

@@ -10,8 +10,9 @@
 use crate::station::{self, Deviation, PRIMARY, SECONDARY};
 use crate::table::{Expect, READ_ONLY, Row};
 use collaudo::run::RunArgs;
-use collaudo_reports::{CheckVerdict, ReportFormat, Verdict};
+use collaudo_reports::{CheckVerdict, ReportFormat, RunResult, Verdict};
 use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
 
 /// What one case did.
 #[derive(Debug, Clone)]
@@ -97,24 +98,7 @@ pub(crate) async fn run_cases(
     let dir = tempfile::tempdir().expect("a temporary folder");
     let cfg = dir.path().join("collaudo.toml");
     std::fs::write(&cfg, config(&primary.url, &broadcast.url, sync_ms)).expect("write config");
-    let out = dir.path().join("out");
-    let args = RunArgs {
-        config: Some(cfg),
-        out: Some(out.clone()),
-        only: cases.iter().map(|c| (*c).to_string()).collect(),
-        seed: Some(42),
-        no_progress: true,
-        non_interactive: true,
-        reports: vec![ReportFormat::Json],
-        ..RunArgs::default()
-    };
-    let mut log = Vec::new();
-    let code = collaudo::run::run(args, |_| None, &mut log).await;
-    let log = String::from_utf8_lossy(&log);
-    let text = std::fs::read_to_string(out.join("report.json"))
-        .unwrap_or_else(|e| panic!("{cases:?}: no report.json ({e}), exit {code}\n{log}"));
-    let report = collaudo_reports::json::parse(&text)
-        .unwrap_or_else(|e| panic!("{cases:?}: report.json does not parse: {e}\n{log}"));
+    let (report, code) = run_report(cfg, &dir.path().join("out"), cases, false).await;
     cases
         .iter()
         .map(|case| {
@@ -154,6 +138,35 @@ pub(crate) async fn run_cases(
             }
         })
         .collect()
+}
+
+/// Run `cases` with the configuration file `cfg` in one run (seed 42, JSON report in `out`),
+/// without the station preflight when `no_preflight`: the parsed report and the exit code.
+pub(crate) async fn run_report(
+    cfg: PathBuf,
+    out: &Path,
+    cases: &[&str],
+    no_preflight: bool,
+) -> (RunResult, i32) {
+    let args = RunArgs {
+        config: Some(cfg),
+        out: Some(out.to_path_buf()),
+        only: cases.iter().map(|c| (*c).to_string()).collect(),
+        seed: Some(42),
+        no_progress: true,
+        non_interactive: true,
+        no_preflight,
+        reports: vec![ReportFormat::Json],
+        ..RunArgs::default()
+    };
+    let mut log = Vec::new();
+    let code = collaudo::run::run(args, |_| None, &mut log).await;
+    let log = String::from_utf8_lossy(&log);
+    let text = std::fs::read_to_string(out.join("report.json"))
+        .unwrap_or_else(|e| panic!("{cases:?}: no report.json ({e}), exit {code}\n{log}"));
+    let report = collaudo_reports::json::parse(&text)
+        .unwrap_or_else(|e| panic!("{cases:?}: report.json does not parse: {e}\n{log}"));
+    (report, code)
 }
 
 /// Whether `o` is what `e` asks for.
