@@ -5,12 +5,12 @@
 
 use super::BroadcastStation;
 use super::actions::Actions;
-use super::step::{ScenarioCtx, StepOutcome};
+use super::step::{ScenarioCtx, StepOutcome, record};
 use crate::scenario::{Deliver, DeliverySpec, parse_duration};
 use collaudo_nodo::nodo::ReceiptDelivery;
 use collaudo_nodo::transport::UnavailableAnswer;
 use collaudo_nodo::{Delivery, DeliveryResult, Fault, Outage, RetryPolicy};
-use collaudo_reports::{CheckRecord, CheckVerdict, StepRecord, Verdict};
+use collaudo_reports::{CheckRecord, CheckVerdict, Verdict};
 use collaudo_wire::{Primitive, Receipt};
 use std::time::Instant;
 
@@ -98,16 +98,7 @@ pub(crate) async fn run(
     let nodo = match cx.nodo() {
         Ok(n) => n,
         Err(e) => {
-            return StepOutcome::Done(StepRecord {
-                index,
-                name,
-                verdict: Verdict::Error,
-                message: Some(e),
-                duration_ms: started.elapsed().as_secs_f64() * 1e3,
-                checks: Vec::new(),
-                exchanges: Vec::new(),
-                transcript,
-            });
+            return record(index, name, started, Verdict::Error, e, transcript);
         }
     };
     let ec = cx.cfg.caller.id_pa.clone();

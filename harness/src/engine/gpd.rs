@@ -8,14 +8,14 @@
 //! hooks get them as `{iupd}` and `{iuv}`), so the mock GPD can be asked about them after.
 
 use super::actions::{ActionArgs, ActionResult, GpdArgs};
-use super::step::{ScenarioCtx, StepOutcome, check, finish};
+use super::step::{ScenarioCtx, StepOutcome, check, finish, record};
 use crate::scenario::{Checkout, GpdActionKind, GpdCheck, StepKind};
 use collaudo_nodo::Clock;
 use collaudo_nodo::checks::NodoOutcome;
 use collaudo_nodo::gpd::GpdCall;
 use collaudo_nodo::nodo::{EcEntry, Integration, Nodo, NodoConfig, Registry, StationLink};
 use collaudo_nodo::receipts::DeliveryResult;
-use collaudo_reports::{CheckRecord, CheckVerdict, StepRecord, Verdict};
+use collaudo_reports::{CheckRecord, CheckVerdict, Verdict};
 use collaudo_wire::QrCode;
 use std::sync::Arc;
 use std::time::Instant;
@@ -175,28 +175,17 @@ async fn action(
     match outcome {
         ActionResult::Done(msg) => {
             transcript.insert(0, format!("EC action {}: {msg}", action.as_str()));
-            StepOutcome::Done(StepRecord {
-                index,
-                name,
-                verdict: Verdict::Pass,
-                message: Some(msg),
-                duration_ms: started.elapsed().as_secs_f64() * 1e3,
-                checks: Vec::new(),
-                exchanges: Vec::new(),
-                transcript,
-            })
+            record(index, name, started, Verdict::Pass, msg, transcript)
         }
         ActionResult::NotAvailable(why) => StepOutcome::Skip(why),
-        ActionResult::Failed(why) => StepOutcome::Done(StepRecord {
+        ActionResult::Failed(why) => record(
             index,
             name,
-            verdict: Verdict::Error,
-            message: Some(format!("EC action {} failed: {why}", action.as_str())),
-            duration_ms: started.elapsed().as_secs_f64() * 1e3,
-            checks: Vec::new(),
-            exchanges: Vec::new(),
+            started,
+            Verdict::Error,
+            format!("EC action {} failed: {why}", action.as_str()),
             transcript,
-        }),
+        ),
     }
 }
 

@@ -203,28 +203,39 @@ pub(crate) fn error_outcome(
 /// A step that cannot run here (its notice's role is not mapped): recorded, sends nothing, and
 /// the case goes on with the steps it can run.
 fn skip_record(index: usize, name: String, message: String, started: Instant) -> StepOutcome {
-    StepOutcome::Done(StepRecord {
+    record(
         index,
         name,
-        verdict: Verdict::Skipped,
-        message: Some(format!("not run: {message}")),
-        duration_ms: started.elapsed().as_secs_f64() * 1e3,
-        checks: Vec::new(),
-        exchanges: Vec::new(),
-        transcript: Vec::new(),
-    })
+        started,
+        Verdict::Skipped,
+        format!("not run: {message}"),
+        Vec::new(),
+    )
 }
 
 fn error_record(index: usize, name: String, message: String, started: Instant) -> StepOutcome {
+    record(index, name, started, Verdict::Error, message, Vec::new())
+}
+
+/// The record of a step with no checks or exchanges of its own (an EC action, an error before
+/// any call): its verdict and message as given.
+pub(crate) fn record(
+    index: usize,
+    name: String,
+    started: Instant,
+    verdict: Verdict,
+    message: String,
+    transcript: Vec<String>,
+) -> StepOutcome {
     StepOutcome::Done(StepRecord {
         index,
         name,
-        verdict: Verdict::Error,
+        verdict,
         message: Some(message),
         duration_ms: started.elapsed().as_secs_f64() * 1e3,
         checks: Vec::new(),
         exchanges: Vec::new(),
-        transcript: Vec::new(),
+        transcript,
     })
 }
 
@@ -458,16 +469,14 @@ async fn act(
                     // What this receipt needs did not happen earlier (a failed activation, or
                     // one judged on something else that gave no data): a consequence, not a
                     // new finding about the station nor a harness error.
-                    return StepOutcome::Done(StepRecord {
+                    return record(
                         index,
                         name,
-                        verdict: Verdict::Skipped,
-                        message: Some(format!("not run: {why}")),
-                        duration_ms: started.elapsed().as_secs_f64() * 1e3,
-                        checks: Vec::new(),
-                        exchanges: Vec::new(),
+                        started,
+                        Verdict::Skipped,
+                        format!("not run: {why}"),
                         transcript,
-                    });
+                    );
                 }
                 Err(ReceiptSource::Invalid(why)) => {
                     return error_record(index, name, why, started);
@@ -720,16 +729,7 @@ async fn run_action(
     match outcome {
         ActionResult::Done(msg) => {
             transcript.push(format!("EC action {action}: {msg}"));
-            StepOutcome::Done(StepRecord {
-                index,
-                name,
-                verdict: Verdict::Pass,
-                message: Some(msg),
-                duration_ms: started.elapsed().as_secs_f64() * 1e3,
-                checks: Vec::new(),
-                exchanges: Vec::new(),
-                transcript,
-            })
+            record(index, name, started, Verdict::Pass, msg, transcript)
         }
         ActionResult::NotAvailable(why) => StepOutcome::Skip(why),
         ActionResult::Failed(why) => error_record(
