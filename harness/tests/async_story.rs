@@ -5,28 +5,13 @@
 //! position ending PAID. Both run in well under a second of real time: GPD's states and the
 //! receipt retries run on the virtual clock.
 
-use collaudo::run::{RunArgs, run};
-use std::time::Instant;
+mod support;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_async_payment_story_push_and_pull_runs_in_under_a_second() {
-    let out = tempfile::tempdir().expect("temp dir");
-    let args = RunArgs {
-        only: vec!["GPD-006a".into(), "GPD-006b".into()],
-        out: Some(out.path().join("report")),
-        no_progress: true,
-        non_interactive: true,
-        ..RunArgs::default()
-    };
-    let mut log = Vec::new();
-    let started = Instant::now();
-    let code = run(args, |_| None, &mut log).await;
-    let secs = started.elapsed().as_secs_f64();
-    let log = String::from_utf8_lossy(&log);
+    let (code, log, secs, report) = support::run_embedded(&["GPD-006a", "GPD-006b"]).await;
     assert_eq!(code, 0, "{log}");
     assert!(secs < 1.0, "took {secs:.3} s of real time");
-    let text = std::fs::read_to_string(out.path().join("report/report.json")).expect("report");
-    let report: serde_json::Value = serde_json::from_str(&text).expect("JSON");
     let cases = report["cases"].as_array().expect("cases");
     assert_eq!(cases.len(), 2);
     for case in cases {
@@ -34,6 +19,7 @@ async fn the_async_payment_story_push_and_pull_runs_in_under_a_second() {
     }
     // The story is really there: GPD-Payments answered, the receipt was pushed and accepted,
     // the EC pulled its receipt, and the position is PAID.
+    let text = serde_json::to_string(&report).expect("serialise");
     assert!(text.contains("GPD-Payments"), "{text}");
     assert!(
         text.contains("every paSendRTV2 was accepted by the EC's station"),

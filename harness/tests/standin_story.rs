@@ -4,36 +4,13 @@
 //! parts of the protocol (30-minute windows, 60 minutes of probes, hourly retries) run on the
 //! virtual clock.
 
-use collaudo::run::{RunArgs, run};
-use std::path::Path;
-use std::time::Instant;
+mod support;
 
-async fn story(only: &[&str]) -> (i32, String, f64, serde_json::Value) {
-    let out = tempfile::tempdir().expect("temp dir");
-    let args = RunArgs {
-        only: only.iter().map(|s| (*s).to_string()).collect(),
-        out: Some(out.path().join("report")),
-        no_progress: true,
-        non_interactive: true,
-        ..RunArgs::default()
-    };
-    let mut log = Vec::new();
-    let started = Instant::now();
-    let code = run(args, |_| None, &mut log).await;
-    let secs = started.elapsed().as_secs_f64();
-    let report =
-        std::fs::read_to_string(out.path().join("report/report.json")).expect("report.json");
-    (
-        code,
-        String::from_utf8_lossy(&log).into_owned(),
-        secs,
-        serde_json::from_str(&report).expect("valid JSON"),
-    )
-}
+use collaudo::run::RunArgs;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_whole_stand_in_story_runs_in_under_a_second() {
-    let (code, log, secs, report) = story(&["SIN-004", "SIN-005M"]).await;
+    let (code, log, secs, report) = support::run_embedded(&["SIN-004", "SIN-005M"]).await;
     assert_eq!(code, 0, "{log}");
     assert!(secs < 1.0, "took {secs:.3} s of real time");
     let cases = report["cases"].as_array().expect("cases");
@@ -53,19 +30,13 @@ async fn the_whole_stand_in_story_runs_in_under_a_second() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_station_answering_the_probe_wrongly_stays_in_stand_in() {
-    let out = tempfile::tempdir().expect("temp dir");
-    let args = RunArgs {
+    let (code, log, _, report) = support::run_in_process(RunArgs {
         only: vec!["SIN-007".into()],
         profile: Some("wrong-probe-answer".into()),
-        out: Some(out.path().join("report")),
-        no_progress: true,
-        non_interactive: true,
         ..RunArgs::default()
-    };
-    let mut log = Vec::new();
-    let code = run(args, |_| None, &mut log).await;
-    assert_eq!(code, 1, "{}", String::from_utf8_lossy(&log));
-    let report = std::fs::read_to_string(out.path().join("report/report.json")).expect("report");
+    })
+    .await;
+    assert_eq!(code, 1, "{log}");
     assert!(report.contains("stand-in-state"), "{report}");
 }
 
@@ -81,21 +52,15 @@ async fn own_scenario(id: &str, toml: &str, config: Option<&str>) -> (i32, Strin
         std::fs::write(&path, c).expect("write config");
         path
     });
-    let args = RunArgs {
+    let (code, log, _, report) = support::run_in_process(RunArgs {
         only: vec![id.into()],
         scenarios: vec![scenarios],
         config,
         embedded: true,
-        out: Some(dir.path().join("report")),
-        no_progress: true,
-        non_interactive: true,
         ..RunArgs::default()
-    };
-    let mut log = Vec::new();
-    let code = run(args, |_| None, &mut log).await;
-    let report = std::fs::read_to_string(Path::new(&dir.path().join("report/report.json")))
-        .unwrap_or_default();
-    (code, String::from_utf8_lossy(&log).into_owned(), report)
+    })
+    .await;
+    (code, log, report)
 }
 
 /// 15 minutes of failures while the station carries 10 % of the Nodo's traffic, then 15 more

@@ -36,3 +36,36 @@ pub fn collaudo_in(dir: &Path) -> Command {
     }
     cmd
 }
+
+/// Run `args` in this process with its report written to a temporary folder (any `out` given
+/// is replaced): exit code, console log, seconds of real time, and report.json (empty when the
+/// run wrote none).
+pub async fn run_in_process(mut args: collaudo::run::RunArgs) -> (i32, String, f64, String) {
+    let out = tempfile::tempdir().expect("temp dir");
+    args.out = Some(out.path().join("report"));
+    args.no_progress = true;
+    args.non_interactive = true;
+    let mut log = Vec::new();
+    let started = std::time::Instant::now();
+    let code = collaudo::run::run(args, |_| None, &mut log).await;
+    let secs = started.elapsed().as_secs_f64();
+    let report = std::fs::read_to_string(out.path().join("report/report.json")).unwrap_or_default();
+    (
+        code,
+        String::from_utf8_lossy(&log).into_owned(),
+        secs,
+        report,
+    )
+}
+
+/// The built-in cases `only` against the embedded reference station, with the report parsed.
+pub async fn run_embedded(only: &[&str]) -> (i32, String, f64, serde_json::Value) {
+    let (code, log, secs, report) = run_in_process(collaudo::run::RunArgs {
+        only: only.iter().map(|s| (*s).to_string()).collect(),
+        ..collaudo::run::RunArgs::default()
+    })
+    .await;
+    let report =
+        serde_json::from_str(&report).unwrap_or_else(|e| panic!("report.json: {e}\n{log}"));
+    (code, log, secs, report)
+}
