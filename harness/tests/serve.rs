@@ -668,17 +668,16 @@ fn an_asynchronous_ecs_notice_is_paid_from_the_mock_gpd() {
     const EC: &str = "80000000001";
     let dir = tempfile::tempdir().expect("tempdir");
     let db = dir.path().join("serve.db");
-    let serve = Serve::start(
-        &db,
-        &[
-            "--gpd-listen",
-            "127.0.0.1:0",
-            "--gpd-key",
-            KEY,
-            "--async-ec",
-            EC,
-        ],
-    );
+    // The mock GPD on a free port, and EC as an asynchronous EC: the same at each start.
+    let args = [
+        "--gpd-listen",
+        "127.0.0.1:0",
+        "--gpd-key",
+        KEY,
+        "--async-ec",
+        EC,
+    ];
+    let serve = Serve::start(&db, &args);
     let gpd = serve
         .lines
         .last()
@@ -751,17 +750,7 @@ fn an_asynchronous_ecs_notice_is_paid_from_the_mock_gpd() {
     assert_eq!(status, 200, "{text}");
     serve.stop_cleanly();
 
-    let serve = Serve::start(
-        &db,
-        &[
-            "--gpd-listen",
-            "127.0.0.1:0",
-            "--gpd-key",
-            KEY,
-            "--async-ec",
-            EC,
-        ],
-    );
+    let serve = Serve::start(&db, &args);
     assert!(
         serve
             .lines
