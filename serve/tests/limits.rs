@@ -18,6 +18,13 @@ async fn start(limits: Limits) -> (SocketAddr, oneshot::Sender<()>) {
     let router = Router::new()
         .route("/echo", post(|body: String| async move { body }))
         .route(
+            "/slow-echo",
+            post(|body: String| async move {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                body
+            }),
+        )
+        .route(
             "/cut",
             post(|| async {
                 let mut response = axum::response::Response::new(axum::body::Body::from("never"));
@@ -59,6 +66,27 @@ async fn closed_within(stream: &mut TcpStream, limit: Duration) -> bool {
         tokio::time::timeout(limit, stream.read(&mut buf)).await,
         Ok(Ok(0) | Err(_))
     )
+}
+
+/// HTTP/1.1 lets a client shut its side down once its request is sent (RFC 9112 §9.6): the
+/// answer still comes, also when it takes a while to make.
+#[tokio::test]
+async fn a_client_that_half_closes_after_its_request_still_gets_the_answer() {
+    let (addr, _stop) = start(Limits::default()).await;
+    let mut client = TcpStream::connect(addr).await.unwrap();
+    client
+        .write_all(b"POST /slow-echo HTTP/1.1\r\nhost: x\r\ncontent-length: 5\r\n\r\nhello")
+        .await
+        .unwrap();
+    client.shutdown().await.unwrap();
+    let mut got = Vec::new();
+    tokio::time::timeout(Duration::from_secs(10), client.read_to_end(&mut got))
+        .await
+        .expect("closed in time")
+        .unwrap();
+    let got = String::from_utf8_lossy(&got);
+    assert!(got.starts_with("HTTP/1.1 200"), "{got:?}");
+    assert!(got.ends_with("hello"), "{got:?}");
 }
 
 #[tokio::test]
