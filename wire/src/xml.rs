@@ -117,6 +117,15 @@ pub struct XmlError {
     pub over_limit: bool,
 }
 
+impl Drop for Document<'_> {
+    fn drop(&mut self) {
+        spare::keep_document(
+            std::mem::take(&mut self.nodes),
+            std::mem::take(&mut self.namespaces),
+        );
+    }
+}
+
 impl<'a> Document<'a> {
     /// The root element.
     pub fn root(&self) -> &Element<'a> {
@@ -187,9 +196,15 @@ struct Interner<'a> {
 impl<'a> Interner<'a> {
     const LINEAR: usize = 16;
 
+    #[cfg(test)]
     fn new() -> Self {
+        Self::with_uris(Vec::new())
+    }
+
+    /// An interner over `uris`, an empty list whose allocation is reused.
+    fn with_uris(mut uris: Vec<Cow<'a, str>>) -> Self {
         // Room for the two or three URIs of a message without regrowing.
-        let mut uris = Vec::with_capacity(4);
+        uris.reserve(4);
         uris.push(Cow::Borrowed(""));
         Interner { uris, index: None }
     }
@@ -389,14 +404,19 @@ struct Builder<'a> {
 
 impl<'a> Builder<'a> {
     fn new(src: &'a str, base: usize) -> Self {
+        let spare = spare::take();
+        let (mut bindings, mut nodes, mut stack) = (spare.bindings, spare.nodes, spare.stack);
+        bindings.reserve(4);
+        // A 6 KB message has ~200 elements; one element per ~30 bytes avoids most regrowth.
+        nodes.reserve(src.len() / 30 + 4);
+        stack.reserve(16);
         Builder {
             src,
             base,
-            namespaces: Interner::new(),
-            bindings: Vec::with_capacity(4),
-            // A 6 KB message has ~200 elements; one element per ~30 bytes avoids most regrowth.
-            nodes: Vec::with_capacity(src.len() / 30 + 4),
-            stack: Vec::with_capacity(16),
+            namespaces: Interner::with_uris(spare.namespaces),
+            bindings,
+            nodes,
+            stack,
             root_closed: false,
         }
     }
@@ -719,7 +739,7 @@ impl<'a> Builder<'a> {
     }
 
     /// The document, once the input is exhausted.
-    fn finish(self) -> Result<Document<'a>, XmlError> {
+    fn finish(mut self) -> Result<Document<'a>, XmlError> {
         let end = self.base + self.src.len();
         if let Some(&(open, _)) = self.stack.last() {
             return Err(XmlError {
@@ -735,8 +755,8 @@ impl<'a> Builder<'a> {
         match self.nodes.is_empty() {
             false => Ok(Document {
                 src: self.src,
-                namespaces: self.namespaces.uris,
-                nodes: self.nodes,
+                namespaces: std::mem::take(&mut self.namespaces.uris),
+                nodes: std::mem::take(&mut self.nodes),
             }),
             true => Err(XmlError {
                 offset: end,
@@ -745,6 +765,115 @@ impl<'a> Builder<'a> {
                 over_limit: false,
             }),
         }
+    }
+}
+
+impl Drop for Builder<'_> {
+    fn drop(&mut self) {
+        spare::keep_builder(
+            std::mem::take(&mut self.bindings),
+            std::mem::take(&mut self.stack),
+        );
+        // Left here only when the input was refused.
+        spare::keep_document(
+            std::mem::take(&mut self.nodes),
+            std::mem::take(&mut self.namespaces.uris),
+        );
+    }
+}
+
+/// The lists a parse fills, kept between parses on the same thread.
+///
+/// Each parse allocated its element arena and three small lists, a sixth of the allocations of
+/// the reference station's answer to a verify; the arena of even a small request is past the
+/// allocator's fast sizes (issue 9, "Performance"). Emptied lists are kept here with their
+/// allocations, up to a size that a hostile document cannot make a thread hold on to.
+mod spare {
+    use super::{Binding, Element};
+    use std::borrow::Cow;
+    use std::cell::Cell;
+
+    /// Largest arena kept (elements): a few hundred KiB at most per thread.
+    const MAX_NODES: usize = 2048;
+    /// Largest of the small lists kept.
+    const MAX_LIST: usize = 256;
+
+    #[derive(Default)]
+    pub(super) struct Spare {
+        pub(super) nodes: Vec<Element<'static>>,
+        pub(super) namespaces: Vec<Cow<'static, str>>,
+        pub(super) bindings: Vec<Binding<'static>>,
+        pub(super) stack: Vec<(u32, &'static str)>,
+    }
+
+    thread_local! {
+        static SPARE: Cell<Spare> = const {
+            Cell::new(Spare {
+                nodes: Vec::new(),
+                namespaces: Vec::new(),
+                bindings: Vec::new(),
+                stack: Vec::new(),
+            })
+        };
+    }
+
+    /// The lists kept on this thread (empty ones when there are none).
+    pub(super) fn take() -> Spare {
+        SPARE.try_with(Cell::take).unwrap_or_default()
+    }
+
+    /// `list`, emptied and with its lifetime forgotten, in the same allocation: a collect
+    /// from a vector's own iterator into a vector of the same layout is done in place.
+    fn emptied<T, U>(list: Vec<T>) -> Vec<U> {
+        list.into_iter().filter_map(|_| None).collect()
+    }
+
+    /// Whether `list` is worth keeping in place of `kept`: larger, but not past `max`.
+    fn better<T, U>(list: &Vec<T>, kept: &Vec<U>, max: usize) -> bool {
+        list.capacity() > kept.capacity() && list.capacity() <= max
+    }
+
+    fn keep(store: impl FnOnce(&mut Spare)) {
+        let _ = SPARE.try_with(|cell| {
+            let mut spare = cell.take();
+            store(&mut spare);
+            cell.set(spare);
+        });
+    }
+
+    pub(super) fn keep_document(nodes: Vec<Element<'_>>, namespaces: Vec<Cow<'_, str>>) {
+        if nodes.capacity() == 0 && namespaces.capacity() == 0 {
+            return;
+        }
+        keep(|spare| {
+            if better(&nodes, &spare.nodes, MAX_NODES) {
+                spare.nodes = emptied(nodes);
+            }
+            if better(&namespaces, &spare.namespaces, MAX_LIST) {
+                spare.namespaces = emptied(namespaces);
+            }
+        });
+    }
+
+    pub(super) fn keep_builder(bindings: Vec<Binding<'_>>, stack: Vec<(u32, &str)>) {
+        keep(|spare| {
+            if better(&bindings, &spare.bindings, MAX_LIST) {
+                spare.bindings = emptied(bindings);
+            }
+            if better(&stack, &spare.stack, MAX_LIST) {
+                spare.stack = emptied(stack);
+            }
+        });
+    }
+
+    #[cfg(test)]
+    pub(super) fn kept_nodes() -> usize {
+        SPARE.with(|cell| {
+            let spare = cell.take();
+            let n = spare.nodes.capacity();
+            cell.set(spare);
+            n
+        })
     }
 }
 
@@ -1280,6 +1409,48 @@ mod tests {
     thread_local! {
         /// Makes [`Builder::start`] skip [`scan_attributes`], to compare it with the slow path.
         pub(super) static SLOW_ATTRIBUTES: Cell<bool> = const { Cell::new(false) };
+    }
+
+    #[test]
+    fn a_parse_reuses_the_lists_of_the_previous_one_on_its_thread() {
+        let big = format!("<a xmlns=\"urn:a\">{}</a>", "<b>x</b>".repeat(100));
+        let doc = parse(&big, 0).expect("well-formed");
+        let capacity = doc.nodes.capacity();
+        drop(doc);
+        assert_eq!(
+            spare::kept_nodes(),
+            capacity,
+            "the arena was not kept whole"
+        );
+        // A smaller document after it: built in the kept arena, with none of its elements.
+        let small = parse("<p:r xmlns:p=\"urn:p\"><c>1</c><d/></p:r>", 0).expect("well-formed");
+        assert_eq!(spare::kept_nodes(), 0, "the kept arena was not taken");
+        assert_eq!(small.nodes.capacity(), capacity);
+        assert_eq!(small.nodes.len(), 3);
+        assert_eq!(
+            &small.namespaces[..],
+            &[Cow::Borrowed(""), Cow::Borrowed("urn:p")]
+        );
+        let names: Vec<&str> = small.nodes.iter().map(|e| e.local).collect();
+        assert_eq!(names, ["r", "c", "d"]);
+        assert_eq!(small.children(small.root()).count(), 2);
+        drop(small);
+        // A refused document gives its lists back too.
+        assert!(parse("<a><b></a>", 0).is_err());
+        assert_eq!(spare::kept_nodes(), capacity);
+    }
+
+    #[test]
+    fn a_huge_arena_is_not_kept() {
+        let huge = format!("<a>{}</a>", "<b/>".repeat(10_000));
+        let doc = parse(&huge, 0).expect("well-formed");
+        assert!(doc.nodes.capacity() > 10_000);
+        drop(doc);
+        assert_eq!(
+            spare::kept_nodes(),
+            0,
+            "a thread keeps a hostile document's arena"
+        );
     }
 
     /// `parse`, with every start tag's attributes read by quick-xml's iterator.
