@@ -270,13 +270,19 @@ impl StationState {
     }
 
     /// Register in ACA the positions noted by
-    /// [`defer_aca_registration`](Self::defer_aca_registration) that are still payable.
-    /// With nothing noted (every request but paDemandPaymentNotice) this returns at once,
-    /// without waiting for the ACA calls of others.
-    pub(crate) async fn register_deferred(&self) {
-        if !self.aca.has_pending() {
-            return;
-        }
+    /// [`defer_aca_registration`](Self::defer_aca_registration) that are still payable:
+    /// `None` with nothing noted (every request but paDemandPaymentNotice), so the caller
+    /// need not wait for the ACA calls of others. The work comes boxed: its HTTP calls make a
+    /// future of kilobytes, which would otherwise be part of the future of every answer.
+    pub(crate) fn register_deferred(
+        &self,
+    ) -> Option<std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + '_>>> {
+        self.aca
+            .has_pending()
+            .then(|| Box::pin(self.register_pending()) as _)
+    }
+
+    async fn register_pending(&self) {
         let _order = self.aca.order().await;
         let pending = self.aca.pending();
         for notice in &pending {

@@ -51,10 +51,7 @@ pub(super) fn dispatch(state: &StationState, request: Message) -> Answer {
     match result {
         Ok(message) => {
             tracing::debug!(%primitive, "answered OK");
-            Answer::Message {
-                message: Box::new(message),
-                probe,
-            }
+            Answer::Message { message, probe }
         }
         Err(k) => {
             tracing::debug!(%primitive, code = %k.code, "answered KO");

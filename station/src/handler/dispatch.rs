@@ -183,10 +183,7 @@ pub(super) fn ko(
     description: Option<String>,
 ) -> Answer {
     Answer::Message {
-        message: Box::new(ko_message(
-            primitive,
-            fault_bean(state.config(), code, description),
-        )),
+        message: ko_message(primitive, fault_bean(state.config(), code, description)),
         probe: false,
     }
 }

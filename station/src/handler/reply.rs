@@ -42,11 +42,16 @@ impl StationReply {
 
 /// The correct answer to a request, before the profile's deviation.
 #[derive(Debug, Clone, PartialEq)]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "made once per request and moved a few times; a box cost every answer an \
+              allocation of 1 KiB, past the allocator's fast path (issue 9, \"Performance\")"
+)]
 pub(crate) enum Answer {
     /// A paForNode response (OK or KO).
     Message {
-        /// The response (boxed: it is large, and moves through the profile).
-        message: Box<Message>,
+        /// The response.
+        message: Message,
         /// The request was the Stand-In probe (verify of `000000000000000000`).
         probe: bool,
     },

@@ -94,8 +94,7 @@ where
 
     fn call(&mut self, request: axum::http::Request<B>) -> Answering {
         if request.method() == Method::POST && request.uri().path() == STATION_PATH {
-            let state = Arc::clone(&self.state);
-            Box::pin(async move { Ok(answer(&state, request).await) })
+            Box::pin(answer(Arc::clone(&self.state), request))
         } else {
             Box::pin(self.router.clone().oneshot(request))
         }
@@ -103,21 +102,43 @@ where
 }
 
 async fn station(State(state): State<Arc<StationState>>, request: Request) -> Response {
-    answer(&state, request).await
+    let Ok(response) = answer(state, request).await;
+    response
 }
 
 /// The station's answer to one request on its SOAP path.
-async fn answer<B>(state: &Arc<StationState>, request: axum::http::Request<B>) -> Response
+///
+/// The request is taken apart before the future is made, so that the future holds only the
+/// body and the SOAPAction: it is allocated for every request, and the whole request in it
+/// made it too large for the allocator's fast path (issue 9, "Performance").
+fn answer<B>(
+    state: Arc<StationState>,
+    request: axum::http::Request<B>,
+) -> impl Future<Output = Result<Response, Infallible>> + Send
+where
+    B: HttpBody<Data = axum::body::Bytes> + Send,
+    B::Error: Into<BoxError>,
+{
+    let (head, body) = request.into_parts();
+    let soap_action = head.headers.get("soapaction").cloned();
+    drop(head);
+    answer_body(state, soap_action, body)
+}
+
+async fn answer_body<B>(
+    state: Arc<StationState>,
+    soap_action: Option<HeaderValue>,
+    body: B,
+) -> Result<Response, Infallible>
 where
     B: HttpBody<Data = axum::body::Bytes>,
     B::Error: Into<BoxError>,
 {
-    let (head, body) = request.into_parts();
-    let soap_action = head
-        .headers
-        .get("soapaction")
+    let state = &state;
+    let soap_action = soap_action
+        .as_ref()
         .map(|v| String::from_utf8_lossy(v.as_bytes()));
-    let read = read_body(body, MAX_BODY_BYTES);
+    let read = std::pin::pin!(read_body(body, MAX_BODY_BYTES));
     let reply = match read_within(BODY_READ_TIMEOUT, read).await {
         Ok(Ok(bytes)) => {
             let reply = if bytes.len() <= HANDLE_INLINE_BYTES {
@@ -136,29 +157,34 @@ where
                     Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
                     // Only a runtime shutting down cancels a blocking task.
                     Err(_) => {
-                        return (StatusCode::SERVICE_UNAVAILABLE, "shutting down\n")
-                            .into_response();
+                        return Ok(
+                            (StatusCode::SERVICE_UNAVAILABLE, "shutting down\n").into_response()
+                        );
                     }
                 }
             };
             // A position created by this request is in ACA before the Nodo hears of it.
-            state.register_deferred().await;
+            if let Some(registering) = state.register_deferred() {
+                registering.await;
+            }
             reply
         }
         // Over the limit, or the client broke off: either way the body is unusable.
         Ok(Err(_)) => oversized(state, soap_action.as_deref(), MAX_BODY_BYTES),
         Err(_) => {
-            return (
+            return Ok((
                 StatusCode::REQUEST_TIMEOUT,
                 "request body not received in time\n",
             )
-                .into_response();
+                .into_response());
         }
     };
     let latency = state.config().latency;
     let delay = reply.delay.map_or(latency, |d| d + latency);
     if !delay.is_zero() {
-        tokio::time::sleep(delay).await;
+        // Boxed, as every rare wait here: the answer's future is allocated for every request,
+        // and over 1 KiB the allocator leaves its fast path (issue 9, "Performance").
+        Box::pin(tokio::time::sleep(delay)).await;
     }
     let status = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let mut response = Response::new(Body::from(reply.body));
@@ -170,7 +196,7 @@ where
     if reply.close_without_reply {
         response.extensions_mut().insert(collaudo_serve::Cut);
     }
-    response
+    Ok(response)
 }
 
 /// Why a request body could not be read.
@@ -210,6 +236,12 @@ where
                 joined.extend_from_slice(&data);
             }
         }
+        // A body of known length ends with its last byte. Polling on for the end of the
+        // stream would wait until hyper's connection task next runs and closes the stream,
+        // which cost every request a second wake-up of that task.
+        if body.is_end_stream() {
+            break;
+        }
     }
     Ok(if joined.is_empty() {
         first.unwrap_or_default()
@@ -222,13 +254,12 @@ where
 /// sends a few KiB at once) is taken without arming a timer.
 async fn read_within<F: Future>(
     limit: Duration,
-    read: F,
+    mut read: Pin<&mut F>,
 ) -> Result<F::Output, tokio::time::error::Elapsed> {
-    let mut read = std::pin::pin!(read);
     let first = std::future::poll_fn(|cx| Poll::Ready(read.as_mut().poll(cx))).await;
     match first {
         Poll::Ready(output) => Ok(output),
-        Poll::Pending => tokio::time::timeout(limit, read).await,
+        Poll::Pending => Box::pin(tokio::time::timeout(limit, read)).await,
     }
 }
 
