@@ -34,11 +34,11 @@ impl Ko {
 }
 
 /// Route a parsed request to its primitive.
-pub(super) fn dispatch(state: &StationState, request: Message) -> Answer {
+pub(super) fn dispatch(state: &StationState, request: &Message) -> Answer {
     let (primitive, _) = request.kind();
-    let probe = matches!(&request, Message::VerifyPaymentNoticeReq(r)
+    let probe = matches!(request, Message::VerifyPaymentNoticeReq(r)
         if r.qr_code.notice_number == STAND_IN_PROBE);
-    let result = match &request {
+    let result = match request {
         Message::VerifyPaymentNoticeReq(r) => verify(state, r),
         Message::GetPaymentReq(r) | Message::GetPaymentV2Req(r) => activate(state, r, primitive),
         Message::SendRtReq(r) | Message::SendRtV2Req(r) => receipt(state, r, primitive),

@@ -100,7 +100,7 @@ pub fn oversized(state: &StationState, soap_action: Option<&str>, limit: usize) 
 }
 
 fn answer(state: &StationState, soap_action: Option<&str>, body: &[u8]) -> Answer {
-    let mut parsed = collaudo_wire::parse(body);
+    let parsed = collaudo_wire::parse(body);
     let action = Action::of(soap_action);
     let detected = parsed
         .kind
@@ -114,7 +114,8 @@ fn answer(state: &StationState, soap_action: Option<&str>, body: &[u8]) -> Answe
             faultstring: format!("Richiesta non riconosciuta / unrecognised request: {why}"),
         };
     };
-    let request = match (parsed.kind, parsed.message.take()) {
+    // Borrowed, not taken: a `Message` is over a kilobyte, and every move of it a copy.
+    let request = match (parsed.kind, parsed.message.as_ref()) {
         (Some((_, Direction::Request)), Some(message)) => message,
         (Some((_, Direction::Response)), _) => {
             return ko(
