@@ -8,7 +8,9 @@ use crate::registry::{Registry, Slot};
 use crate::timer::{LazyTimer, TaskSleep};
 use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
+use std::cell::RefCell;
 use std::sync::Arc;
+use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
@@ -99,13 +101,19 @@ async fn drive<S>(
         cut: cut.clone(),
     });
     let service_slot = Arc::clone(slot);
+    // One copy of the app per connection, called in place: a copy per request cost the
+    // station two reference-count round trips and tower's `Oneshot` on every request.
+    let app = RefCell::new(router);
     let service = hyper::service::service_fn(move |request: hyper::Request<Incoming>| {
         service_slot.begin_request();
         let guard = InFlight(Arc::clone(&service_slot));
-        let router = router.clone();
         let cut = cut.clone();
+        let call = call(&app, request);
         async move {
-            let response = router.oneshot(request).await;
+            let response = match call {
+                Call::Now(answering) => answering.await,
+                Call::Later(waiting) => waiting.await,
+            };
             drop(guard);
             if let Ok(response) = &response {
                 if response.extensions().get::<Cut>().is_some() {
@@ -177,6 +185,26 @@ async fn drive<S>(
             }
         }
     }
+}
+
+/// A request handed to the app.
+enum Call<A: App> {
+    /// The app was ready: its answer.
+    Now(A::Future),
+    /// It was not (no app here is ever so): a copy of it, waiting to be ready; boxed, as the
+    /// copy and the request would otherwise size every call's future.
+    Later(std::pin::Pin<Box<tower::util::Oneshot<A, hyper::Request<Incoming>>>>),
+}
+
+/// `request` handed to the connection's copy of the app, or to a copy of that copy when it
+/// cannot take it at once.
+fn call<A: App>(app: &RefCell<A>, request: hyper::Request<Incoming>) -> Call<A> {
+    if let Ok(mut app) = app.try_borrow_mut() {
+        if let Poll::Ready(Ok(())) = app.poll_ready(&mut Context::from_waker(Waker::noop())) {
+            return Call::Now(app.call(request));
+        }
+    }
+    Call::Later(Box::pin(app.borrow().clone().oneshot(request)))
 }
 
 async fn sleep_until_opt(deadline: Option<Instant>) {

@@ -207,3 +207,54 @@ async fn aborting_the_server_task_still_closes_kept_alive_connections() {
     server.abort();
     assert!(closed_within(&mut kept, Duration::from_secs(5)).await);
 }
+
+/// An app that is not ready when first asked, as a tower service may be (a limit, a pool).
+#[derive(Clone, Default)]
+struct LateApp {
+    asked: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl tower::Service<hyper::Request<hyper::body::Incoming>> for LateApp {
+    type Response = axum::response::Response;
+    type Error = std::convert::Infallible;
+    type Future = std::future::Ready<Result<Self::Response, Self::Error>>;
+
+    fn poll_ready(
+        &mut self,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), Self::Error>> {
+        // Not ready at every first ask of a copy; ready when asked again after the wake-up.
+        if self.asked.fetch_add(1, std::sync::atomic::Ordering::SeqCst) % 2 == 0 {
+            cx.waker().wake_by_ref();
+            return std::task::Poll::Pending;
+        }
+        std::task::Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, _request: hyper::Request<hyper::body::Incoming>) -> Self::Future {
+        std::future::ready(Ok(axum::response::Response::new(axum::body::Body::from(
+            "hello",
+        ))))
+    }
+}
+
+#[tokio::test]
+async fn an_app_not_ready_at_once_still_answers() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let app = LateApp::default();
+    let asked = std::sync::Arc::clone(&app.asked);
+    let (_stop, stopped) = oneshot::channel::<()>();
+    tokio::spawn(serve(listener, app, Limits::default(), async move {
+        let _ = stopped.await;
+    }));
+    let mut client = TcpStream::connect(addr).await.unwrap();
+    let first = exchange(&mut client).await;
+    let second = exchange(&mut client).await;
+    assert!(first.starts_with("HTTP/1.1 200"), "{first:?}");
+    assert!(second.starts_with("HTTP/1.1 200"), "{second:?}");
+    assert!(
+        asked.load(std::sync::atomic::Ordering::SeqCst) >= 4,
+        "the app was not asked again after saying it was not ready"
+    );
+}

@@ -773,9 +773,7 @@ impl Drop for Builder<'_> {
         spare::keep_builder(
             std::mem::take(&mut self.bindings),
             std::mem::take(&mut self.stack),
-        );
-        // Left here only when the input was refused.
-        spare::keep_document(
+            // Still here only when the input was refused.
             std::mem::take(&mut self.nodes),
             std::mem::take(&mut self.namespaces.uris),
         );
@@ -791,7 +789,7 @@ impl Drop for Builder<'_> {
 mod spare {
     use super::{Binding, Element};
     use std::borrow::Cow;
-    use std::cell::Cell;
+    use std::cell::RefCell;
 
     /// Largest arena kept (elements): a few hundred KiB at most per thread.
     const MAX_NODES: usize = 2048;
@@ -807,8 +805,8 @@ mod spare {
     }
 
     thread_local! {
-        static SPARE: Cell<Spare> = const {
-            Cell::new(Spare {
+        static SPARE: RefCell<Spare> = const {
+            RefCell::new(Spare {
                 nodes: Vec::new(),
                 namespaces: Vec::new(),
                 bindings: Vec::new(),
@@ -819,7 +817,14 @@ mod spare {
 
     /// The lists kept on this thread (empty ones when there are none).
     pub(super) fn take() -> Spare {
-        SPARE.try_with(Cell::take).unwrap_or_default()
+        SPARE
+            .try_with(|cell| {
+                cell.try_borrow_mut()
+                    .map(|mut spare| std::mem::take(&mut *spare))
+            })
+            .ok()
+            .and_then(Result::ok)
+            .unwrap_or_default()
     }
 
     /// `list`, emptied and with its lifetime forgotten, in the same allocation: a collect
@@ -833,29 +838,34 @@ mod spare {
         list.capacity() > kept.capacity() && list.capacity() <= max
     }
 
+    /// Updated in place: the four lists are not moved out and back.
     fn keep(store: impl FnOnce(&mut Spare)) {
         let _ = SPARE.try_with(|cell| {
-            let mut spare = cell.take();
-            store(&mut spare);
-            cell.set(spare);
+            if let Ok(mut spare) = cell.try_borrow_mut() {
+                store(&mut spare);
+            }
         });
+    }
+
+    fn keep_lists(spare: &mut Spare, nodes: Vec<Element<'_>>, namespaces: Vec<Cow<'_, str>>) {
+        if better(&nodes, &spare.nodes, MAX_NODES) {
+            spare.nodes = emptied(nodes);
+        }
+        if better(&namespaces, &spare.namespaces, MAX_LIST) {
+            spare.namespaces = emptied(namespaces);
+        }
     }
 
     pub(super) fn keep_document(nodes: Vec<Element<'_>>, namespaces: Vec<Cow<'_, str>>) {
-        if nodes.capacity() == 0 && namespaces.capacity() == 0 {
-            return;
-        }
-        keep(|spare| {
-            if better(&nodes, &spare.nodes, MAX_NODES) {
-                spare.nodes = emptied(nodes);
-            }
-            if better(&namespaces, &spare.namespaces, MAX_LIST) {
-                spare.namespaces = emptied(namespaces);
-            }
-        });
+        keep(|spare| keep_lists(spare, nodes, namespaces));
     }
 
-    pub(super) fn keep_builder(bindings: Vec<Binding<'_>>, stack: Vec<(u32, &str)>) {
+    pub(super) fn keep_builder(
+        bindings: Vec<Binding<'_>>,
+        stack: Vec<(u32, &str)>,
+        nodes: Vec<Element<'_>>,
+        namespaces: Vec<Cow<'_, str>>,
+    ) {
         keep(|spare| {
             if better(&bindings, &spare.bindings, MAX_LIST) {
                 spare.bindings = emptied(bindings);
@@ -863,17 +873,13 @@ mod spare {
             if better(&stack, &spare.stack, MAX_LIST) {
                 spare.stack = emptied(stack);
             }
+            keep_lists(spare, nodes, namespaces);
         });
     }
 
     #[cfg(test)]
     pub(super) fn kept_nodes() -> usize {
-        SPARE.with(|cell| {
-            let spare = cell.take();
-            let n = spare.nodes.capacity();
-            cell.set(spare);
-            n
-        })
+        SPARE.with(|cell| cell.borrow().nodes.capacity())
     }
 }
 
