@@ -180,10 +180,10 @@ pub fn requests() -> Vec<Message> {
         }),
         Message::GetPaymentReq(get(None)),
         Message::GetPaymentV2Req(get(Some(TransferType::Pagopa))),
-        Message::SendRtReq(SendRtReq {
+        Message::SendRtReq(Box::new(SendRtReq {
             caller: caller(),
             receipt: v1_receipt,
-        }),
+        })),
         samples::send_rt_v2_request(),
         Message::DemandPaymentNoticeReq(DemandPaymentNoticeReq {
             caller: caller(),
@@ -231,10 +231,10 @@ pub fn responses() -> Vec<Message> {
     vec![
         Message::VerifyPaymentNoticeRes(verify_ok),
         Message::VerifyPaymentNoticeRes(verify_ko),
-        Message::GetPaymentRes(get_ok(single_transfer(false), false)),
-        Message::GetPaymentRes(get_ko.clone()),
-        Message::GetPaymentV2Res(get_ok(stamp_transfers(), true)),
-        Message::GetPaymentV2Res(get_ko),
+        Message::GetPaymentRes(Box::new(get_ok(single_transfer(false), false))),
+        Message::GetPaymentRes(Box::new(get_ko.clone())),
+        Message::GetPaymentV2Res(Box::new(get_ok(stamp_transfers(), true))),
+        Message::GetPaymentV2Res(Box::new(get_ko)),
         samples::get_payment_v2_response(),
         Message::SendRtRes(simple(Outcome::Ok)),
         Message::SendRtRes(simple(Outcome::Ko)),

@@ -281,9 +281,9 @@ impl NodoClient {
             receipt,
         };
         if v2 {
-            Message::SendRtV2Req(req)
+            Message::SendRtV2Req(Box::new(req))
         } else {
-            Message::SendRtReq(req)
+            Message::SendRtReq(Box::new(req))
         }
     }
 
@@ -811,9 +811,9 @@ fn ko_answer(primitive: Primitive) -> String {
                 data: None,
             };
             if primitive == Primitive::GetPayment {
-                Message::GetPaymentRes(r)
+                Message::GetPaymentRes(Box::new(r))
             } else {
-                Message::GetPaymentV2Res(r)
+                Message::GetPaymentV2Res(Box::new(r))
             }
         }
         Primitive::SendRt => Message::SendRtRes(SimpleRes {

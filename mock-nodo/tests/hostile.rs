@@ -129,7 +129,7 @@ fn verify_ko(code: &str) -> String {
 
 fn get_payment_v2_ok() -> String {
     let nav = NoticeNumber::aux3(1, 1).unwrap();
-    Message::GetPaymentV2Res(GetPaymentRes {
+    Message::GetPaymentV2Res(Box::new(GetPaymentRes {
         outcome: Outcome::Ok,
         fault: None,
         data: Some(PaymentData {
@@ -165,7 +165,7 @@ fn get_payment_v2_ok() -> String {
             }],
             metadata: Vec::new(),
         }),
-    })
+    }))
     .to_xml()
 }
 
@@ -671,10 +671,10 @@ async fn injected_timeout_costs_virtual_time_not_real_time() {
     assert_eq!(code(&j.outcome), TIMEOUT);
 
     // paSendRT costs its own timeout, 15 s.
-    let receipt_req = Message::SendRtReq(collaudo_wire::SendRtReq {
+    let receipt_req = Message::SendRtReq(Box::new(collaudo_wire::SendRtReq {
         caller: client.target().caller.clone(),
         receipt: dummy_receipt(),
-    });
+    }));
     let started = Instant::now();
     client
         .send(&receipt_req, Some(Fault::Timeout), None, None)

@@ -507,10 +507,10 @@ mod tests {
             verify(&st, &notice(&st, FixtureRole::Unknown)),
             get_payment(&st, &notice(&st, FixtureRole::Paid), true, None),
             demand(&st, "00009", "PGEvPg=="),
-            Message::SendRtReq(collaudo_wire::SendRtReq {
+            Message::SendRtReq(Box::new(collaudo_wire::SendRtReq {
                 caller: wrong,
                 receipt: receipt_for(&f, "t", None, false),
-            }),
+            })),
         ];
         for req in requests {
             let (_, parsed) = call(&st, &req);
@@ -616,10 +616,10 @@ mod tests {
             id_station: "nope".into(),
             ..caller(&st)
         };
-        let misaddressed = Message::SendRtReq(collaudo_wire::SendRtReq {
+        let misaddressed = Message::SendRtReq(Box::new(collaudo_wire::SendRtReq {
             caller: wrong,
             receipt: receipt_for(&f, "tok-x", None, false),
-        });
+        }));
         let (reply, parsed) = call(&st, &misaddressed);
         assert_eq!(
             ko_code(&st, &valid(&reply, &parsed)),

@@ -148,9 +148,9 @@ pub(crate) fn send_rt(st: &StationState, receipt: Receipt, v2: bool) -> Message 
         receipt,
     };
     if v2 {
-        Message::SendRtV2Req(req)
+        Message::SendRtV2Req(Box::new(req))
     } else {
-        Message::SendRtReq(req)
+        Message::SendRtReq(Box::new(req))
     }
 }
 

@@ -247,10 +247,10 @@ async fn every_primitive_answers_validly_over_http() -> Res {
             None,
         ),
         (
-            Message::SendRtReq(SendRtReq {
+            Message::SendRtReq(Box::new(SendRtReq {
                 caller: caller(&h),
                 receipt: receipt(&target, "tok-http-1"),
-            }),
+            })),
             None,
         ),
         (verify(&h, &target), Some("PAA_PAGAMENTO_DUPLICATO")),
@@ -294,10 +294,10 @@ async fn receipts_are_booked_once_and_visible_through_the_admin_api() -> Res {
     let h = station(StationConfig::default()).await?;
     let c = client()?;
     let f = fixture(&h, FixtureRole::ReceiptTarget)?;
-    let rt = Message::SendRtReq(SendRtReq {
+    let rt = Message::SendRtReq(Box::new(SendRtReq {
         caller: caller(&h),
         receipt: receipt(&f, "tok-twice"),
-    });
+    }));
     for _ in 0..2 {
         assert_eq!(conformant(&post(&h, &c, &rt).await?), (Outcome::Ok, None));
     }

@@ -1564,9 +1564,9 @@ impl<'d, 'a> Decoder<'d, 'a> {
                     receipt: receipt?,
                 };
                 if v2 {
-                    *out = Some(Message::SendRtV2Req(req));
+                    *out = Some(Message::SendRtV2Req(Box::new(req)));
                 } else {
-                    *out = Some(Message::SendRtReq(req));
+                    *out = Some(Message::SendRtReq(Box::new(req)));
                 }
             }
             (Primitive::DemandPaymentNotice, Direction::Request) => {
@@ -1626,9 +1626,9 @@ impl<'d, 'a> Decoder<'d, 'a> {
                     data,
                 };
                 if v2 {
-                    *out = Some(Message::GetPaymentV2Res(res));
+                    *out = Some(Message::GetPaymentV2Res(Box::new(res)));
                 } else {
-                    *out = Some(Message::GetPaymentRes(res));
+                    *out = Some(Message::GetPaymentRes(Box::new(res)));
                 }
             }
             (Primitive::SendRt | Primitive::SendRtV2, Direction::Response) => {

@@ -49,7 +49,7 @@ pub fn transfers(receipt: bool) -> Vec<Transfer> {
 
 /// A paSendRTV2 request with five transfers, the largest message collaudo sends.
 pub fn send_rt_v2_request() -> Message {
-    Message::SendRtV2Req(SendRtReq {
+    Message::SendRtV2Req(Box::new(SendRtReq {
         caller: Caller {
             id_pa: "77777777777".into(),
             id_broker_pa: "77777777777".into(),
@@ -89,12 +89,12 @@ pub fn send_rt_v2_request() -> Message {
             }],
             stand_in: Some(false),
         },
-    })
+    }))
 }
 
 /// A paGetPaymentV2 response with five transfers, the largest message collaudo reads.
 pub fn get_payment_v2_response() -> Message {
-    Message::GetPaymentV2Res(GetPaymentRes {
+    Message::GetPaymentV2Res(Box::new(GetPaymentRes {
         outcome: Outcome::Ok,
         fault: None,
         data: Some(PaymentData {
@@ -113,5 +113,5 @@ pub fn get_payment_v2_response() -> Message {
                 value: "v".into(),
             }],
         }),
-    })
+    }))
 }

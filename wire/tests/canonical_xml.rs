@@ -240,11 +240,11 @@ fn samples() -> Vec<(&'static str, Message)> {
         ),
         (
             "get_payment_response",
-            Message::GetPaymentRes(GetPaymentRes {
+            Message::GetPaymentRes(Box::new(GetPaymentRes {
                 outcome: Outcome::Ok,
                 fault: None,
                 data: Some(payment_data(false)),
-            }),
+            })),
         ),
         (
             "get_payment_v2_request",
@@ -255,18 +255,18 @@ fn samples() -> Vec<(&'static str, Message)> {
         ),
         (
             "get_payment_v2_response",
-            Message::GetPaymentV2Res(GetPaymentRes {
+            Message::GetPaymentV2Res(Box::new(GetPaymentRes {
                 outcome: Outcome::Ok,
                 fault: None,
                 data: Some(payment_data(true)),
-            }),
+            })),
         ),
         (
             "send_rt_request",
-            Message::SendRtReq(SendRtReq {
+            Message::SendRtReq(Box::new(SendRtReq {
                 caller: caller(),
                 receipt: receipt(false),
-            }),
+            })),
         ),
         (
             "send_rt_response",
@@ -277,10 +277,10 @@ fn samples() -> Vec<(&'static str, Message)> {
         ),
         (
             "send_rt_v2_request",
-            Message::SendRtV2Req(SendRtReq {
+            Message::SendRtV2Req(Box::new(SendRtReq {
                 caller: caller(),
                 receipt: receipt(true),
-            }),
+            })),
         ),
         (
             "send_rt_v2_response_duplicate",

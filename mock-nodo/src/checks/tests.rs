@@ -116,9 +116,9 @@ fn get_payment_ok(v2: bool, transfers: Vec<Transfer>) -> Message {
         data: Some(data(transfers)),
     };
     if v2 {
-        Message::GetPaymentV2Res(r)
+        Message::GetPaymentV2Res(Box::new(r))
     } else {
-        Message::GetPaymentRes(r)
+        Message::GetPaymentRes(Box::new(r))
     }
 }
 

@@ -513,7 +513,7 @@ impl Nodo {
                         .data
                         .clone()
                         .map(|data| self.open_payment(qr, Route::Gpd, data));
-                    (Message::GetPaymentV2Res(res), token)
+                    (Message::GetPaymentV2Res(Box::new(res)), token)
                 } else {
                     (
                         Message::VerifyPaymentNoticeRes(gpd_answer::verify(&opt)),
@@ -618,7 +618,7 @@ impl Nodo {
                         .data
                         .clone()
                         .map(|data| self.open_payment(qr, route.clone(), data));
-                    (Message::GetPaymentV2Res(res), token)
+                    (Message::GetPaymentV2Res(Box::new(res)), token)
                 } else {
                     (
                         Message::VerifyPaymentNoticeRes(standin_answer::verify(&p, &company)),

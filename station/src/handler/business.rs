@@ -193,9 +193,9 @@ fn activate(state: &StationState, r: &GetPaymentReq, primitive: Primitive) -> Re
         data: Some(data),
     };
     Ok(if v2 {
-        Message::GetPaymentV2Res(res)
+        Message::GetPaymentV2Res(Box::new(res))
     } else {
-        Message::GetPaymentRes(res)
+        Message::GetPaymentRes(Box::new(res))
     })
 }
 

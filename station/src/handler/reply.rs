@@ -44,8 +44,8 @@ impl StationReply {
 #[derive(Debug, Clone, PartialEq)]
 #[allow(
     clippy::large_enum_variant,
-    reason = "made once per request and moved a few times; a box cost every answer an \
-              allocation of 1 KiB, past the allocator's fast path (issue 9, \"Performance\")"
+    reason = "made once per request and moved a few times: a box would cost every answer an \
+              allocation (issue 9, \"Performance\")"
 )]
 pub(crate) enum Answer {
     /// A paForNode response (OK or KO).

@@ -739,9 +739,9 @@ pub fn get_payment_res_ok(v2: bool) -> BoxedStrategy<Message> {
                 data: Some(d),
             };
             if v2 {
-                Message::GetPaymentV2Res(r)
+                Message::GetPaymentV2Res(Box::new(r))
             } else {
-                Message::GetPaymentRes(r)
+                Message::GetPaymentRes(Box::new(r))
             }
         })
         .boxed()
@@ -757,7 +757,7 @@ pub fn get_payment_req() -> BoxedStrategy<Message> {
 /// `paGetPaymentRes`, OK with data or KO with fault.
 pub fn get_payment_res() -> BoxedStrategy<Message> {
     get_payment_res_of(false)
-        .prop_map(Message::GetPaymentRes)
+        .prop_map(|m| Message::GetPaymentRes(Box::new(m)))
         .boxed()
 }
 
@@ -771,7 +771,7 @@ pub fn get_payment_v2_req() -> BoxedStrategy<Message> {
 /// `paGetPaymentV2Response`, OK with data or KO with fault.
 pub fn get_payment_v2_res() -> BoxedStrategy<Message> {
     get_payment_res_of(true)
-        .prop_map(Message::GetPaymentV2Res)
+        .prop_map(|m| Message::GetPaymentV2Res(Box::new(m)))
         .boxed()
 }
 
@@ -791,7 +791,9 @@ fn simple_res() -> BoxedStrategy<SimpleRes> {
 
 /// `paSendRTReq`.
 pub fn send_rt_req() -> BoxedStrategy<Message> {
-    send_rt_req_of(false).prop_map(Message::SendRtReq).boxed()
+    send_rt_req_of(false)
+        .prop_map(|m| Message::SendRtReq(Box::new(m)))
+        .boxed()
 }
 
 /// `paSendRTRes`.
@@ -801,7 +803,9 @@ pub fn send_rt_res() -> BoxedStrategy<Message> {
 
 /// `paSendRTV2Request`.
 pub fn send_rt_v2_req() -> BoxedStrategy<Message> {
-    send_rt_req_of(true).prop_map(Message::SendRtV2Req).boxed()
+    send_rt_req_of(true)
+        .prop_map(|m| Message::SendRtV2Req(Box::new(m)))
+        .boxed()
 }
 
 /// `paSendRTV2Response`.
