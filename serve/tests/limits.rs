@@ -89,6 +89,21 @@ async fn a_client_that_half_closes_after_its_request_still_gets_the_answer() {
     assert!(got.ends_with("hello"), "{got:?}");
 }
 
+/// A client that shuts its side down between requests is done: its connection is closed at
+/// once, not held (and counted against the cap) until a timeout.
+#[tokio::test]
+async fn a_client_that_half_closes_between_requests_is_closed_at_once() {
+    let (addr, _stop) = start(Limits::default()).await;
+    let mut client = TcpStream::connect(addr).await.unwrap();
+    let answer = exchange(&mut client).await;
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer:?}");
+    client.shutdown().await.unwrap();
+    assert!(
+        closed_within(&mut client, Duration::from_secs(2)).await,
+        "the half-closed connection was kept open"
+    );
+}
+
 #[tokio::test]
 async fn a_silent_connection_is_closed_after_the_header_read_timeout() {
     let (addr, _stop) = start(Limits {
