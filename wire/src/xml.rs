@@ -791,8 +791,9 @@ mod spare {
     use std::borrow::Cow;
     use std::cell::RefCell;
 
-    /// Largest arena kept (elements): a few hundred KiB at most per thread.
-    const MAX_NODES: usize = 2048;
+    /// Largest arena kept (elements): 96 KiB per thread, five times the arena of the largest
+    /// message collaudo handles (a paSendRTV2 request with five transfers: ~200 elements).
+    const MAX_NODES: usize = 1024;
     /// Largest of the small lists kept.
     const MAX_LIST: usize = 256;
 
