@@ -375,6 +375,41 @@ mod tests {
         );
     }
 
+    /// A body that says it has ended once its one chunk is taken, and would never end the
+    /// stream itself: as hyper's body of known length is until its connection runs again.
+    struct KnownLength(Option<&'static [u8]>);
+
+    impl HttpBody for KnownLength {
+        type Data = axum::body::Bytes;
+        type Error = std::io::Error;
+
+        fn poll_frame(
+            mut self: Pin<&mut Self>,
+            _cx: &mut Context<'_>,
+        ) -> Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
+            match self.0.take() {
+                Some(bytes) => Poll::Ready(Some(Ok(http_body::Frame::data(
+                    axum::body::Bytes::from_static(bytes),
+                )))),
+                None => Poll::Pending,
+            }
+        }
+
+        fn is_end_stream(&self) -> bool {
+            self.0.is_none()
+        }
+    }
+
+    #[tokio::test]
+    async fn a_body_of_known_length_is_done_at_its_last_byte() {
+        let read = read_body(KnownLength(Some(b"abc")), 9);
+        let read = tokio::time::timeout(Duration::from_secs(5), read).await;
+        assert_eq!(
+            read.expect("waited for the end of the stream"),
+            Ok(axum::body::Bytes::from_static(b"abc"))
+        );
+    }
+
     #[tokio::test]
     async fn a_dead_station_answer_carries_the_cut() {
         let state = Arc::new(station(Profile::Dead));
