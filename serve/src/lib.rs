@@ -15,6 +15,8 @@
 //!   process runs out of descriptors, accepting does the same;
 //! * [`Cut`]: a response that carries it in its extensions is not written, and its connection
 //!   is dropped (a crashed station's behaviour, which axum handlers cannot express);
+//! * **half-close**: a client that shuts its side down once its request is sent still gets its
+//!   answer (HTTP/1.1 allows it); one that shuts down between requests is closed at once;
 //! * optionally **TLS** ([`serve_tls`]): HTTPS and mutual TLS for the reference station
 //!   (DOMAIN.md §1, CON-001). rustls speaks TLS 1.2 and 1.3 only, so TLS 1.0/1.1 are refused
 //!   as a pagoPA station must. The handshake runs in the connection's own task and shares the
