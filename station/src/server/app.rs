@@ -333,8 +333,13 @@ mod tests {
         }
     }
 
-    /// A body arriving in the given chunks (an `Err` breaks it off there).
-    struct Chunks(std::collections::VecDeque<Result<&'static [u8], ()>>);
+    /// A body arriving in the given chunks (an `Err` breaks it off there). With `known_length`
+    /// it says it has ended once its last chunk is taken and never ends the stream itself, as
+    /// hyper's body of known length does until its connection runs again.
+    struct Chunks {
+        chunks: std::collections::VecDeque<Result<&'static [u8], ()>>,
+        known_length: bool,
+    }
 
     impl HttpBody for Chunks {
         type Data = axum::body::Bytes;
@@ -344,19 +349,32 @@ mod tests {
             mut self: Pin<&mut Self>,
             _cx: &mut Context<'_>,
         ) -> Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
-            Poll::Ready(self.0.pop_front().map(|chunk| match chunk {
-                Ok(bytes) => Ok(http_body::Frame::data(axum::body::Bytes::from_static(
-                    bytes,
-                ))),
-                Err(()) => Err(std::io::Error::other("broken off")),
-            }))
+            match self.chunks.pop_front() {
+                Some(Ok(bytes)) => Poll::Ready(Some(Ok(http_body::Frame::data(
+                    axum::body::Bytes::from_static(bytes),
+                )))),
+                Some(Err(())) => Poll::Ready(Some(Err(std::io::Error::other("broken off")))),
+                None if self.known_length => Poll::Pending,
+                None => Poll::Ready(None),
+            }
+        }
+
+        fn is_end_stream(&self) -> bool {
+            self.known_length && self.chunks.is_empty()
         }
     }
 
     #[tokio::test]
     async fn bodies_are_read_whole_within_the_limit() {
-        let read =
-            |chunks: Vec<Result<&'static [u8], ()>>, limit| read_body(Chunks(chunks.into()), limit);
+        let read = |chunks: Vec<Result<&'static [u8], ()>>, limit| {
+            read_body(
+                Chunks {
+                    chunks: chunks.into(),
+                    known_length: false,
+                },
+                limit,
+            )
+        };
         assert_eq!(read(vec![Ok(b"abc")], 3).await.unwrap(), &b"abc"[..]);
         assert_eq!(
             read(vec![Ok(b"ab"), Ok(b""), Ok(b"cd"), Ok(b"e")], 5)
@@ -375,34 +393,13 @@ mod tests {
         );
     }
 
-    /// A body that says it has ended once its one chunk is taken, and would never end the
-    /// stream itself: as hyper's body of known length is until its connection runs again.
-    struct KnownLength(Option<&'static [u8]>);
-
-    impl HttpBody for KnownLength {
-        type Data = axum::body::Bytes;
-        type Error = std::io::Error;
-
-        fn poll_frame(
-            mut self: Pin<&mut Self>,
-            _cx: &mut Context<'_>,
-        ) -> Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
-            match self.0.take() {
-                Some(bytes) => Poll::Ready(Some(Ok(http_body::Frame::data(
-                    axum::body::Bytes::from_static(bytes),
-                )))),
-                None => Poll::Pending,
-            }
-        }
-
-        fn is_end_stream(&self) -> bool {
-            self.0.is_none()
-        }
-    }
-
     #[tokio::test]
     async fn a_body_of_known_length_is_done_at_its_last_byte() {
-        let read = read_body(KnownLength(Some(b"abc")), 9);
+        let body = Chunks {
+            chunks: [Ok(&b"ab"[..]), Ok(&b"c"[..])].into(),
+            known_length: true,
+        };
+        let read = read_body(body, 9);
         let read = tokio::time::timeout(Duration::from_secs(5), read).await;
         assert_eq!(
             read.expect("waited for the end of the stream"),
