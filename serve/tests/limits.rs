@@ -68,6 +68,15 @@ async fn closed_within(stream: &mut TcpStream, limit: Duration) -> bool {
     )
 }
 
+/// Everything the server writes on `stream` until it closes it (EOF or reset), failing when
+/// it is still open after 10 s.
+async fn read_until_closed(stream: &mut TcpStream) -> String {
+    let mut got = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut got)).await;
+    assert!(read.is_ok(), "connection still open");
+    String::from_utf8_lossy(&got).into_owned()
+}
+
 /// HTTP/1.1 lets a client shut its side down once its request is sent (RFC 9112 §9.6): the
 /// answer still comes, also when it takes a while to make.
 #[tokio::test]
@@ -79,12 +88,7 @@ async fn a_client_that_half_closes_after_its_request_still_gets_the_answer() {
         .await
         .unwrap();
     client.shutdown().await.unwrap();
-    let mut got = Vec::new();
-    tokio::time::timeout(Duration::from_secs(10), client.read_to_end(&mut got))
-        .await
-        .expect("closed in time")
-        .unwrap();
-    let got = String::from_utf8_lossy(&got);
+    let got = read_until_closed(&mut client).await;
     assert!(got.starts_with("HTTP/1.1 200"), "{got:?}");
     assert!(got.ends_with("hello"), "{got:?}");
 }
@@ -188,10 +192,8 @@ async fn a_response_carrying_cut_is_not_written_and_its_connection_is_dropped() 
         .write_all(b"POST /cut HTTP/1.1\r\nhost: x\r\ncontent-length: 0\r\n\r\n")
         .await
         .unwrap();
-    let mut got = Vec::new();
-    let read = tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut got)).await;
-    assert!(read.is_ok(), "connection still open");
-    assert!(got.is_empty(), "{:?}", String::from_utf8_lossy(&got));
+    let got = read_until_closed(&mut stream).await;
+    assert!(got.is_empty(), "{got:?}");
     // Other connections are untouched.
     let mut other = TcpStream::connect(addr).await.unwrap();
     assert!(exchange(&mut other).await.starts_with("HTTP/1.1 200"));
