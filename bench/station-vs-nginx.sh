@@ -4,13 +4,16 @@
 # on loopback. nginx answers `return 200` with the station's own answer bytes from one worker
 # process; the station runs with its default limits (header-read and idle timeouts, connection
 # cap). Rounds alternate so both see the same machine. Needs: wrk, nginx (Debian packages
-# `wrk`, `nginx-light`) and a release build.
+# `wrk`, `nginx-light`) and a release build. BIN=path/to/collaudo measures that binary instead
+# of building this tree's (to set an older build beside the current one on the same machine).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROUNDS=${ROUNDS:-3}
 DURATION=${DURATION:-10s}
-cargo build --release --locked -p collaudo --bin collaudo
-BIN=target/release/collaudo
+if [ -z "${BIN:-}" ]; then
+  cargo build --release --locked -p collaudo --bin collaudo
+  BIN=target/release/collaudo
+fi
 OUT=$(mktemp -d)
 STATION_PID=""
 cleanup() {
