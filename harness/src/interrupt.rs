@@ -59,18 +59,23 @@ impl Interrupt {
         // Installed before returning, so a signal that comes early is not handled by the
         // default action (which would leave no report).
         let Some(mut signals) = Signals::install() else {
-            eprintln!(
+            tell(format_args!(
                 "warning: cannot install the SIGINT/SIGTERM handlers: an interrupt will leave no report"
-            );
+            ));
             return interrupt;
         };
         let listener = interrupt.clone();
         tokio::spawn(async move {
             let first = signals.next().await;
-            eprintln!("\n{first}: stopping cleanly (send it again to stop at once)");
+            // Triggered before anything is printed: the terminal or pipe may be gone.
             listener.trigger(first);
+            tell(format_args!(
+                "\n{first}: stopping cleanly (send it again to stop at once)"
+            ));
             let second = signals.next().await;
-            eprintln!("{second} again: stopping now, the reports may be incomplete");
+            tell(format_args!(
+                "{second} again: stopping now, the reports may be incomplete"
+            ));
             std::process::exit(second.killed_code());
         });
         interrupt
@@ -108,6 +113,13 @@ impl Interrupt {
             notified.await;
         }
     }
+}
+
+/// A line to stderr that cannot fail: `eprintln!` panics when stderr is a closed pipe
+/// (`collaudo run 2>&1 | head`), and a panic here would leave the signal unheeded.
+fn tell(line: fmt::Arguments<'_>) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "{line}");
 }
 
 /// The process's SIGINT and SIGTERM streams.

@@ -112,12 +112,9 @@ fn finish(mut child: Child) -> (i32, String) {
     loop {
         if let Some(status) = child.try_wait().unwrap() {
             let mut err = String::new();
-            child
-                .stderr
-                .take()
-                .unwrap()
-                .read_to_string(&mut err)
-                .unwrap();
+            if let Some(mut stderr) = child.stderr.take() {
+                stderr.read_to_string(&mut err).unwrap();
+            }
             return (status.code().unwrap_or(-1), err);
         }
         if started.elapsed() > Duration::from_secs(60) {
@@ -167,6 +164,20 @@ fn sigterm_mid_exchange_writes_every_report_and_exits_3() {
     assert_reports_mark_interruption(&dir.path().join("out"), "SIGTERM");
 }
 
+/// `collaudo run 2>&1 | head` in a CI step: the reader is gone when the timeout's SIGTERM comes,
+/// so nothing can be printed, and the run must still stop and write its reports.
+#[test]
+fn sigterm_with_stdout_and_stderr_closed_still_writes_every_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut child, _requests) = run_until_in_flight(dir.path());
+    drop(child.stdout.take());
+    drop(child.stderr.take());
+    signal(&child, "TERM");
+    let (code, _) = finish(child);
+    assert_eq!(code, 3);
+    assert_reports_mark_interruption(&dir.path().join("out"), "SIGTERM");
+}
+
 #[test]
 fn ctrl_c_mid_exchange_writes_every_report_and_exits_130() {
     let dir = tempfile::tempdir().unwrap();
@@ -191,4 +202,28 @@ fn sigkill_mid_exchange_leaves_the_request_in_the_journal() {
         loaded[0].transport_error.as_ref().unwrap().message,
         collaudo_nodo::journal::UNFINISHED
     );
+}
+
+/// `collaudo station | head -1` under a service manager: its output is gone when SIGTERM comes,
+/// and it must still stop (before the fix the signal was swallowed and the station ran on).
+#[test]
+fn the_station_stops_on_sigterm_with_its_output_closed() {
+    use std::io::{BufRead, BufReader};
+    let dir = tempfile::tempdir().unwrap();
+    let mut station = collaudo(dir.path())
+        .args(["station", "--listen", "127.0.0.1:0"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut banner = String::new();
+    BufReader::new(station.stdout.take().unwrap())
+        .read_line(&mut banner)
+        .unwrap();
+    assert!(banner.contains("listening on"), "{banner}");
+    drop(station.stderr.take());
+    signal(&station, "TERM");
+    let (code, _) = finish(station);
+    assert_eq!(code, 0);
 }
