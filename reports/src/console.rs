@@ -25,6 +25,9 @@ pub struct ConsoleReporter {
     out: Box<dyn Write + Send>,
     no_progress: bool,
     bar: Option<ProgressBar>,
+    /// The output refused a write (a closed pipe: `collaudo run 2>&1 | head`). That is one
+    /// harness error, said once; the rest of the run's lines are dropped, not each an error.
+    gone: bool,
 }
 
 impl ConsoleReporter {
@@ -36,6 +39,7 @@ impl ConsoleReporter {
             out,
             no_progress,
             bar: None,
+            gone: false,
         }
     }
 
@@ -47,16 +51,20 @@ impl ConsoleReporter {
 
     /// Writes `text` to the output, keeping the progress bar (if any) out of its way.
     fn emit(&mut self, text: &str) -> Result<(), ReportError> {
+        if self.gone {
+            return Ok(());
+        }
         let out = &mut self.out;
         let mut write = || -> io::Result<()> {
             out.write_all(text.as_bytes())?;
             out.flush()
         };
-        match &self.bar {
+        let written = match &self.bar {
             Some(bar) => bar.suspend(write),
             None => write(),
-        }
-        .map_err(ReportError::Console)
+        };
+        self.gone = written.is_err();
+        written.map_err(ReportError::Console)
     }
 
     fn run_started(&mut self, info: &RunInfo, total: usize) -> Result<(), ReportError> {

@@ -44,3 +44,33 @@ fn console_without_progress() -> Result<(), Box<dyn std::error::Error>> {
     insta::assert_snapshot!("console", text);
     Ok(())
 }
+
+/// A writer whose reader is gone, like a pipe into `head` that has exited.
+struct Closed(Arc<Mutex<usize>>);
+
+impl Write for Closed {
+    fn write(&mut self, _: &[u8]) -> io::Result<usize> {
+        *self.0.lock().map_err(|_| io::Error::other("poisoned"))? += 1;
+        Err(io::ErrorKind::BrokenPipe.into())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn a_closed_console_is_one_error_not_one_per_event() {
+    let tries = Arc::new(Mutex::new(0));
+    let mut console = ConsoleReporter::new(Box::new(Closed(tries.clone())), true);
+    let errors = sample::events(&sample::run())
+        .iter()
+        .filter(|ev| console.write_event(ev).is_err())
+        .count();
+    assert_eq!(errors, 1);
+    assert_eq!(
+        *tries.lock().unwrap(),
+        1,
+        "written to again after it refused"
+    );
+}
