@@ -20,7 +20,8 @@ mod violation;
 
 pub use datetime::is_rfc3339_date_time;
 pub use parse::{
-    RequestError, RequestErrorKind, parse_and_validate, parse_request, parse_request_with_unknown,
+    MAX_UNKNOWN_KEYS, RequestError, RequestErrorKind, parse_and_validate, parse_request,
+    parse_request_with_unknown,
 };
 pub use problem::{ConflictOp, ProblemJson};
 pub use request::{EntityType, NewDebtPositionRequest};

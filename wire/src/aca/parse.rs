@@ -112,10 +112,15 @@ impl RequestError {
 /// see them. The result is typed but not validated: call
 /// [`NewDebtPositionRequest::validate`], or use [`parse_and_validate`].
 pub fn parse_request(body: &[u8]) -> Result<NewDebtPositionRequest, RequestError> {
-    parse_request_with_unknown(body).map(|(request, _)| request)
+    parse(body, 0).map(|(request, _)| request)
 }
 
-/// Like [`parse_request`], also returning the unknown top-level keys in body order (each once).
+/// How many unknown keys [`parse_request_with_unknown`] lists: enough for every misspelling a
+/// real body has, few enough that a hostile body of a million keys costs no memory for them.
+pub const MAX_UNKNOWN_KEYS: usize = 100;
+
+/// Like [`parse_request`], also returning the unknown top-level keys in body order (each once,
+/// the first [`MAX_UNKNOWN_KEYS`] of them).
 ///
 /// Unknown keys are a warning, not a failure: ACA accepts the body, but a key that is unknown
 /// here is usually a misspelt optional field (`postalIBAN`, `payStandin`) whose value ACA then
@@ -123,7 +128,19 @@ pub fn parse_request(body: &[u8]) -> Result<NewDebtPositionRequest, RequestError
 pub fn parse_request_with_unknown(
     body: &[u8],
 ) -> Result<(NewDebtPositionRequest, Vec<String>), RequestError> {
-    let trace = Trace::default();
+    parse(body, MAX_UNKNOWN_KEYS)
+}
+
+/// The parse, listing at most `keep_unknown` unknown keys (none for [`parse_request`], which
+/// drops them: listing them was a hash set and a copy of every key, for nothing).
+fn parse(
+    body: &[u8],
+    keep_unknown: usize,
+) -> Result<(NewDebtPositionRequest, Vec<String>), RequestError> {
+    let trace = Trace {
+        keep_unknown,
+        ..Trace::default()
+    };
     let mut de = serde_json::Deserializer::from_slice(body);
     let parsed = (&mut de)
         .deserialize_map(RequestVisitor { trace: &trace })
@@ -168,6 +185,8 @@ enum Failure {
 struct Trace {
     culprit: Cell<Option<(Field, Failure)>>,
     unknown: RefCell<Vec<String>>,
+    /// How many unknown keys to list.
+    keep_unknown: usize,
     /// The keys already in `unknown`: a body of 100 000 distinct unknown keys must not cost a
     /// linear search each (the fuzz target `aca_json` found that quadratic).
     unknown_seen: RefCell<std::collections::HashSet<String>>,
@@ -270,8 +289,11 @@ impl<'de> Visitor<'de> for RequestVisitor<'_> {
         while let Some(key) = map.next_key::<String>()? {
             let Some(field) = Field::from_name(&key) else {
                 map.next_value::<IgnoredAny>()?;
-                if t.unknown_seen.borrow_mut().insert(key.clone()) {
-                    t.unknown.borrow_mut().push(key);
+                let mut unknown = t.unknown.borrow_mut();
+                let mut seen = t.unknown_seen.borrow_mut();
+                if unknown.len() < t.keep_unknown && !seen.contains(&key) {
+                    seen.insert(key.clone());
+                    unknown.push(key);
                 }
                 continue;
             };
@@ -466,6 +488,20 @@ mod tests {
             Some(vec!["postalIBAN".to_owned(), "extra".to_owned()])
         );
         assert_eq!(parsed.and_then(|(r, _)| r.postal_iban), None);
+    }
+
+    #[test]
+    fn only_the_first_unknown_keys_are_listed() {
+        let extra: String = (0..3 * super::MAX_UNKNOWN_KEYS)
+            .map(|i| format!(",\"k{i}\":{i},\"k0\":0"))
+            .collect();
+        let body = VALID.replacen('}', &format!("{extra}}}"), 1);
+        let (request, unknown) = parse_request_with_unknown(body.as_bytes()).unwrap();
+        let first: Vec<String> = (0..super::MAX_UNKNOWN_KEYS)
+            .map(|i| format!("k{i}"))
+            .collect();
+        assert_eq!(unknown, first);
+        assert_eq!(parse_request(body.as_bytes()).ok(), Some(request));
     }
 
     #[test]
