@@ -8,6 +8,8 @@ use std::io::{BufRead, BufReader};
 use std::net::TcpStream;
 use std::process::{Command, Stdio};
 
+mod support;
+
 #[test]
 fn two_thousand_idle_connections_leave_the_suite_green() {
     let bin = env!("CARGO_BIN_EXE_collaudo");
@@ -25,13 +27,7 @@ fn two_thousand_idle_connections_leave_the_suite_green() {
     BufReader::new(station.stdout.take().unwrap())
         .read_line(&mut banner)
         .unwrap();
-    // "reference station (conformant) listening on 127.0.0.1:PORT (station URL: ...)"
-    let addr = banner
-        .split("listening on ")
-        .nth(1)
-        .and_then(|rest| rest.split_whitespace().next())
-        .unwrap_or_else(|| panic!("no address in the banner: {banner}"))
-        .to_string();
+    let addr = support::banner_address(&banner);
     let held: Vec<TcpStream> = (0..2000)
         .map(|i| TcpStream::connect(&addr).unwrap_or_else(|e| panic!("connection {i}: {e}")))
         .collect();

@@ -14,6 +14,8 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
+mod support;
+
 /// A station that reads every request and never answers. The receiver gets each request's
 /// first bytes once a SOAP envelope has arrived.
 fn silent_station() -> (u16, mpsc::Receiver<String>) {
@@ -49,19 +51,11 @@ fn silent_station() -> (u16, mpsc::Receiver<String>) {
     (port, rx)
 }
 
-fn collaudo(dir: &Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_collaudo"));
-    cmd.current_dir(dir)
-        .env_remove("COLLAUDO_STATION_URL")
-        .env("COLUMNS", "100");
-    cmd
-}
-
 /// Start `collaudo run` against the silent station on `port`, two cases, and wait until its
 /// first call has reached the station.
 fn run_until_in_flight(dir: &Path) -> (Child, mpsc::Receiver<String>) {
     let (port, requests) = silent_station();
-    let config = collaudo(dir)
+    let config = support::collaudo_in(dir)
         .args([
             "station",
             "--listen",
@@ -72,7 +66,7 @@ fn run_until_in_flight(dir: &Path) -> (Child, mpsc::Receiver<String>) {
         .unwrap();
     assert!(config.status.success(), "{config:?}");
     std::fs::write(dir.join("collaudo.toml"), &config.stdout).unwrap();
-    let child = collaudo(dir)
+    let child = support::collaudo_in(dir)
         .args([
             "run",
             "--only",
@@ -210,7 +204,7 @@ fn sigkill_mid_exchange_leaves_the_request_in_the_journal() {
 fn the_station_stops_on_sigterm_with_its_output_closed() {
     use std::io::{BufRead, BufReader};
     let dir = tempfile::tempdir().unwrap();
-    let mut station = collaudo(dir.path())
+    let mut station = support::collaudo_in(dir.path())
         .args(["station", "--listen", "127.0.0.1:0"])
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -221,7 +215,7 @@ fn the_station_stops_on_sigterm_with_its_output_closed() {
     BufReader::new(station.stdout.take().unwrap())
         .read_line(&mut banner)
         .unwrap();
-    assert!(banner.contains("listening on"), "{banner}");
+    support::banner_address(&banner);
     drop(station.stderr.take());
     signal(&station, "TERM");
     let (code, _) = finish(station);

@@ -12,6 +12,8 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
 
+mod support;
+
 struct Files {
     _dir: tempfile::TempDir,
     cert: PathBuf,
@@ -80,12 +82,7 @@ fn start(args: &[&str]) -> (Station, String, String) {
             fixtures.push_str(&line);
         }
     }
-    let addr = banner
-        .split("listening on ")
-        .nth(1)
-        .and_then(|rest| rest.split_whitespace().next())
-        .unwrap_or_else(|| panic!("no address in the banner: {banner}"))
-        .to_string();
+    let addr = support::banner_address(&banner);
     (station, format!("{banner}{fixtures}"), addr)
 }
 

@@ -69,3 +69,14 @@ pub async fn run_embedded(only: &[&str]) -> (i32, String, f64, serde_json::Value
         serde_json::from_str(&report).unwrap_or_else(|e| panic!("report.json: {e}\n{log}"));
     (code, log, secs, report)
 }
+
+/// The address in `collaudo station`'s first line, "reference station (PROFILE) listening on
+/// ADDR (station URL: ...)", the port the OS chose for port 0.
+pub fn banner_address(banner: &str) -> String {
+    banner
+        .split("listening on ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap_or_else(|| panic!("no address in the banner: {banner}"))
+        .to_string()
+}
