@@ -4,7 +4,6 @@
 
 #![cfg(unix)]
 
-use std::io::{BufRead, BufReader};
 use std::net::TcpStream;
 use std::process::{Command, Stdio};
 
@@ -23,11 +22,7 @@ fn two_thousand_idle_connections_leave_the_suite_green() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let mut banner = String::new();
-    BufReader::new(station.stdout.take().unwrap())
-        .read_line(&mut banner)
-        .unwrap();
-    let addr = support::banner_address(&banner);
+    let addr = support::station_address(&mut station);
     let held: Vec<TcpStream> = (0..2000)
         .map(|i| TcpStream::connect(&addr).unwrap_or_else(|e| panic!("connection {i}: {e}")))
         .collect();

@@ -202,7 +202,6 @@ fn sigkill_mid_exchange_leaves_the_request_in_the_journal() {
 /// and it must still stop (before the fix the signal was swallowed and the station ran on).
 #[test]
 fn the_station_stops_on_sigterm_with_its_output_closed() {
-    use std::io::{BufRead, BufReader};
     let dir = tempfile::tempdir().unwrap();
     let mut station = support::collaudo_in(dir.path())
         .args(["station", "--listen", "127.0.0.1:0"])
@@ -211,11 +210,7 @@ fn the_station_stops_on_sigterm_with_its_output_closed() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let mut banner = String::new();
-    BufReader::new(station.stdout.take().unwrap())
-        .read_line(&mut banner)
-        .unwrap();
-    support::banner_address(&banner);
+    support::station_address(&mut station);
     drop(station.stderr.take());
     signal(&station, "TERM");
     let (code, _) = finish(station);

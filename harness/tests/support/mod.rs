@@ -70,6 +70,17 @@ pub async fn run_embedded(only: &[&str]) -> (i32, String, f64, serde_json::Value
     (code, log, secs, report)
 }
 
+/// The address a started `collaudo station` (stdout piped) bound, read from its first line. The
+/// rest of its output is left unread: the pipe is closed, as `collaudo station | head -1` does.
+pub fn station_address(station: &mut std::process::Child) -> String {
+    use std::io::BufRead;
+    let mut banner = String::new();
+    std::io::BufReader::new(station.stdout.take().expect("stdout piped"))
+        .read_line(&mut banner)
+        .expect("the station's first line");
+    banner_address(&banner)
+}
+
 /// The address in `collaudo station`'s first line, "reference station (PROFILE) listening on
 /// ADDR (station URL: ...)", the port the OS chose for port 0.
 pub fn banner_address(banner: &str) -> String {
