@@ -280,11 +280,7 @@ impl NodoClient {
             caller: self.caller(),
             receipt,
         };
-        if v2 {
-            Message::SendRtV2Req(Box::new(req))
-        } else {
-            Message::SendRtReq(Box::new(req))
-        }
+        Message::send_rt_req(req, v2)
     }
 
     /// `paDemandPaymentNoticeRequest` for a spontaneous payment.
@@ -810,11 +806,7 @@ fn ko_answer(primitive: Primitive) -> String {
                 fault,
                 data: None,
             };
-            if primitive == Primitive::GetPayment {
-                Message::GetPaymentRes(Box::new(r))
-            } else {
-                Message::GetPaymentV2Res(Box::new(r))
-            }
+            Message::get_payment_res(r, primitive == Primitive::GetPaymentV2)
         }
         Primitive::SendRt => Message::SendRtRes(SimpleRes {
             outcome: Outcome::Ko,

@@ -147,11 +147,7 @@ pub(crate) fn send_rt(st: &StationState, receipt: Receipt, v2: bool) -> Message 
         caller: caller(st),
         receipt,
     };
-    if v2 {
-        Message::SendRtV2Req(Box::new(req))
-    } else {
-        Message::SendRtReq(Box::new(req))
-    }
+    Message::send_rt_req(req, v2)
 }
 
 pub(crate) fn demand(st: &StationState, service: &str, data: &str) -> Message {

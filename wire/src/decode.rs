@@ -1563,11 +1563,7 @@ impl<'d, 'a> Decoder<'d, 'a> {
                     caller: caller?,
                     receipt: receipt?,
                 };
-                if v2 {
-                    *out = Some(Message::SendRtV2Req(Box::new(req)));
-                } else {
-                    *out = Some(Message::SendRtReq(Box::new(req)));
-                }
+                *out = Some(Message::send_rt_req(req, v2));
             }
             (Primitive::DemandPaymentNotice, Direction::Request) => {
                 let caller = self.caller(&mut s);
@@ -1625,11 +1621,7 @@ impl<'d, 'a> Decoder<'d, 'a> {
                     fault,
                     data,
                 };
-                if v2 {
-                    *out = Some(Message::GetPaymentV2Res(Box::new(res)));
-                } else {
-                    *out = Some(Message::GetPaymentRes(Box::new(res)));
-                }
+                *out = Some(Message::get_payment_res(res, v2));
             }
             (Primitive::SendRt | Primitive::SendRtV2, Direction::Response) => {
                 let (outcome, fault) = self.response_head(&mut s, off);

@@ -195,6 +195,24 @@ pub enum Message {
 }
 
 impl Message {
+    /// A receipt request: `paSendRTV2Request` with `v2`, else `paSendRTReq`.
+    pub fn send_rt_req(req: SendRtReq, v2: bool) -> Message {
+        if v2 {
+            Message::SendRtV2Req(Box::new(req))
+        } else {
+            Message::SendRtReq(Box::new(req))
+        }
+    }
+
+    /// An activation response: `paGetPaymentV2Response` with `v2`, else `paGetPaymentRes`.
+    pub fn get_payment_res(res: GetPaymentRes, v2: bool) -> Message {
+        if v2 {
+            Message::GetPaymentV2Res(Box::new(res))
+        } else {
+            Message::GetPaymentRes(Box::new(res))
+        }
+    }
+
     /// The primitive and direction.
     pub fn kind(&self) -> (Primitive, Direction) {
         use Direction::*;

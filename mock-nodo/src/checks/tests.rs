@@ -115,11 +115,7 @@ fn get_payment_ok(v2: bool, transfers: Vec<Transfer>) -> Message {
         fault: None,
         data: Some(data(transfers)),
     };
-    if v2 {
-        Message::GetPaymentV2Res(Box::new(r))
-    } else {
-        Message::GetPaymentRes(Box::new(r))
-    }
+    Message::get_payment_res(r, v2)
 }
 
 fn verify_req() -> Message {

@@ -192,11 +192,7 @@ fn activate(state: &StationState, r: &GetPaymentReq, primitive: Primitive) -> Re
         fault: None,
         data: Some(data),
     };
-    Ok(if v2 {
-        Message::GetPaymentV2Res(Box::new(res))
-    } else {
-        Message::GetPaymentRes(Box::new(res))
-    })
+    Ok(Message::get_payment_res(res, v2))
 }
 
 /// The `data` of an activation, with the account rules of DOMAIN.md §3.7: `POSTAL` puts the

@@ -63,16 +63,14 @@ pub(crate) fn ko_message(primitive: Primitive, fault: FaultBean) -> Message {
             company_name: None,
             office_name: None,
         }),
-        Primitive::GetPayment => Message::GetPaymentRes(Box::new(GetPaymentRes {
-            outcome,
-            fault,
-            data: None,
-        })),
-        Primitive::GetPaymentV2 => Message::GetPaymentV2Res(Box::new(GetPaymentRes {
-            outcome,
-            fault,
-            data: None,
-        })),
+        Primitive::GetPayment | Primitive::GetPaymentV2 => Message::get_payment_res(
+            GetPaymentRes {
+                outcome,
+                fault,
+                data: None,
+            },
+            primitive == Primitive::GetPaymentV2,
+        ),
         Primitive::SendRt => Message::SendRtRes(SimpleRes { outcome, fault }),
         Primitive::SendRtV2 => Message::SendRtV2Res(SimpleRes { outcome, fault }),
         Primitive::DemandPaymentNotice => Message::DemandPaymentNoticeRes(DemandPaymentNoticeRes {

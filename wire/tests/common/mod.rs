@@ -738,11 +738,7 @@ pub fn get_payment_res_ok(v2: bool) -> BoxedStrategy<Message> {
                 fault: None,
                 data: Some(d),
             };
-            if v2 {
-                Message::GetPaymentV2Res(Box::new(r))
-            } else {
-                Message::GetPaymentRes(Box::new(r))
-            }
+            Message::get_payment_res(r, v2)
         })
         .boxed()
 }
