@@ -66,13 +66,9 @@ impl Future for TaskSleep {
                 Poll::Ready(())
             }
             Poll::Pending => {
-                if !this
-                    .registered
-                    .as_ref()
-                    .is_some_and(|w| w.will_wake(cx.waker()))
-                {
-                    this.registered = Some(cx.waker().clone());
-                }
+                // The waker tokio now holds: a new one (the same one returned above unless
+                // the sleep had elapsed and tokio's budget deferred it).
+                this.registered = Some(cx.waker().clone());
                 Poll::Pending
             }
         }

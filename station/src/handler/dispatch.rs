@@ -114,7 +114,7 @@ fn answer(state: &StationState, soap_action: Option<&str>, body: &[u8]) -> Answe
             faultstring: format!("Richiesta non riconosciuta / unrecognised request: {why}"),
         };
     };
-    // Borrowed, not taken: a `Message` is over a kilobyte, and every move of it a copy.
+    // Borrowed, not taken: a `Message` is 400 bytes, and every move of it a copy.
     let request = match (parsed.kind, parsed.message.as_ref()) {
         (Some((_, Direction::Request)), Some(message)) => message,
         (Some((_, Direction::Response)), _) => {
